@@ -1,0 +1,413 @@
+"""Enumerations and small records shared by the whole domain model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+
+import attrs
+
+from collabrel._dates import Cadence, CalendarInterval
+from collabrel.units import Quantity, ensure_quantity
+
+# --------------------------------------------------------------------------- field helpers
+
+_REF = "collabrel.ref"
+
+
+def many(*, ref: str | None = None) -> Any:
+    """A tuple field that accepts any iterable and defaults to empty."""
+    return attrs.field(factory=tuple, converter=tuple, metadata={_REF: ref} if ref else {})
+
+
+def ref(kind: str, default: Any = None) -> Any:
+    """A field holding the id of another object (``party``, ``person``, ``relationship``)."""
+    return attrs.field(default=default, metadata={_REF: kind})
+
+
+def ref_kind(field: attrs.Attribute[Any]) -> str | None:
+    """Return the kind of reference a field holds, if any."""
+    kind = field.metadata.get(_REF)
+    return kind if isinstance(kind, str) else None
+
+
+def _optional_quantity(value: Any) -> Quantity | None:
+    return None if value is None else ensure_quantity(value)
+
+
+def quantity_field() -> Any:
+    """An optional pint quantity from collabrel's registry (text such as '5 EUR' accepted)."""
+    return attrs.field(default=None, converter=_optional_quantity)
+
+
+def _optional_interval(value: Any) -> CalendarInterval | None:
+    return None if value is None else CalendarInterval.parse(value)
+
+
+def interval_field() -> Any:
+    """An optional calendar interval (text such as '6 months' accepted)."""
+    return attrs.field(default=None, converter=_optional_interval)
+
+
+def _optional_cadence(value: Any) -> Cadence | None:
+    if value is None or isinstance(value, Cadence):
+        return value
+    return Cadence(value)
+
+
+def cadence_field() -> Any:
+    """An optional cadence (a word such as 'monthly' or an RRULE accepted)."""
+    return attrs.field(default=None, converter=_optional_cadence)
+
+
+def enum_field(cls: type[enum.Enum], default: Any) -> Any:
+    """An enum field that also accepts the member's value as text."""
+    return attrs.field(default=default, converter=cls)
+
+
+# --------------------------------------------------------------------------------- enums
+
+
+class _Choice(enum.StrEnum):
+    """An enumeration whose values are the lower-case words used in documents."""
+
+    @property
+    def label(self) -> str:
+        """A display name."""
+        return str(self.value).replace("_", " ").capitalize()
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Direction(_Choice):
+    """Which way the relationship faces (catalog §6.2, after ISO 44001 Figure 1)."""
+
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+    INTERNAL = "internal"
+    EXTERNAL_PEER = "external_peer"
+
+
+class RelationshipForm(_Choice):
+    """The type of business relationship (Annex F; the first ten come from the scope text)."""
+
+    ONE_TO_ONE = "one_to_one"
+    ALLIANCE = "alliance"
+    PARTNERSHIP = "partnership"
+    BUSINESS_CUSTOMER = "business_customer"
+    JOINT_VENTURE = "joint_venture"
+    MULTI_PARTNER_ALLIANCE = "multi_partner_alliance"
+    CONSORTIUM = "consortium"
+    NETWORK = "network"
+    EXTENDED_ENTERPRISE = "extended_enterprise"
+    END_TO_END_SUPPLY_CHAIN = "end_to_end_supply_chain"
+    OUTSOURCING = "outsourcing"
+    PUBLIC_PRIVATE_PARTNERSHIP = "public_private_partnership"
+    MERGER_ACQUISITION_INTEGRATION = "merger_acquisition_integration"
+    INTERNAL_COLLABORATION = "internal_collaboration"
+
+
+class Intensity(_Choice):
+    """How collaborative a relationship is meant to be (segmentation, 6.3)."""
+
+    TRANSACTIONAL = "transactional"
+    COOPERATIVE = "cooperative"
+    COLLABORATIVE = "collaborative"
+    STRATEGIC = "strategic"
+
+    @property
+    def is_collaborative(self) -> bool:
+        """Whether relationships of this intensity go through the clause 8 lifecycle."""
+        return self in {Intensity.COLLABORATIVE, Intensity.STRATEGIC}
+
+
+class Scale(_Choice):
+    """How much detail the evidence needs (catalog §0.5 point 7)."""
+
+    LIGHT = "light"
+    STANDARD = "standard"
+    FULL = "full"
+
+
+class Onboarding(_Choice):
+    """How the relationship entered the CBRMS (catalog §0.5 point 6)."""
+
+    NEW = "new"
+    RETROFIT = "retrofit"
+
+
+class ApplicationLevel(_Choice):
+    """The application level of the CBRMS scope (4.3)."""
+
+    SINGLE_APPLICATION = "single_application"
+    INDIVIDUAL_RELATIONSHIP = "individual_relationship"
+    MULTIPLE_RELATIONSHIPS = "multiple_relationships"
+    ORGANIZATION_WIDE = "organization_wide"
+
+
+class GovernanceKind(_Choice):
+    """The layer a governance structure governs (5.3.2, 8.2.3, 8.6.2)."""
+
+    CORPORATE = "corporate"
+    OPERATIONAL = "operational"
+    JOINT = "joint"
+
+
+class ObjectiveLevel(_Choice):
+    """The level an objective is set at (6.2, 8.2.4, 8.5.6)."""
+
+    CORPORATE = "corporate"
+    RELATIONSHIP = "relationship"
+    JOINT = "joint"
+
+
+class RiskScope(_Choice):
+    """Whose risks a register holds (6.1, 8.2.8, 8.6.4)."""
+
+    CORPORATE = "corporate"
+    RELATIONSHIP = "relationship"
+    JOINT = "joint"
+
+
+class RiskItemType(_Choice):
+    """A risk (threat) or an opportunity (6.1)."""
+
+    RISK = "risk"
+    OPPORTUNITY = "opportunity"
+
+
+class ItemStatus(_Choice):
+    """Open or closed, for register items and actions."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PlanStatus(_Choice):
+    """The state of a relationship management plan (7.5.5, 8.2.9, 8.4.7, 8.5.9, 8.6.11)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    INITIATED = "initiated"
+    IMPLEMENTED = "implemented"
+    CLOSED = "closed"
+
+
+class ExitScope(_Choice):
+    """Whether an exit strategy is the organization's own or agreed with partners."""
+
+    INTERNAL = "internal"
+    JOINT = "joint"
+
+
+class ExitStatus(_Choice):
+    """The state of an exit strategy (Annex E)."""
+
+    DRAFT = "draft"
+    AGREED = "agreed"
+    ACTIVATED = "activated"
+    CLOSED = "closed"
+
+
+class Origin(_Choice):
+    """Where a document comes from (7.5.3)."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    JOINT = "joint"
+
+
+class ShareClass(_Choice):
+    """Whether a knowledge asset can be shared (8.3.4, after BS 11000-2 Table 9)."""
+
+    CAN = "can"
+    CONDITIONAL = "conditional"
+    CANNOT = "cannot"
+
+
+class Compatibility(_Choice):
+    """How compatible a candidate's objectives are with ours (8.5.6)."""
+
+    COMPATIBLE = "compatible"
+    PARTIALLY_COMPATIBLE = "partially_compatible"
+    INCOMPATIBLE = "incompatible"
+
+
+class DecisionOutcome(_Choice):
+    """The outcome of evaluating a business case (8.3.7)."""
+
+    PROCEED = "proceed"
+    REVISE = "revise"
+    STOP = "stop"
+
+
+class OpportunityDecision(_Choice):
+    """What was decided about an opportunity for collaboration (6.3.2)."""
+
+    PURSUE = "pursue"
+    DEFER = "defer"
+    REJECT = "reject"
+
+
+class KPIKind(_Choice):
+    """What a KPI measures (8.6.6)."""
+
+    DELIVERY = "delivery"
+    RELATIONSHIP = "relationship"
+    VALUE = "value"
+
+
+class TargetDirection(_Choice):
+    """Whether a KPI's target is a floor or a ceiling."""
+
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+
+class ProgressStatus(_Choice):
+    """Progress of an objective or target (8.8.6)."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    ACHIEVED = "achieved"
+
+
+class IssueStatus(_Choice):
+    """The state of a logged issue (8.8.8)."""
+
+    OPEN = "open"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+class NonconformityStatus(_Choice):
+    """The lifecycle of a nonconformity (10.1): raised, planned, implemented, verified, closed."""
+
+    RAISED = "raised"
+    ACTION_PLANNED = "action_planned"
+    IMPLEMENTED = "implemented"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+
+
+class TargetStatus(_Choice):
+    """The state of an improvement target (8.7.3)."""
+
+    ACTIVE = "active"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+
+
+# ------------------------------------------------------------------------- small records
+
+
+@attrs.frozen(kw_only=True)
+class Signoff:
+    """One party's agreement to a joint artefact (the J flag: every party must sign off)."""
+
+    party: str = ref("party")
+    """The id of the party that agreed."""
+    signed_on: date
+    """When it agreed."""
+    by: str | None = None
+    """Who signed for the party (a person id or name)."""
+    version: int = 1
+    """The version of the artefact agreed; only a sign-off of the current version counts."""
+
+
+@attrs.frozen(kw_only=True)
+class Participant:
+    """Someone taking part in a joint activity, and the party they represent."""
+
+    party: str = ref("party")
+    """The id of the party represented."""
+    person: str | None = None
+    """The person (id or name), when recorded."""
+    delegate_for: str | None = None
+    """When acting as a recorded delegate, whom they stand in for (8.8.2)."""
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """An action with an owner and a due date; used by every plan and meeting record."""
+
+    description: str
+    """What is to be done."""
+    owner: str | None = None
+    """Who owns it (person id or name)."""
+    owner_party: str | None = ref("party")
+    """The party that owns it, for joint actions."""
+    due_on: date | None = None
+    """When it is due."""
+    done_on: date | None = None
+    """When it was completed; ``None`` while open."""
+    effective: bool | None = None
+    """After completion: whether a check found it effective (7.2, 10.1)."""
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the action is not done yet."""
+        return self.done_on is None
+
+
+@attrs.frozen(kw_only=True)
+class DocumentChange:
+    """One entry of a document's change log (7.5.3)."""
+
+    version: int
+    """The version this change produced."""
+    changed_on: date
+    """When."""
+    by: str | None = None
+    """Who made the change."""
+    summary: str = ""
+    """What changed."""
+
+
+@attrs.frozen(kw_only=True)
+class Measurement:
+    """A measured value of a KPI on a date (8.6.6, 8.8.6)."""
+
+    measured_on: date
+    """When the value was measured."""
+    value: Quantity = attrs.field(converter=ensure_quantity)
+    """The value, as a quantity of collabrel's registry."""
+    source: str | None = None
+    """Where the data came from."""
+
+
+__all__ = [
+    "Action",
+    "ApplicationLevel",
+    "Compatibility",
+    "DecisionOutcome",
+    "Direction",
+    "DocumentChange",
+    "ExitScope",
+    "ExitStatus",
+    "GovernanceKind",
+    "Intensity",
+    "IssueStatus",
+    "ItemStatus",
+    "KPIKind",
+    "Measurement",
+    "NonconformityStatus",
+    "ObjectiveLevel",
+    "Onboarding",
+    "OpportunityDecision",
+    "Origin",
+    "Participant",
+    "PlanStatus",
+    "ProgressStatus",
+    "RelationshipForm",
+    "RiskItemType",
+    "RiskScope",
+    "Scale",
+    "ShareClass",
+    "Signoff",
+    "TargetDirection",
+    "TargetStatus",
+]

@@ -1,0 +1,825 @@
+"""The organization and its CBRMS: the corporate layer of clauses 4-7, 9 and 10."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from collabrel._dates import Cadence, CalendarInterval
+from collabrel._model._artefacts import (
+    SER,
+    CorporateRMP,
+    GovernanceStructure,
+    Objective,
+    RiskRegister,
+    RoleAssignment,
+)
+from collabrel._model._common import (
+    Action,
+    ApplicationLevel,
+    DocumentChange,
+    NonconformityStatus,
+    OpportunityDecision,
+    Origin,
+    Signoff,
+    cadence_field,
+    enum_field,
+    interval_field,
+    many,
+    quantity_field,
+    ref,
+)
+from collabrel.units import Quantity
+
+__all__ = [
+    "CBRMS",
+    "AuditProgramme",
+    "AuditReport",
+    "AwarenessRecord",
+    "CollaborativeProfile",
+    "Communication",
+    "CommunicationItem",
+    "CommunicationPlan",
+    "CompetenceProfile",
+    "CompetenceRecord",
+    "ContextAnalysis",
+    "Document",
+    "Exclusion",
+    "Improvement",
+    "LevelScore",
+    "LifecycleProcedure",
+    "ManagementReview",
+    "MonitoringItem",
+    "MonitoringPlan",
+    "MonitoringResult",
+    "Nonconformity",
+    "Opportunity",
+    "OrgUnit",
+    "Organization",
+    "PerformanceReport",
+    "Person",
+    "Policy",
+    "Process",
+    "ResourcePlan",
+    "Scope",
+    "SegmentEntry",
+    "Segmentation",
+    "StageProcedure",
+    "StakeholderEntry",
+    "StakeholderRegister",
+    "ValueAnalysisMethod",
+    "ValueDriver",
+    "ValueStatement",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """A person of the organization or of a partner."""
+
+    id: str
+    """Identifier, unique across the portfolio."""
+    name: str
+    """Full name."""
+    title: str | None = None
+    """Job title."""
+    unit: str | None = None
+    """The organizational unit id."""
+
+
+@attrs.frozen(kw_only=True)
+class OrgUnit:
+    """A unit of the organization (4.3 scope may cover some units only)."""
+
+    id: str
+    """Identifier."""
+    name: str
+    """Name."""
+    parent: str | None = None
+    """The parent unit id."""
+
+
+@attrs.frozen(kw_only=True)
+class Process:
+    """A process of the CBRMS process map (4.4)."""
+
+    id: str
+    """Identifier."""
+    name: str
+    """Name."""
+    owner: str | None = ref("person")
+    """The process owner (person id); 4.4 requires one and 5.3 a role assignment for them."""
+    covers: tuple[str, ...] = many()
+    """What the process covers: ``stage_1`` ... ``stage_8``, ``monitoring`` (9.1), ``audit``
+    (9.2), ``management_review`` (9.3), ``corrective_action`` (10.1)..."""
+    inputs: tuple[str, ...] = many()
+    """Its inputs."""
+    outputs: tuple[str, ...] = many()
+    """Its outputs."""
+    interactions: tuple[str, ...] = many()
+    """Ids of the processes it interacts with."""
+
+
+@attrs.frozen(kw_only=True)
+class StageProcedure:
+    """What the lifecycle procedure defines for one stage (8.1)."""
+
+    stage: int
+    """The stage, 1-8."""
+    entry_criteria: tuple[str, ...] = many()
+    """What must hold to enter."""
+    activities: tuple[str, ...] = many()
+    """What is done."""
+    outputs: tuple[str, ...] = many()
+    """What it produces."""
+    exit_criteria: tuple[str, ...] = many()
+    """What must hold to leave (the gate)."""
+
+
+@attrs.frozen(kw_only=True)
+class LifecycleProcedure:
+    """The documented eight-stage lifecycle procedure (4.4, 8.1)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    stages: tuple[StageProcedure, ...] = many()
+    """One entry per stage."""
+
+
+@attrs.frozen(kw_only=True)
+class CBRMS:
+    """The collaborative business relationship management system itself (4.4)."""
+
+    document_id: str | None = None
+    """The controlled document describing it."""
+    process_map: tuple[Process, ...] = many()
+    """Its processes and their interactions."""
+    lifecycle_procedure: LifecycleProcedure | None = None
+    """The lifecycle procedure applied to each relationship (8.1)."""
+
+
+@attrs.frozen(kw_only=True)
+class Exclusion:
+    """A requirement excluded from the CBRMS, with the reason (4.3)."""
+
+    requirement: str
+    """The rule id or clause excluded, such as ``iso44001:8.3.5``."""
+    justification: str
+    """Why it does not apply; reported in every assessment."""
+    approved_by: str | None = None
+    """Who approved the exclusion."""
+    approved_on: date | None = None
+    """When."""
+
+
+@attrs.frozen(kw_only=True)
+class Scope:
+    """The scope of the CBRMS (4.3): its application level, units and relationships."""
+
+    document_id: str | None = None
+    """The controlled document that holds the scope (4.3: documented information)."""
+    application_level: ApplicationLevel | None = attrs.field(
+        default=None, converter=attrs.converters.optional(ApplicationLevel)
+    )
+    """Single application, individual relationship, multiple relationships or org-wide."""
+    units: tuple[str, ...] = many()
+    """The organizational units covered."""
+    relationships_in_scope: tuple[str, ...] = many(ref="relationship")
+    """Ids of the relationships covered (all of them when organization-wide)."""
+    exclusions: tuple[Exclusion, ...] = many()
+    """Requirements excluded, each with a justification."""
+    last_reviewed_on: date | None = None
+    """When the scope was last reviewed."""
+
+    def covers(self, relationship_id: str) -> bool:
+        """Return whether the relationship is in scope."""
+        return (
+            self.application_level is ApplicationLevel.ORGANIZATION_WIDE
+            or relationship_id in self.relationships_in_scope
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ContextAnalysis:
+    """The analysis of internal and external issues (4.1)."""
+
+    internal_issues: tuple[str, ...] = many()
+    """Internal issues relevant to the CBRMS."""
+    external_issues: tuple[str, ...] = many()
+    """External issues relevant to the CBRMS."""
+    method: str | None = None
+    """How it was done: ``SWOT``, ``PESTLE`` or another method."""
+    collaboration_drivers: tuple[str, ...] = many()
+    """What makes collaboration attractive or risky (4.1)."""
+    updated_on: date | None = None
+    """When it was last brought up to date."""
+
+
+@attrs.frozen(kw_only=True)
+class StakeholderEntry:
+    """One stakeholder and its needs (4.2)."""
+
+    stakeholder: str
+    """Who."""
+    category: str
+    """``customer``, ``partner``, ``supplier``, ``internal``, ``owner``, ``regulator``..."""
+    needs: tuple[str, ...] = many()
+    """Their needs and expectations."""
+    is_requirement: bool = False
+    """Whether a need is taken on as a requirement of the CBRMS."""
+    trace_to: tuple[str, ...] = many()
+    """Ids of the scope, policy or objectives a requirement traces to (4.2)."""
+
+
+@attrs.frozen(kw_only=True)
+class StakeholderRegister:
+    """The stakeholder register (4.2)."""
+
+    entries: tuple[StakeholderEntry, ...] = many()
+    """The stakeholders."""
+    updated_on: date | None = None
+    """When it was last brought up to date."""
+
+
+@attrs.frozen(kw_only=True)
+class ValueDriver:
+    """A way collaboration is expected to create value (4.5)."""
+
+    id: str
+    """Identifier."""
+    kind: str
+    """``cost``, ``time``, ``risk``, ``innovation``, ``capability``, ``market_access``..."""
+    description: str = ""
+    """What it means here."""
+    measure: str | None = None
+    """How the value is recognized and measured (4.5)."""
+
+
+@attrs.frozen(kw_only=True)
+class ValueStatement:
+    """How collaborative working creates value beyond a transactional approach (4.5)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    drivers: tuple[ValueDriver, ...] = many()
+    """The value drivers."""
+    objective_links: tuple[str, ...] = many()
+    """Ids of the objectives it supports."""
+    approved_by: str | None = None
+    """Who approved it (4.5: top management or the SER)."""
+    approved_on: date | None = None
+    """When."""
+
+
+@attrs.frozen(kw_only=True)
+class Policy:
+    """The collaborative business relationship policy (5.2)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    values: tuple[str, ...] = many()
+    """The organization's values for collaboration."""
+    behaviour_code_ref: str | None = None
+    """The behaviour code it sets out."""
+    commits_to_requirements: bool = False
+    """Whether it commits to meeting applicable requirements."""
+    commits_to_improvement: bool = False
+    """Whether it commits to continual improvement."""
+    communicated_to: tuple[str, ...] = many()
+    """Audiences it was communicated to."""
+    externally_available: bool = False
+    """Whether stakeholders can obtain it."""
+    approved_by: str | None = None
+    """Who approved it (top management, 5.1)."""
+    approved_on: date | None = None
+    """When it was approved."""
+    last_reviewed_on: date | None = None
+    """When it was last reviewed."""
+
+
+@attrs.frozen(kw_only=True)
+class SegmentEntry:
+    """The segmentation of one relationship (6.3.1, 8.2.6)."""
+
+    relationship_id: str = ref("relationship")
+    """The relationship."""
+    counterparty: str | None = None
+    """Who it is with."""
+    segment: str | None = None
+    """The segment, such as ``strategic`` or ``transactional``."""
+    priority: int | None = None
+    """Its priority (1 is highest)."""
+    rationale: str | None = None
+    """Why it is in this segment."""
+    criteria_version: int | None = None
+    """The version of the segmentation criteria used."""
+    collaborative_candidate: bool = False
+    """Whether a collaborative approach is pursued."""
+
+
+@attrs.frozen(kw_only=True)
+class Segmentation:
+    """The criteria-based segmentation of the relationship portfolio (6.3.1)."""
+
+    criteria_document_id: str | None = None
+    """The controlled document holding the criteria."""
+    criteria_version: int = 1
+    """The current version of the criteria."""
+    criteria: tuple[str, ...] = many()
+    """The criteria (value, risk, complexity, strategic importance...)."""
+    entries: tuple[SegmentEntry, ...] = many()
+    """One entry per relationship."""
+    last_reviewed_on: date | None = None
+    """When it was last reviewed."""
+
+
+@attrs.frozen(kw_only=True)
+class Opportunity:
+    """An opportunity for collaboration and what was decided about it (6.3.2)."""
+
+    id: str
+    """Identifier."""
+    description: str
+    """What it is."""
+    potential_partners: tuple[str, ...] = many()
+    """Who could take part."""
+    expected_value: str | None = None
+    """The benefit expected."""
+    key_risks: tuple[str, ...] = many()
+    """The main risks."""
+    decision: OpportunityDecision | None = attrs.field(
+        default=None, converter=attrs.converters.optional(OpportunityDecision)
+    )
+    """Pursue, defer or reject."""
+    decided_by: str | None = None
+    """Who decided."""
+    decided_on: date | None = None
+    """When."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship that pursues it (6.3.2: decision=pursue needs one)."""
+
+
+@attrs.frozen(kw_only=True)
+class ResourcePlan:
+    """The resources for the CBRMS or one relationship (7.1)."""
+
+    id: str
+    """Identifier."""
+    roles: tuple[str, ...] = many()
+    """The roles staffed."""
+    effort: Quantity | None = quantity_field()
+    """Effort, in person-days or FTE."""
+    budget: Quantity | None = quantity_field()
+    """Budget, in a currency."""
+    tools: tuple[str, ...] = many()
+    """Information systems and tools."""
+    period_start: date | None = None
+    """Start of the period planned."""
+    period_end: date | None = None
+    """End of the period planned."""
+    approved_by: str | None = None
+    """Who approved it."""
+    approved_on: date | None = None
+    """When."""
+
+
+@attrs.frozen(kw_only=True)
+class LevelScore:
+    """A named competence, behaviour or theme with a level."""
+
+    name: str
+    """The competence code (``C01``), behaviour (``B01``) or theme."""
+    level: int
+    """The level: 1-4 for competence (catalog §4), 1-5 for maturity (catalog §5.2)."""
+
+
+@attrs.frozen(kw_only=True)
+class CompetenceProfile:
+    """The competences and behaviours a role needs (7.2, Annex C)."""
+
+    id: str
+    """Identifier."""
+    role: str
+    """The role, such as ``ser`` or ``relationship_lead``."""
+    competencies: tuple[LevelScore, ...] = many()
+    """Required competence levels."""
+    behaviours: tuple[LevelScore, ...] = many()
+    """Required behaviour levels."""
+
+
+@attrs.frozen(kw_only=True)
+class CompetenceRecord:
+    """A person's assessed collaborative competence and behaviour (7.2, 7.5.4, 8.3.3)."""
+
+    id: str
+    """Identifier."""
+    person: str = ref("person")
+    """The person assessed."""
+    role: str | None = None
+    """The role assessed against."""
+    relationship_ids: tuple[str, ...] = many(ref="relationship")
+    """The relationships the person works in."""
+    competencies: tuple[LevelScore, ...] = many()
+    """Assessed competence levels."""
+    behaviours: tuple[LevelScore, ...] = many()
+    """Assessed behaviour levels."""
+    assessed_by: str | None = None
+    """Who assessed."""
+    assessed_on: date | None = None
+    """When (7.5.4: kept current)."""
+    gaps: tuple[str, ...] = many()
+    """Competences or behaviours below the profile."""
+    development_actions: tuple[Action, ...] = many()
+    """Actions closing the gaps (7.2); the description names the gap it closes."""
+
+
+@attrs.frozen(kw_only=True)
+class AwarenessRecord:
+    """Evidence that a person is aware of the policy, objectives and behaviours (7.3)."""
+
+    person: str = ref("person")
+    """The person."""
+    topics: tuple[str, ...] = many()
+    """Topics covered: ``policy``, ``objectives``, ``contribution``, ``behaviours``,
+    ``consequences``."""
+    recorded_on: date | None = None
+    """When."""
+
+
+@attrs.frozen(kw_only=True)
+class CommunicationItem:
+    """A planned communication (7.4)."""
+
+    topic: str
+    """What."""
+    audience: str | None = None
+    """To whom."""
+    frequency: Cadence | None = cadence_field()
+    """How often."""
+    channel: str | None = None
+    """How."""
+    owner: str | None = None
+    """Who is responsible."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship it serves, if any."""
+    partner_facing: bool = False
+    """Whether it goes to partners (7.4: needed from stage 5)."""
+
+
+@attrs.frozen(kw_only=True)
+class CommunicationPlan:
+    """The communication plan (7.4)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    items: tuple[CommunicationItem, ...] = many()
+    """The planned communications."""
+
+
+@attrs.frozen(kw_only=True)
+class Communication:
+    """A communication that took place (7.4, 5.1, 5.2)."""
+
+    sent_on: date
+    """When."""
+    topic: str
+    """What, such as ``policy`` or ``collaboration``."""
+    audience: str | None = None
+    """To whom."""
+    by: str | None = None
+    """Who communicated (person id); 5.1 looks for top management."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship concerned, if any."""
+
+
+@attrs.frozen(kw_only=True)
+class Document:
+    """An entry of the register of documented information (7.5)."""
+
+    id: str
+    """Identifier, referenced by the artefacts' ``document_id``."""
+    title: str
+    """Title (7.5.2: identification)."""
+    doc_type: str
+    """What it is: ``scope``, ``policy``, ``corporate_rmp``, ``rmp``, ``joint_rmp``,
+    ``exit_strategy``, ``agreement``..."""
+    origin: Origin = enum_field(Origin, Origin.INTERNAL)
+    """Internal, external or joint (7.5.3)."""
+    version: int = 1
+    """Current version."""
+    author: str | None = None
+    """Who wrote it (7.5.2)."""
+    approved_by: str | None = None
+    """Who approved the current version (7.5.2)."""
+    approved_on: date | None = None
+    """When."""
+    classification: str | None = None
+    """Confidentiality class (7.5.3)."""
+    retention_period: CalendarInterval | None = interval_field()
+    """How long it is kept (7.5.3)."""
+    disposition: str | None = None
+    """What happens at the end of retention."""
+    access_list: tuple[str, ...] = many()
+    """Who may access it (7.5.3)."""
+    change_log: tuple[DocumentChange, ...] = many()
+    """Its changes (7.5.3: needed from version 2)."""
+    review_due_on: date | None = None
+    """When it is next due for review."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship it belongs to, if any."""
+    owner: str | None = None
+    """Who owns it (7.5.3: joint documents need an agreed owner)."""
+    change_authority: str | None = None
+    """Who may change it (7.5.3: joint documents)."""
+    agreed_by: tuple[Signoff, ...] = many()
+    """Per-party agreement of a joint document's control regime (7.5.3)."""
+
+
+@attrs.frozen(kw_only=True)
+class ValueAnalysisMethod:
+    """The organization's method of analysing the value of collaborating (8.2.5)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    version: int = 1
+    """Current version."""
+    criteria: tuple[str, ...] = many()
+    """The criteria used."""
+
+
+@attrs.frozen(kw_only=True)
+class CollaborativeProfile:
+    """How ready and mature the organization is as a partner (8.4.4)."""
+
+    assessed_on: date | None = None
+    """When it was assessed."""
+    method: str | None = None
+    """The method, such as the Annex D maturity matrix."""
+    maturity_scores: tuple[LevelScore, ...] = many()
+    """A level per theme."""
+    blockers: tuple[Action, ...] = many()
+    """Blockers found, each as the action that removes it (8.4.4)."""
+
+
+@attrs.frozen(kw_only=True)
+class MonitoringItem:
+    """Something the CBRMS monitors (9.1.1)."""
+
+    subject: str
+    """What is monitored: an objective id, a KPI id or a process."""
+    method: str | None = None
+    """How."""
+    frequency: Cadence | None = cadence_field()
+    """How often."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship, when the item is a relationship KPI."""
+
+
+@attrs.frozen(kw_only=True)
+class MonitoringPlan:
+    """What is monitored and measured, how and when (9.1.1)."""
+
+    items: tuple[MonitoringItem, ...] = many()
+    """The items monitored."""
+
+
+@attrs.frozen(kw_only=True)
+class MonitoringResult:
+    """A monitoring result (9.1.1)."""
+
+    subject: str
+    """The item monitored."""
+    measured_on: date
+    """When."""
+    summary: str = ""
+    """The result."""
+
+
+@attrs.frozen(kw_only=True)
+class AuditReport:
+    """The report of one internal audit (9.2)."""
+
+    id: str
+    """Identifier."""
+    audited_on: date
+    """When the audit took place."""
+    clauses: tuple[str, ...] = many()
+    """Clauses covered, such as ``4`` or ``8.6``."""
+    relationships_sampled: tuple[str, ...] = many(ref="relationship")
+    """Relationships sampled."""
+    stages_sampled: tuple[int, ...] = many()
+    """The stages of the relationships sampled, at the time of the audit."""
+    auditor: str | None = None
+    """Who audited."""
+    auditee_owner: str | None = None
+    """The owner of the process audited; must not be the auditor."""
+    reported_to: tuple[str, ...] = many()
+    """Who received the report."""
+    findings: tuple[str, ...] = many()
+    """What was found."""
+    nonconformity_ids: tuple[str, ...] = many()
+    """Nonconformities raised from it (10.1)."""
+
+
+@attrs.frozen(kw_only=True)
+class AuditProgramme:
+    """The internal audit programme (9.2)."""
+
+    document_id: str | None = None
+    """The controlled document that holds it."""
+    cycle_start: date | None = None
+    """Start of the current audit cycle."""
+    planned_clauses: tuple[str, ...] = many()
+    """Clauses planned in the cycle."""
+    method: str | None = None
+    """Audit methods and criteria."""
+
+
+@attrs.frozen(kw_only=True)
+class ManagementReview:
+    """A management review by top management (9.3)."""
+
+    id: str
+    """Identifier."""
+    held_on: date
+    """When."""
+    attendees: tuple[str, ...] = many()
+    """Person ids attending (top management and the SER)."""
+    inputs: tuple[str, ...] = many()
+    """Inputs considered: ``prev_actions``, ``context_changes``, ``nc_ca``, ``monitoring``,
+    ``audit``, ``improvement_opps``, ``relationship_performance``, ``exit_evaluations``,
+    ``stakeholder_feedback``."""
+    decisions: tuple[str, ...] = many()
+    """Decisions taken."""
+    improvement_decisions: tuple[str, ...] = many()
+    """Decisions on improvement (10.2)."""
+    actions: tuple[Action, ...] = many()
+    """Actions agreed."""
+
+
+@attrs.frozen(kw_only=True)
+class PerformanceReport:
+    """A report on CBRMS performance to top management (5.3.1)."""
+
+    reported_on: date
+    """When."""
+    by: str | None = None
+    """Who reported."""
+    to: tuple[str, ...] = many()
+    """Recipients."""
+
+
+@attrs.frozen(kw_only=True)
+class Nonconformity:
+    """A nonconformity and its corrective action (10.1).
+
+    Its lifecycle: raised, action planned, implemented, verified, closed.
+    """
+
+    id: str
+    """Identifier."""
+    raised_on: date
+    """When it was raised."""
+    description: str
+    """What requirement was not met, and how."""
+    clause: str | None = None
+    """The clause concerned."""
+    rule_id: str | None = None
+    """The rule whose failing finding raised it, when raised from findings."""
+    relationship_id: str | None = ref("relationship")
+    """The relationship, when it sits in one."""
+    joint: bool = False
+    """Whether it sits in joint arrangements (the corrective action needs partner agreement)."""
+    status: NonconformityStatus = enum_field(NonconformityStatus, NonconformityStatus.RAISED)
+    """Where it is in its lifecycle."""
+    correction: str | None = None
+    """The immediate correction."""
+    root_cause: str | None = None
+    """The cause found."""
+    similar_check: str | None = None
+    """Whether similar cases exist or could occur."""
+    actions: tuple[Action, ...] = many()
+    """The corrective actions."""
+    verified_on: date | None = None
+    """When effectiveness was verified."""
+    effective: bool | None = None
+    """Whether the actions were effective."""
+    closed_on: date | None = None
+    """When it was closed."""
+    agreed_by: tuple[Signoff, ...] = many()
+    """Partner agreement of the corrective action, when joint."""
+
+
+@attrs.frozen(kw_only=True)
+class Improvement:
+    """An entry of the improvement log (10.2)."""
+
+    id: str
+    """Identifier."""
+    description: str
+    """What was improved."""
+    source: str | None = None
+    """Where it came from (audit, review, lesson, idea)."""
+    implemented_on: date | None = None
+    """When it was implemented."""
+
+
+@attrs.frozen(kw_only=True)
+class Organization:
+    """An organization and its CBRMS: the corporate layer (clauses 4-7, 9, 10 and 8.1).
+
+    Its ``id`` is the organization's party id in every relationship.
+    """
+
+    id: str
+    """The organization's party id."""
+    name: str
+    """Its name."""
+    units: tuple[OrgUnit, ...] = many()
+    """Its units."""
+    people: tuple[Person, ...] = many()
+    """Its people."""
+    top_management: tuple[str, ...] = many(ref="person")
+    """Person ids of top management (5.1)."""
+    cbrms: CBRMS = attrs.field(factory=CBRMS)
+    """The management system and its processes (4.4, 8.1)."""
+    scope: Scope | None = None
+    """The scope (4.3)."""
+    context: ContextAnalysis | None = None
+    """Internal and external issues (4.1)."""
+    stakeholders: StakeholderRegister | None = None
+    """Stakeholders and their requirements (4.2)."""
+    value_statement: ValueStatement | None = None
+    """How collaboration creates value (4.5)."""
+    policy: Policy | None = None
+    """The collaborative business relationship policy (5.2)."""
+    roles: tuple[RoleAssignment, ...] = many()
+    """Corporate role assignments (5.3, 5.3.1)."""
+    sers: tuple[SER, ...] = many()
+    """Corporate senior executives responsible (5.3.3)."""
+    governance: GovernanceStructure | None = None
+    """The corporate governance structure (5.3.2)."""
+    objectives: tuple[Objective, ...] = many()
+    """Corporate objectives (6.2)."""
+    risk_register: RiskRegister | None = None
+    """The corporate risk register (6.1)."""
+    segmentation: Segmentation | None = None
+    """Criteria and segmentation of the relationship portfolio (6.3.1)."""
+    opportunities: tuple[Opportunity, ...] = many()
+    """Opportunities for collaboration (6.3.2)."""
+    resource_plan: ResourcePlan | None = None
+    """Corporate resources (7.1)."""
+    competence_profiles: tuple[CompetenceProfile, ...] = many()
+    """Role profiles (7.2, Annex C)."""
+    competence_records: tuple[CompetenceRecord, ...] = many()
+    """Records of collaborative competence (7.2, 7.5.4)."""
+    awareness_records: tuple[AwarenessRecord, ...] = many()
+    """Awareness evidence (7.3)."""
+    communication_plan: CommunicationPlan | None = None
+    """Planned communications (7.4)."""
+    communications: tuple[Communication, ...] = many()
+    """Communications made (5.1, 5.2, 7.4)."""
+    documents: tuple[Document, ...] = many()
+    """The register of documented information (7.5)."""
+    corporate_rmp: CorporateRMP | None = None
+    """The corporate RMP (7.5.5)."""
+    value_analysis_method: ValueAnalysisMethod | None = None
+    """The value analysis method (8.2.5)."""
+    collaborative_profile: CollaborativeProfile | None = None
+    """The collaborative profile (8.4.4)."""
+    monitoring_plan: MonitoringPlan | None = None
+    """What is monitored (9.1.1)."""
+    monitoring_results: tuple[MonitoringResult, ...] = many()
+    """Monitoring results (9.1.1)."""
+    audit_programme: AuditProgramme | None = None
+    """The audit programme (9.2)."""
+    audit_reports: tuple[AuditReport, ...] = many()
+    """Internal audit reports (9.2)."""
+    management_reviews: tuple[ManagementReview, ...] = many()
+    """Management reviews (9.3)."""
+    performance_reports: tuple[PerformanceReport, ...] = many()
+    """Reports on CBRMS performance to top management (5.3.1)."""
+    nonconformities: tuple[Nonconformity, ...] = many()
+    """Nonconformities and corrective actions (10.1)."""
+    improvements: tuple[Improvement, ...] = many()
+    """The improvement log (10.2)."""
+
+    def person(self, person_id: str) -> Person | None:
+        """Return the person with *person_id*, or ``None``."""
+        for p in self.people:
+            if p.id == person_id:
+                return p
+        return None
+
+    def document(self, document_id: str) -> Document | None:
+        """Return the document with *document_id* from the register, or ``None``."""
+        for d in self.documents:
+            if d.id == document_id:
+                return d
+        return None
+
+    @property
+    def latest_management_review(self) -> ManagementReview | None:
+        """The most recent management review, or ``None``."""
+        return max(self.management_reviews, key=lambda r: r.held_on, default=None)

@@ -1,0 +1,95 @@
+"""Rules: the ISO 44001 rule set, your own rules, and the incremental engine that runs them.
+
+A rule is an immutable :class:`RuleSpec`: metadata (id, clause, level, stage, mode, flags,
+basis, severity, remedy, tags) and a predicate, preferably a condition tree built from the
+combinators below, or a trusted Python function given with :func:`rule`. Rule files
+(YAML/TOML/JSON) describe condition trees as data for users who do not write code.
+
+Example:
+    >>> from datetime import date
+    >>> import collabrel
+    >>> from collabrel.rules import Session, default_ruleset
+    >>> session = Session(collabrel.example_portfolio(), default_ruleset(),
+    ...                   as_of=date(2026, 11, 23))
+    >>> session.verdict("iso44001:5.2/values", "northbridge")
+    <Verdict.PASS: 'pass'>
+"""
+
+from __future__ import annotations
+
+from collabrel.rules._conditions import (
+    Condition,
+    Trace,
+    agreed_by_all_parties,
+    all_of,
+    any_of,
+    at_least,
+    at_most,
+    before,
+    check,
+    count_at_least,
+    equals,
+    for_each,
+    implies,
+    non_empty,
+    not_,
+    one_of,
+    present,
+    ref,
+    reviewed_within,
+)
+from collabrel.rules._decorator import rule
+from collabrel.rules._engine import Assessment, Listener, Session, evaluate
+from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
+from collabrel.rules._iso44001 import default_ruleset
+from collabrel.rules._rulefile import condition_from_data, dump_rules, load_rules, rules_from_data
+from collabrel.rules._ruleset import RULESET_VERSION, RuleExclusion, RuleSet
+from collabrel.rules._spec import Basis, Flag, Level, Mode, Outcome, RuleContext, RuleSpec, Severity
+
+__all__ = [
+    "RULESET_VERSION",
+    "Assessment",
+    "Basis",
+    "Condition",
+    "Explanation",
+    "Fact",
+    "Finding",
+    "Flag",
+    "Level",
+    "Listener",
+    "Mode",
+    "Outcome",
+    "RuleContext",
+    "RuleExclusion",
+    "RuleSet",
+    "RuleSpec",
+    "Session",
+    "Severity",
+    "Trace",
+    "Verdict",
+    "VerdictChange",
+    "agreed_by_all_parties",
+    "all_of",
+    "any_of",
+    "at_least",
+    "at_most",
+    "before",
+    "check",
+    "condition_from_data",
+    "count_at_least",
+    "default_ruleset",
+    "dump_rules",
+    "equals",
+    "evaluate",
+    "for_each",
+    "implies",
+    "load_rules",
+    "non_empty",
+    "not_",
+    "one_of",
+    "present",
+    "ref",
+    "reviewed_within",
+    "rule",
+    "rules_from_data",
+]

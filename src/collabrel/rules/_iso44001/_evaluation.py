@@ -1,0 +1,402 @@
+"""Clauses 9 and 10: monitoring, exit evaluation, internal audit, management review, improvement.
+
+Titles and remedies are our own words; catalog §1.13-1.14 gives the predicates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from collabrel.lifecycle._stages import Stage
+from collabrel.rules._conditions import (
+    all_of,
+    any_of,
+    before,
+    count_at_least,
+    equals,
+    for_each,
+    implies,
+    non_empty,
+    not_,
+    one_of,
+    present,
+    ref,
+    reviewed_within,
+)
+from collabrel.rules._iso44001._base import iso
+from collabrel.rules._spec import Outcome, RuleContext, RuleSpec
+
+__all__ = ["REVIEW_INPUTS", "RULES"]
+
+_CLAUSES = ("4", "5", "6", "7", "8", "9", "10")
+REVIEW_INPUTS = (
+    "prev_actions", "context_changes", "nc_ca", "monitoring", "audit", "improvement_opps",
+    "relationship_performance", "exit_evaluations", "stakeholder_feedback",
+)  # fmt: skip
+"""The inputs a management review considers: the HLS ones, then the CBRMS ones (9.3)."""
+
+
+def _top(clause: str) -> str:
+    return clause.split(".", 1)[0]
+
+
+def _monitoring_results(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    plan = org.monitoring_plan
+    if plan is None or not plan.items:
+        return Outcome.unknown("no monitoring plan")
+    latest: dict[str, date] = {}
+    for r in org.monitoring_results:
+        if r.measured_on > latest.get(r.subject, date.min):
+            latest[r.subject] = r.measured_on
+    late = []
+    for item in plan.items:
+        last = latest.get(item.subject)
+        if last is None:
+            late.append(f"{item.subject} (never measured)")
+        elif item.frequency is not None and item.frequency.next_after(last) < ctx.as_of:
+            overdue = (ctx.as_of - item.frequency.next_after(last)).days
+            late.append(f"{item.subject} (overdue by {overdue} days)")
+    if late:
+        return Outcome.fail("monitoring results missing or late: " + "; ".join(late))
+    return Outcome.passed(f"{len(plan.items)} monitored items up to date")
+
+
+def _audit_window(org: Any, ctx: RuleContext) -> list[Any]:
+    cycle = ctx.config.interval("audit_cycle")
+    return [a for a in org.audit_reports if ctx.as_of <= a.audited_on + cycle]
+
+
+def _audit_coverage(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    reports = _audit_window(org, ctx)
+    covered = {_top(c) for a in reports for c in a.clauses}
+    missing = [c for c in _CLAUSES if c not in covered]
+    if missing:
+        return Outcome.fail(
+            f"clauses not audited within the audit cycle ({ctx.config.interval('audit_cycle')}):"
+            f" {', '.join(missing)}"
+        )
+    return Outcome.passed(f"clauses 4-10 audited in {len(reports)} audits within the cycle")
+
+
+def _audit_sampling(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    reports = _audit_window(org, ctx)
+    sampled = {s for a in reports for s in a.stages_sampled}
+    present_stages = {int(r.stage) for r in ctx.relationships if 1 <= int(r.stage) <= 8}  # noqa: PLR2004
+    gaps = []
+    for low, high in ((1, 4), (5, 8)):
+        exists = any(low <= s <= high for s in present_stages)
+        if exists and not any(low <= s <= high for s in sampled):
+            gaps.append(f"stages {low}-{high}")
+    if gaps:
+        return Outcome.fail(
+            f"audits within the cycle sampled no relationship at {' or '.join(gaps)}"
+        )
+    return Outcome.passed("audits sampled relationships in both halves of the lifecycle")
+
+
+def _latest_review(org: Any) -> Any:
+    return max(org.management_reviews, key=lambda r: r.held_on, default=None)
+
+
+def _review_attendance(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
+    review = _latest_review(org)
+    if review is None:
+        return Outcome.unknown("no management review recorded")
+    attendees = set(review.attendees)
+    missing = []
+    if not attendees & set(org.top_management):
+        missing.append("a member of top management")
+    if not attendees & {s.person for s in org.sers if s.active}:
+        missing.append("the SER")
+    if missing:
+        return Outcome.fail(
+            f"the review of {review.held_on} was not attended by " + " or ".join(missing)
+        )
+    return True
+
+
+def _review_inputs(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
+    review = _latest_review(org)
+    if review is None:
+        return Outcome.unknown("no management review recorded")
+    missing = [i for i in REVIEW_INPUTS if i not in review.inputs]
+    if missing:
+        return Outcome.fail(
+            f"the review of {review.held_on} did not consider: {', '.join(missing)}"
+        )
+    return True
+
+
+def _review_decisions(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
+    review = _latest_review(org)
+    if review is None:
+        return Outcome.unknown("no management review recorded")
+    if not review.decisions:
+        return Outcome.fail(f"the review of {review.held_on} recorded no decision")
+    return True
+
+
+def _improvement_decided(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
+    review = _latest_review(org)
+    if review is None:
+        return Outcome.unknown("no management review recorded")
+    if not review.improvement_decisions:
+        return Outcome.fail(f"the review of {review.held_on} recorded no improvement decision")
+    return True
+
+
+def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    parties = {r.id: {p.id for p in r.parties} for r in ctx.relationships}
+    bad = []
+    for nc in org.nonconformities:
+        if not nc.joint or nc.relationship_id is None:
+            continue
+        needed = parties.get(nc.relationship_id)
+        if needed is None:
+            continue
+        signed = {s.party for s in nc.agreed_by}
+        if not needed <= signed:
+            bad.append(f"{nc.id} (missing {', '.join(sorted(needed - signed))})")
+    if bad:
+        return Outcome.fail("joint corrective actions not agreed by every party: " + "; ".join(bad))
+    return True
+
+
+def _rules() -> list[RuleSpec]:
+    closed = (Stage.CLOSED_EXITED,)
+    return [
+        iso(
+            "plan",
+            clause="9.1.1",
+            level="ORG",
+            basis="TOC HLS",
+            flags="DP",
+            title="A monitoring plan says what is measured, how and how often",
+            remedy="Write a monitoring plan with a method and a frequency for each item.",
+            condition=all_of(
+                present("monitoring_plan"),
+                non_empty("monitoring_plan.items"),
+                for_each("monitoring_plan.items", all_of(present("method"), present("frequency"))),
+            ),
+        ),
+        iso(
+            "results",
+            clause="9.1.1",
+            level="ORG",
+            basis="TOC HLS",
+            flags="RP",
+            title="Every monitored item has results at its planned frequency",
+            remedy="Record the monitoring results that are missing or late.",
+            predicate=_monitoring_results,
+            reads=("monitoring_plan", "monitoring_results"),
+        ),
+        iso(
+            "exit-evaluated",
+            clause="9.1.2",
+            level="REL",
+            stage=8,
+            basis="TOC INF SEC",
+            flags="R",
+            applies_in=closed,
+            title="A closed relationship's exit was evaluated in time and fed to management review",
+            remedy="Evaluate the exit (strategy, outcomes, lessons) and feed it to the next "
+            "management review.",
+            condition=any_of(
+                all_of(
+                    present("disengagement.exit_evaluation"),
+                    before(
+                        "disengagement.exit_evaluation.evaluated_on",
+                        "disengagement.closed_on",
+                        slack="exit_eval_due",
+                    ),
+                    equals("disengagement.exit_evaluation.fed_to_management_review", True),
+                ),
+                all_of(
+                    not_(present("disengagement.exit_evaluation")),
+                    reviewed_within("disengagement.closed_on", "exit_eval_due"),
+                ),
+            ),
+        ),
+        iso(
+            "programme",
+            clause="9.2",
+            level="ORG",
+            basis="TOC HLS",
+            flags="DP",
+            title="An audit programme plans audits of clauses 4 to 10",
+            remedy="Plan the audit programme so that it covers clauses 4 to 10.",
+            condition=all_of(
+                present("audit_programme"),
+                non_empty("audit_programme.planned_clauses"),
+                present("audit_programme.method"),
+            ),
+        ),
+        iso(
+            "coverage",
+            clause="9.2",
+            level="ORG",
+            basis="TOC HLS",
+            flags="RP",
+            title="Audits within the cycle covered clauses 4 to 10",
+            remedy="Audit the clauses named in the finding before the cycle ends.",
+            predicate=_audit_coverage,
+            reads=("audit_reports",),
+        ),
+        iso(
+            "sampling",
+            clause="9.2",
+            level="ORG",
+            basis="TOC INF",
+            flags="R",
+            title="Audits sampled relationships in stages 1-4 and 5-8 where there are any",
+            remedy="Sample a relationship from the half of the lifecycle not yet audited.",
+            predicate=_audit_sampling,
+            reads=("audit_reports", "relationships.stage"),
+        ),
+        iso(
+            "impartial",
+            clause="9.2",
+            level="ORG",
+            basis="TOC HLS",
+            flags="R",
+            title="Auditors did not audit their own work, and results were reported",
+            remedy="Choose auditors independent of the audited process and report the results.",
+            condition=for_each(
+                "audit_reports",
+                all_of(
+                    present("auditor"),
+                    not_(equals("auditor", ref("auditee_owner"))),
+                    non_empty("reported_to"),
+                ),
+            ),
+        ),
+        iso(
+            "held",
+            clause="9.3",
+            level="ORG",
+            basis="TOC HLS",
+            flags="RP",
+            title="A management review was held within the interval",
+            remedy="Hold a management review of the CBRMS and record it.",
+            condition=count_at_least(
+                "management_reviews", 1, reviewed_within("held_on", "mr_interval")
+            ),
+        ),
+        iso(
+            "attendance",
+            clause="9.3",
+            level="ORG",
+            basis="TOC HLS",
+            flags="A",
+            title="Top management and the SER attended the latest management review",
+            remedy="Make sure top management and the SER attend the management review.",
+            predicate=_review_attendance,
+            reads=("management_reviews", "top_management", "sers"),
+        ),
+        iso(
+            "inputs",
+            clause="9.3",
+            level="ORG",
+            basis="TOC HLS INF",
+            flags="R",
+            title="The latest management review considered every required input",
+            remedy="Consider the missing inputs at the next management review.",
+            predicate=_review_inputs,
+            reads=("management_reviews",),
+        ),
+        iso(
+            "decisions",
+            clause="9.3",
+            level="ORG",
+            basis="TOC HLS",
+            flags="R",
+            title="The latest management review recorded decisions",
+            remedy="Record the decisions of the management review.",
+            predicate=_review_decisions,
+            reads=("management_reviews",),
+        ),
+        iso(
+            "records",
+            clause="10.1",
+            level="ORG",
+            basis="TOC HLS",
+            flags="R",
+            title="Each nonconformity records correction, root cause and a check for similar cases",
+            remedy="Record the correction, root cause and similar-case check of each "
+            "nonconformity.",
+            condition=for_each(
+                "nonconformities",
+                all_of(present("correction"), present("root_cause"), present("similar_check")),
+            ),
+        ),
+        iso(
+            "timely",
+            clause="10.1",
+            level="ORG",
+            basis="TOC HLS",
+            flags="RP",
+            title="No nonconformity stays open longer than the closure target",
+            remedy="Close the overdue nonconformities or escalate them.",
+            condition=for_each(
+                "nonconformities",
+                implies(
+                    not_(one_of("status", ["closed"])), reviewed_within("raised_on", "nc_max_open")
+                ),
+            ),
+        ),
+        iso(
+            "effective",
+            clause="10.1",
+            level="ORG",
+            basis="TOC HLS",
+            flags="R",
+            title="Closed nonconformities were verified as effectively corrected",
+            remedy="Verify the effectiveness of the corrective action before closing.",
+            condition=for_each(
+                "nonconformities",
+                implies(
+                    equals("status", "closed"),
+                    all_of(present("verified_on"), equals("effective", True)),
+                ),
+            ),
+        ),
+        iso(
+            "joint",
+            clause="10.1",
+            level="ORG",
+            basis="TOC INF",
+            flags="RJ",
+            title="Corrective actions on joint arrangements are agreed by every party",
+            remedy="Have every party of the relationship agree the joint corrective action.",
+            predicate=_joint_nonconformities,
+            reads=("nonconformities", "relationships.parties"),
+        ),
+        iso(
+            "log",
+            clause="10.2",
+            level="ORG",
+            basis="TOC HLS",
+            flags="RP",
+            title="Improvements were implemented within the period",
+            remedy="Implement and log at least one improvement of the CBRMS.",
+            condition=count_at_least(
+                "improvements", 1, reviewed_within("implemented_on", "improvement_period")
+            ),
+        ),
+        iso(
+            "decided",
+            clause="10.2",
+            level="ORG",
+            basis="TOC HLS",
+            flags="R",
+            title="The latest management review decided on improvements",
+            remedy="Record improvement decisions at the management review.",
+            predicate=_improvement_decided,
+            reads=("management_reviews",),
+        ),
+    ]
+
+
+RULES: tuple[RuleSpec, ...] = tuple(_rules())
+"""The built-in rules of clauses 9 and 10."""

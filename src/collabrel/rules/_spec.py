@@ -1,0 +1,471 @@
+"""Rule specifications: immutable, validated when they are defined."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from collabrel._config import Config
+from collabrel._model import Organization, Relationship
+from collabrel.errors import RuleDefinitionError
+from collabrel.lifecycle._stages import Stage
+from collabrel.rules._conditions import Binder, Bound, Condition
+from collabrel.rules._schema import Path, resolve
+
+if TYPE_CHECKING:
+    from collabrel._model import Portfolio
+
+__all__ = [
+    "Basis",
+    "Flag",
+    "Level",
+    "Mode",
+    "Outcome",
+    "RuleContext",
+    "RuleSpec",
+    "Severity",
+    "builtin_rules",
+]
+
+RESERVED_NAMESPACE = "iso44001"
+_ID = re.compile(r"^[a-z][a-z0-9_-]*:[a-z0-9][a-z0-9._/-]*$")
+_BUILTIN: contextvars.ContextVar[bool] = contextvars.ContextVar("collabrel_builtin", default=False)
+
+
+@contextlib.contextmanager
+def builtin_rules() -> Iterator[None]:
+    """Allow the reserved ``iso44001:`` namespace while the built-in catalog is defined."""
+    token = _BUILTIN.set(True)
+    try:
+        yield
+    finally:
+        _BUILTIN.reset(token)
+
+
+class _Named(enum.Enum):
+    @property
+    def label(self) -> str:
+        """A display name."""
+        return str(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Level(_Named):
+    """Who a requirement concerns (catalog §0.2)."""
+
+    ORG = "ORG"
+    """The organization-wide CBRMS."""
+    REL = "REL"
+    """One relationship, run internally."""
+    JNT = "JNT"
+    """A relationship, jointly with the partners."""
+
+
+class Mode(_Named):
+    """Whether a rule checks that an arrangement exists or that it was carried out (§0.5)."""
+
+    ARRANGEMENT = "arrangement"
+    """The procedure or agreement exists and is agreed."""
+    EXECUTED = "executed"
+    """Records show it ran."""
+
+
+class Flag(_Named):
+    """Catalog flags of a requirement (§0.2)."""
+
+    D = "D"
+    """Documented information to maintain."""
+    R = "R"
+    """Documented information to retain as a record."""
+    P = "P"
+    """Kept current by periodic review."""
+    J = "J"
+    """Agreed by every party."""
+    A = "A"
+    """Needs a decision or approval by a named authority."""
+
+
+class Basis(_Named):
+    """How well a rule is founded (catalog §0.1)."""
+
+    TOC = "TOC"
+    """Clause id and title checked against the official contents."""
+    HLS = "HLS"
+    """Follows the Annex SL high level structure."""
+    SEC = "SEC"
+    """Backed by a secondary source."""
+    INF = "INF"
+    """Inferred; check first against a licensed copy."""
+    ORG = "ORG"
+    """An organization's own policy (custom rules)."""
+
+
+class Severity(_Named):
+    """How serious a failure of the rule is."""
+
+    MAJOR = "major"
+    MINOR = "minor"
+    ADVISORY = "advisory"
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What a Python rule returns: pass, fail, unknown or not applicable, with a message."""
+
+    result: bool | None
+    """True for pass, False for fail, None for unknown."""
+    message: str = ""
+    """Why, in a sentence."""
+    applicable: bool = True
+    """False when the rule does not apply to this subject."""
+
+    @classmethod
+    def passed(cls, message: str = "") -> Outcome:
+        """The requirement is met."""
+        return cls(result=True, message=message)
+
+    @classmethod
+    def fail(cls, message: str) -> Outcome:
+        """The requirement is not met; say why."""
+        return cls(result=False, message=message)
+
+    @classmethod
+    def unknown(cls, message: str) -> Outcome:
+        """The evidence needed to decide is missing; say which."""
+        return cls(result=None, message=message)
+
+    @classmethod
+    def not_applicable(cls, message: str = "") -> Outcome:
+        """The rule does not apply to this subject."""
+        return cls(result=None, message=message, applicable=False)
+
+
+@attrs.frozen(kw_only=True)
+class RuleContext:
+    """What a Python rule receives besides its subject."""
+
+    as_of: date
+    """The evaluation date; rules never read the clock."""
+    config: Config
+    """Intervals and thresholds."""
+    organization: Organization
+    """The organization (a relationship rule may read it, as declared in ``reads``)."""
+    relationships: tuple[Relationship, ...] = ()
+    """Every relationship, for organization rules that declare ``relationships.*`` reads."""
+
+
+PythonRule = Callable[[Any, RuleContext], "Outcome | bool | None"]
+
+
+def _stages(value: Any) -> Stage | None:
+    return None if value is None else Stage.parse(value)
+
+
+def _flags(value: Iterable[Any]) -> frozenset[Flag]:
+    return frozenset(v if isinstance(v, Flag) else Flag(str(v).upper()) for v in value)
+
+
+def _basis(value: Any) -> tuple[Basis, ...]:
+    if isinstance(value, Basis | str):
+        value = (value,)
+    return tuple(v if isinstance(v, Basis) else Basis(str(v).upper()) for v in value)
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _member(cls: type[_E], value: Any) -> _E:
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value if cls is not Level else str(value).upper())
+    except ValueError:
+        choices = ", ".join(str(m.value) for m in cls)
+        raise RuleDefinitionError(
+            f"{value!r} is not a valid {cls.__name__}; use one of: {choices}"
+        ) from None
+
+
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _str_set(value: Iterable[str]) -> frozenset[str]:
+    return frozenset((value,) if isinstance(value, str) else value)
+
+
+def _level(value: Any) -> Level:
+    return _member(Level, value)
+
+
+def _mode(value: Any) -> Mode:
+    return _member(Mode, value)
+
+
+def _severity(value: Any) -> Severity:
+    return _member(Severity, value)
+
+
+def _applies_in(value: Iterable[Any] | None) -> frozenset[Stage] | None:
+    return None if value is None else frozenset(Stage.parse(s) for s in value)
+
+
+def default_applies_in(stage: Stage | None, mode: Mode, level: Level) -> frozenset[Stage]:
+    """Return where a rule of *stage* and *mode* is evaluated by default.
+
+    A stage's requirements are maintained artefacts, so they stay applicable in the later
+    stages; the executed stage-8 records apply from exit activation until closure.
+    """
+    if level is Level.ORG:
+        return frozenset()
+    if stage is None or stage.number is None:
+        return frozenset(Stage(n) for n in range(1, 9))
+    if stage is Stage.EXIT_STRATEGY_ACTIVATION and mode is Mode.EXECUTED:
+        return frozenset({Stage.EXIT_STRATEGY_ACTIVATION, Stage.CLOSED_EXITED})
+    return frozenset(Stage(n) for n in range(stage.number, 9))
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class RuleSpec:
+    """An immutable rule: its metadata and its predicate, checked when it is created.
+
+    Give the predicate as a condition tree (``condition``, preferred: it knows what it reads
+    and explains itself) or as a trusted Python function (``predicate``) with the paths it
+    reads declared in ``reads``.
+
+    Raises:
+        RuleDefinitionError: for a bad id, a reserved namespace, a missing title or remedy, or
+            a predicate that is missing, doubled or unknown to the schema (paths are checked,
+            with a did-you-mean).
+    """
+
+    id: str
+    """Stable id, ``<namespace>:<clause-or-slug>[/<part>]`` in lower case."""
+    title: str
+    """What is required, in our own words."""
+    clause: str
+    """The ISO 44001 clause it evidences, such as ``8.6.4``."""
+    level: Level = attrs.field(converter=_level)
+    """ORG, REL or JNT."""
+    remedy: str
+    """What to do when it fails."""
+    stage: Stage | None = attrs.field(default=None, converter=_stages)
+    """The lifecycle stage it belongs to (its gate), if any."""
+    mode: Mode = attrs.field(default=Mode.ARRANGEMENT, converter=_mode)
+    """Arrangement (exists, agreed) or executed (records show it ran)."""
+    flags: frozenset[Flag] = attrs.field(factory=frozenset, converter=_flags)
+    """Catalog flags D, R, P, J, A."""
+    basis: tuple[Basis, ...] = attrs.field(default=(Basis.ORG,), converter=_basis)
+    """Catalog basis tags; custom rules default to ORG (the organization's policy)."""
+    severity: Severity = attrs.field(default=Severity.MAJOR, converter=_severity)
+    """How serious a failure is."""
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_str_set)
+    """Free tags such as ``iso44003:p12``, ``gartner:audit``, ``ermp:exit``, ``raio:review``."""
+    condition: Condition | None = None
+    """The predicate as a condition tree."""
+    predicate: PythonRule | None = None
+    """The predicate as trusted Python code (then ``reads`` is required)."""
+    reads: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    """For a Python predicate, the fact paths it reads."""
+    applies_when: Condition | None = None
+    """A condition that must hold for the rule to apply (otherwise NOT_APPLICABLE)."""
+    applies_in: frozenset[Stage] | None = attrs.field(default=None, converter=_applies_in)
+    """Stages in which a relationship rule is evaluated; default from ``stage`` and ``mode``."""
+    question: str | None = None
+    """The Annex A checklist question, in our own words (generated from the title if absent)."""
+    replaces: str | None = None
+    """The id of the rule this one replaced in its rule set, if any."""
+    functions: Mapping[str, Callable[..., Any]] = attrs.field(factory=dict, repr=False)
+    """Registered pure functions a ``check`` node may call."""
+    _bound: Bound | None = attrs.field(init=False, default=None, repr=False)
+    _when: Bound | None = attrs.field(init=False, default=None, repr=False)
+    _read_paths: frozenset[Path] = attrs.field(init=False, factory=frozenset, repr=False)
+    _stages_in: frozenset[Stage] = attrs.field(init=False, factory=frozenset, repr=False)
+
+    def __attrs_post_init__(self) -> None:  # noqa: C901, PLR0912 - one pass of checks
+        who = f"Rule {self.id!r}"
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise RuleDefinitionError(
+                f"Rule id {self.id!r} is not valid; write '<namespace>:<clause-or-slug>' in "
+                "lower case, such as 'acme:legal-signoff' or 'acme:8.6.10/legal'"
+            )
+        namespace = self.id.split(":", 1)[0]
+        if namespace == RESERVED_NAMESPACE and not _BUILTIN.get():
+            raise RuleDefinitionError(
+                f"{who} uses the reserved namespace '{RESERVED_NAMESPACE}:'; give your rule "
+                f"your own namespace (such as 'acme:{self.id.split(':', 1)[1]}') and use "
+                "RuleSet.replace() to put it in place of a built-in rule"
+            )
+        for name in ("title", "remedy", "clause"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise RuleDefinitionError(f"{who} needs a non-empty {name}")
+        if (self.condition is None) == (self.predicate is None):
+            raise RuleDefinitionError(
+                f"{who} needs exactly one predicate: a condition tree (condition=...) or a "
+                "Python function (predicate=...)"
+            )
+        root = "org" if self.level is Level.ORG else "rel"
+        binder = Binder(
+            scope=Organization if root == "org" else Relationship,
+            scope_path=(root,),
+            default_root=root,
+            rule_id=self.id,
+            functions=self.functions,
+        )
+        reads: set[Path] = set()
+        if self.condition is not None:
+            if not isinstance(self.condition, Condition):
+                raise RuleDefinitionError(f"{who}: condition must be a condition tree")
+            if self.reads:
+                raise RuleDefinitionError(
+                    f"{who}: a condition tree knows what it reads; remove reads=..."
+                )
+            bound = self.condition.bind(binder)
+            object.__setattr__(self, "_bound", bound)
+            reads |= bound.reads
+        else:
+            if not callable(self.predicate):
+                raise RuleDefinitionError(f"{who}: predicate must be callable")
+            if not self.reads:
+                raise RuleDefinitionError(
+                    f"{who}: a Python predicate must declare the fact paths it reads, such as "
+                    "reads=('working.risk_register',), so the engine knows when to re-run it"
+                )
+            for text in self.reads:
+                if root == "org" and text.split(".")[0] == "relationships":
+                    rest = text.split(".", 1)[1] if "." in text else ""
+                    info = resolve(
+                        rest or "id",
+                        scope=Relationship,
+                        scope_path=("rel",),
+                        default_root="rel",
+                        rule_id=self.id,
+                    )
+                    reads.add(("relationships", *info.path[1:]) if rest else ("relationships",))
+                    continue
+                info = binder.path(text)
+                reads |= set(info.reads)
+        if self.applies_when is not None:
+            when = self.applies_when.bind(binder)
+            object.__setattr__(self, "_when", when)
+            reads |= when.reads
+        if root == "rel":
+            reads.add(("rel", "stage"))
+        object.__setattr__(self, "_read_paths", frozenset(reads))
+        stages = self.applies_in
+        if stages is None:
+            stages = default_applies_in(self.stage, self.mode, self.level)
+        elif self.level is Level.ORG:
+            raise RuleDefinitionError(f"{who}: an organization rule has no applies_in stages")
+        object.__setattr__(self, "_stages_in", stages)
+
+    # ------------------------------------------------------------------------ accessors
+
+    @property
+    def subject(self) -> type:
+        """The class the rule is evaluated on: Organization or Relationship."""
+        return Organization if self.level is Level.ORG else Relationship
+
+    @property
+    def bound(self) -> Bound | None:
+        """The bound condition tree (``None`` for a Python rule)."""
+        return self._bound
+
+    @property
+    def when(self) -> Bound | None:
+        """The bound applicability condition, if any."""
+        return self._when
+
+    @property
+    def read_paths(self) -> frozenset[Path]:
+        """Every canonical fact path the rule reads (including applicability)."""
+        return self._read_paths
+
+    @property
+    def stages_in(self) -> frozenset[Stage]:
+        """The stages in which a relationship rule is evaluated."""
+        return self._stages_in
+
+    @property
+    def uses_as_of(self) -> bool:
+        """Whether the verdict can change with the evaluation date alone."""
+        if self.predicate is not None:
+            return True
+        return bool(
+            (self._bound and self._bound.uses_as_of) or (self._when and self._when.uses_as_of)
+        )
+
+    @property
+    def config_keys(self) -> frozenset[str]:
+        """Config keys the condition tree reads (all, for a Python rule)."""
+        keys: frozenset[str] = frozenset()
+        for b in (self._bound, self._when):
+            if b is not None:
+                keys |= b.config_keys
+        return keys
+
+    @property
+    def is_python(self) -> bool:
+        """Whether the predicate is trusted Python code."""
+        return self.predicate is not None
+
+    @property
+    def namespace(self) -> str:
+        """The part of the id before the colon."""
+        return self.id.split(":", 1)[0]
+
+    def key(self) -> tuple[Any, ...]:
+        """A value that is equal for two specs that behave the same."""
+        return (
+            self.id, self.title, self.clause, self.level, self.remedy, self.stage, self.mode,
+            self.flags, self.basis, self.severity, self.tags, self.condition, self.predicate,
+            self.reads, self.applies_when, self._stages_in, self.question, self.replaces,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleSpec) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        stage = f" stage={self.stage.number}" if self.stage and self.stage.number else ""
+        return f"<RuleSpec {self.id} {self.level.value}{stage} {self.mode.name}>"
+
+    def with_id(self, new_id: str) -> RuleSpec:
+        """Return a copy with another id (checked like any id)."""
+        return _evolve(self, id=new_id)
+
+
+def _evolve(spec: RuleSpec, **changes: Any) -> RuleSpec:
+    fields = {f.name: getattr(spec, f.name) for f in attrs.fields(RuleSpec) if f.init}
+    fields.update(changes)
+    return RuleSpec(**fields)
+
+
+def evolve_spec(spec: RuleSpec, **changes: Any) -> RuleSpec:
+    """Return a copy of *spec* with *changes*, validated again."""
+    if spec.namespace == RESERVED_NAMESPACE:
+        with builtin_rules():
+            return _evolve(spec, **changes)
+    return _evolve(spec, **changes)
+
+
+def portfolio_context(portfolio: Portfolio, *, as_of: date, config: Config) -> RuleContext:
+    """Return the context Python rules receive for *portfolio*."""
+    return RuleContext(
+        as_of=as_of,
+        config=config,
+        organization=portfolio.organization,
+        relationships=portfolio.relationships,
+    )
