@@ -307,11 +307,6 @@ def test_kpi_is_met_at_least():
     assert kpi.is_met("1500 EUR")
 
 
-@pytest.mark.xfail(
-    reason="bug: KPI.is_met with a percent target raises KeyError: it checks the value "
-    "against str(target.dimensionality) == 'dimensionless', which pint cannot parse",
-    strict=True,
-)
 def test_kpi_is_met_with_a_percent_target():
     kpi = KPI(id="k", name="on time", target="95 percent")
     assert kpi.is_met(units.percent(96))

@@ -6,6 +6,7 @@ defaults, each with a reason, that an organization overrides without touching a 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -129,10 +130,18 @@ class Config:
         Raises:
             ConfigError: when the key does not exist.
         """
+        if key not in keys():
+            close = difflib.get_close_matches(key, keys(), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys())}"
+            raise ConfigError(f"unknown config key {key!r}; {hint}")
         node: Any = self
         for part in key.split("."):
             if not attrs.has(type(node)) or part not in attrs.fields_dict(type(node)):
-                raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(keys())}")
+                close = difflib.get_close_matches(key, keys(), n=1)
+                hint = (
+                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys())}"
+                )
+                raise ConfigError(f"unknown config key {key!r}; {hint}")
             node = getattr(node, part)
         return node
 

@@ -209,7 +209,10 @@ class Cadence:
         if key in _WORDS:
             return _WORDS[key]
         if key.startswith("every "):
-            return CalendarInterval.parse(key.removeprefix("every "))
+            step = CalendarInterval.parse(key.removeprefix("every "))
+            if step == CalendarInterval():
+                raise ConfigError(f"a cadence must repeat after some time; got {text!r}")
+            return step
         upper = text.strip().upper().removeprefix("RRULE:")
         if upper.startswith("FREQ="):
             parts = dict(p.split("=", 1) for p in upper.split(";") if "=" in p)

@@ -171,6 +171,8 @@ def _make_converter() -> cattrs.Converter:
     for choice in _enum_classes():
         # str-valued enums would otherwise pass through as-is, which YAML cannot represent
         conv.register_unstructure_hook(choice, _enum_value)
+        # and cattrs would structure them with the str hook, losing the list of allowed values
+        conv.register_structure_hook(choice, _enum)
     conv.register_unstructure_hook_func(
         lambda t: getattr(t, "__name__", "") in {"Quantity", "PlainQuantity"} or t is Quantity,
         _quantity_text,
@@ -435,6 +437,9 @@ _SUFFIXES: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"
 
 def _sniff(text: str) -> Format:
     stripped = text.lstrip()
+    first = stripped.split("\n", 1)[0].strip()
+    if re.fullmatch(r"\[\[?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\]\]?", first):
+        return "toml"
     if stripped.startswith(("{", "[")):
         return "json"
     if re.match(r"^\s*\[[A-Za-z_.\"']+\]\s*$", text, re.MULTILINE) and ": " not in text:

@@ -13,10 +13,18 @@ smallest valid objects, for example-based tests that change one field with
 This module needs `Hypothesis <https://hypothesis.readthedocs.io>`_; ``import collabrel``
 does not import it.
 
+Generated organizations, relationships and portfolios are large objects: drawing one takes
+tens to hundreds of milliseconds, so suppress Hypothesis' ``too_slow`` and
+``data_too_large`` health checks in tests that use them (or in your settings profile).
+
 Example:
-    >>> from hypothesis import given
+    >>> from hypothesis import HealthCheck, given, settings
     >>> from collabrel.testing import portfolios
-    >>> @given(portfolios(max_relationships=2))
+    >>> @settings(
+    ...     max_examples=10,
+    ...     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    ... )
+    ... @given(portfolios(max_relationships=2))
     ... def test_references_resolve(portfolio):
     ...     assert portfolio.problems() == []
     >>> test_references_resolve()

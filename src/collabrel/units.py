@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from decimal import Decimal
@@ -117,6 +118,8 @@ def ensure_quantity(
             f"got {value!r}"
         )
     checked = cast("Quantity", value)
+    if dimension == "dimensionless":
+        dimension = "[]"
     if dimension is not None and not checked.check(dimension):
         raise UnitError(
             f"{what} must have dimension {dimension}; got {checked} ({checked.dimensionality})"
@@ -159,8 +162,16 @@ def parse_quantity(text: str) -> Quantity:
         ) from exc
     except Exception as exc:
         raise UnitError(f"cannot read a quantity from {text!r}: {exc}") from exc
-    if not isinstance(parsed, reg.Quantity):
-        raise UnitError(f"cannot read a quantity from {text!r}: it has no unit")
+    if not isinstance(parsed, reg.Quantity) or str(parsed.units) == "dimensionless":
+        raise UnitError(
+            f"cannot read a quantity from {text!r}: it has no unit; write a number and a unit, "
+            "such as '120000 EUR'"
+        )
+    if not re.match(r"\s*[-+]?(\d|\.\d)", text):
+        raise UnitError(
+            f"cannot read a quantity from {text!r}: it does not start with a number; write a "
+            "number and a unit, such as '120000 EUR'"
+        )
     return parsed
 
 

@@ -1142,7 +1142,11 @@ def _clause7() -> list[RuleSpec]:
             remedy="Update the corporate RMP after the exit evaluation, or record a no-change "
             "note naming the relationship.",
             predicate=_rmp_after_exit,
-            reads=("corporate_rmp", "relationships.disengagement.exit_evaluation"),
+            reads=(
+                "corporate_rmp",
+                "relationships.id",
+                "relationships.disengagement.exit_evaluation",
+            ),
         ),
     ]
 
