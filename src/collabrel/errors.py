@@ -44,6 +44,7 @@ __all__ = [
     "Problem",
     "RuleDefinitionError",
     "RuleFileError",
+    "StatusChangeError",
     "TransitionNotAllowedError",
     "UnitError",
     "UnknownFieldError",
@@ -176,6 +177,35 @@ class TransitionNotAllowedError(LifecycleError, ValueError):
             allowed=allowed,
         )
         self.relationship_id = relationship_id
+        self.current = current
+        self.requested = requested
+        self.allowed = allowed
+
+
+class StatusChangeError(LifecycleError, ValueError):
+    """A record (such as a nonconformity) cannot move to the requested status from its own.
+
+    Attributes:
+        subject_id: the record concerned.
+        current: its status.
+        requested: the status asked for.
+        allowed: the statuses it may move to.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        subject_id: str,
+        current: str,
+        requested: str,
+        allowed: tuple[str, ...],
+    ) -> None:
+        super().__init__(
+            message, subject_id=subject_id, current=current, requested=requested, allowed=allowed
+        )
+        self.subject_id = subject_id
         self.current = current
         self.requested = requested
         self.allowed = allowed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -31,6 +33,14 @@ from collabrel._model._common import (
     ref,
 )
 from collabrel.units import Quantity
+
+_NC_NEXT: dict[NonconformityStatus, tuple[NonconformityStatus, ...]] = {
+    NonconformityStatus.RAISED: (NonconformityStatus.ACTION_PLANNED,),
+    NonconformityStatus.ACTION_PLANNED: (NonconformityStatus.IMPLEMENTED,),
+    NonconformityStatus.IMPLEMENTED: (NonconformityStatus.VERIFIED,),
+    NonconformityStatus.VERIFIED: (NonconformityStatus.CLOSED,),
+    NonconformityStatus.CLOSED: (),
+}
 
 __all__ = [
     "CBRMS",
@@ -709,6 +719,71 @@ class Nonconformity:
     """When it was closed."""
     agreed_by: tuple[Signoff, ...] = many()
     """Partner agreement of the corrective action, when joint."""
+
+    def _move(self, to: NonconformityStatus, **changes: Any) -> Nonconformity:
+        allowed = _NC_NEXT[self.status]
+        if to not in allowed:
+            from collabrel.errors import StatusChangeError
+
+            names = tuple(s.value for s in allowed)
+            raise StatusChangeError(
+                f"nonconformity {self.id!r} is {self.status.value}; it can move to "
+                f"{', '.join(names) or 'nothing (it is closed)'}, not to {to.value}",
+                subject_id=self.id,
+                current=self.status.value,
+                requested=to.value,
+                allowed=names,
+            )
+        return attrs.evolve(self, status=to, **changes)
+
+    def plan(
+        self,
+        actions: Iterable[Action],
+        *,
+        correction: str | None = None,
+        root_cause: str | None = None,
+        similar_check: str | None = None,
+    ) -> Nonconformity:
+        """Return it with corrective actions planned (raised -> action_planned).
+
+        Raises:
+            StatusChangeError: when it is not raised (or reopened) or no action is given.
+        """
+        planned = tuple(actions)
+        if not planned:
+            from collabrel.errors import StatusChangeError
+
+            raise StatusChangeError(
+                f"plan at least one corrective action for nonconformity {self.id!r}",
+                subject_id=self.id, current=self.status.value, requested="action_planned",
+                allowed=("action_planned",),
+            )  # fmt: skip
+        return self._move(
+            NonconformityStatus.ACTION_PLANNED,
+            actions=(*self.actions, *planned),
+            correction=correction or self.correction,
+            root_cause=root_cause or self.root_cause,
+            similar_check=similar_check or self.similar_check,
+        )
+
+    def implement(self, on: date) -> Nonconformity:
+        """Return it with every open action done on *on* (action_planned -> implemented)."""
+        done = tuple(a if a.done_on else attrs.evolve(a, done_on=on) for a in self.actions)
+        return self._move(NonconformityStatus.IMPLEMENTED, actions=done)
+
+    def verify(self, on: date, *, effective: bool) -> Nonconformity:
+        """Return it verified on *on*: effective -> verified; not effective -> reopened.
+
+        A corrective action that did not work goes back to action_planned, to be planned anew.
+        """
+        target = NonconformityStatus.VERIFIED if effective else NonconformityStatus.ACTION_PLANNED
+        if self.status is not NonconformityStatus.IMPLEMENTED:
+            return self._move(NonconformityStatus.VERIFIED)  # raises with the allowed moves
+        return attrs.evolve(self, status=target, verified_on=on, effective=effective)
+
+    def close(self, on: date) -> Nonconformity:
+        """Return it closed on *on* (verified -> closed)."""
+        return self._move(NonconformityStatus.CLOSED, closed_on=on)
 
 
 @attrs.frozen(kw_only=True)

@@ -41,6 +41,7 @@ from collabrel.rules._conditions import (
 from collabrel.rules._decorator import rule
 from collabrel.rules._engine import Assessment, Listener, Session, evaluate
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
+from collabrel.rules._improvement import nonconformities_from, verify_corrections
 from collabrel.rules._iso44001 import default_ruleset
 from collabrel.rules._rulefile import condition_from_data, dump_rules, load_rules, rules_from_data
 from collabrel.rules._ruleset import RULESET_VERSION, RuleExclusion, RuleSet
@@ -85,6 +86,7 @@ __all__ = [
     "implies",
     "load_rules",
     "non_empty",
+    "nonconformities_from",
     "not_",
     "one_of",
     "present",
@@ -92,4 +94,5 @@ __all__ = [
     "reviewed_within",
     "rule",
     "rules_from_data",
+    "verify_corrections",
 ]

@@ -195,12 +195,14 @@ class Trace:
     """What to do to make it hold."""
     children: tuple[Trace, ...] = ()
     """The traces of the sub-conditions."""
+    quantifier: bool = False
+    """Whether the node counts its children (its own actual/expected say more than theirs)."""
 
     def failing_leaves(self) -> tuple[Trace, ...]:
         """Return the leaves that make this node fail (or stay unknown)."""
         if self.outcome is True:
             return ()
-        if not self.children:
+        if not self.children or self.quantifier:
             return (self,)
         out: list[Trace] = []
         for child in self.children:
@@ -223,6 +225,14 @@ class Trace:
 
 
 # ------------------------------------------------------------------------------ binding
+
+
+def _prefixed(trace: Trace, prefix: str) -> Trace:
+    """Return *trace* with its paths made relative to the collection element *prefix*."""
+    path = prefix if trace.path is None else f"{prefix}.{trace.path}"
+    return attrs.evolve(
+        trace, path=path, children=tuple(_prefixed(c, prefix) for c in trace.children)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -658,6 +668,7 @@ class CountAtLeast(Condition):
             if inner is not None and hits < n:
                 kids = tuple(inner.trace(item, e) for item in items[:5])
             return Trace(
+                quantifier=True,
                 node=f"at least {n} of {what}",
                 outcome=fn(o, e),
                 path=self.path,
@@ -730,7 +741,9 @@ class ForEach(Condition):
             for i, item in enumerate(items):
                 t = inner.trace(item, e)
                 if t.outcome is not True:
-                    kids.append(attrs.evolve(t, node=f"[{i}] {t.node}"))
+                    kids.append(
+                        _prefixed(attrs.evolve(t, node=f"[{i}] {t.node}"), f"{self.path}[{i}]")
+                    )
             return Trace(
                 node=f"every item of {self.path}",
                 outcome=fn(o, e),

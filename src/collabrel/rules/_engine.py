@@ -522,6 +522,7 @@ class Session:
             explanation=explanation if verdict in {_FAIL, _UNKNOWN, _ERROR} else None,
             facts=_facts(spec, subject, self._org),
             error=message if verdict is _ERROR else None,
+            tags=spec.tags, severity=spec.severity.value,
         )  # fmt: skip
 
     def findings(self, *, subject_id: str | None = None) -> tuple[Finding, ...]:
@@ -837,7 +838,10 @@ def _summary(trace: Any, verdict: Verdict) -> str:
     parts = []
     for leaf in leaves[:4]:
         where = leaf.path or leaf.node
-        parts.append(f"{where}: {leaf.actual}" if leaf.actual else where)
+        text = f"{where}: {leaf.actual}" if leaf.actual else where
+        if leaf.hint and leaf.hint.startswith("overdue"):
+            text += f" ({leaf.hint.split(';')[0]})"
+        parts.append(text)
     more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
     return prefix + "; ".join(parts) + more

@@ -112,6 +112,10 @@ class Finding:
     """The facts read, with their values."""
     error: str | None = None
     """For ERROR, the exception raised by the custom rule."""
+    tags: frozenset[str] = frozenset()
+    """The rule's tags (views select findings by them)."""
+    severity: str = "major"
+    """The rule's severity: major, minor or advisory."""
 
     @property
     def ok(self) -> bool:

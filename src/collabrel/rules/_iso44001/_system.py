@@ -36,7 +36,8 @@ _LIFECYCLE_COVERS = (
     "monitoring", "audit", "management_review", "corrective_action",
 )  # fmt: skip
 _CORPORATE_SER_ACCOUNTABILITIES = (
-    "implementation", "adherence", "performance_evaluation", "continual_improvement",
+    "implementation", "adherence_process_culture_policy", "performance_evaluation",
+    "continual_improvement",
 )  # fmt: skip
 _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
@@ -667,8 +668,8 @@ def _clause5() -> list[RuleSpec]:
             flags="D",
             title="The SER is accountable for implementation, adherence, evaluation and "
             "improvement",
-            remedy="Add implementation, adherence, performance_evaluation and "
-            "continual_improvement to the SER's accountabilities.",
+            remedy="Add implementation, adherence_process_culture_policy, performance_evaluation "
+            "and continual_improvement to the SER's accountabilities.",
             condition=count_at_least(
                 "sers",
                 1,

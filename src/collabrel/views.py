@@ -1,0 +1,414 @@
+"""Views over the rule verdicts: Annex A checklist, ISO 44003, Gartner, ERMP and RAIO.
+
+A view never re-states a requirement: it selects built-in rules by their tags (derived from
+the mapping tables of the catalog, §7) and aggregates their findings. Every view states how
+it counts NOT_APPLICABLE and UNKNOWN findings (:data:`COUNTING`).
+
+Example:
+    >>> from datetime import date
+    >>> import collabrel
+    >>> from collabrel.rules import evaluate
+    >>> from collabrel.views import iso44003_principles
+    >>> assessment = evaluate(collabrel.example_portfolio(), as_of=date(2026, 11, 23))
+    >>> view = iso44003_principles(assessment)
+    >>> view.item("p12").name
+    'Exit strategy'
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+
+from collabrel.errors import CollabrelError
+from collabrel.rules._findings import Finding, Verdict
+from collabrel.rules._iso44001._base import (
+    ERMP_SECTIONS,
+    GARTNER_AUDIT,
+    GARTNER_PROCESSES,
+    ISO44003_PRINCIPLES,
+    RAIO_STEPS,
+)
+
+__all__ = [
+    "COUNTING",
+    "Answer",
+    "Checklist",
+    "ChecklistRow",
+    "Override",
+    "Score",
+    "View",
+    "ViewItem",
+    "annex_a_checklist",
+    "ermp_sections",
+    "gartner_audit",
+    "gartner_processes",
+    "iso44003_principles",
+    "raio_cycle",
+]
+
+COUNTING = (
+    "A score is the share of applicable findings that PASS. NOT_APPLICABLE findings are left "
+    "out of the share; UNKNOWN (evidence missing) and ERROR findings count as not met, since "
+    "missing evidence cannot demonstrate conformance. Every count is reported beside the share."
+)
+"""How every view counts NOT_APPLICABLE and UNKNOWN findings."""
+
+
+@attrs.frozen(kw_only=True)
+class Score:
+    """The findings behind a view item, counted by verdict, and the share met."""
+
+    passed: int = 0
+    """PASS findings."""
+    failed: int = 0
+    """FAIL findings."""
+    unknown: int = 0
+    """UNKNOWN findings (evidence missing)."""
+    error: int = 0
+    """ERROR findings (a custom rule raised)."""
+    not_applicable: int = 0
+    """NOT_APPLICABLE findings (left out of the share)."""
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> Score:
+        """Count *findings* by verdict."""
+        c = Counter(f.verdict for f in findings)
+        return cls(
+            passed=c[Verdict.PASS],
+            failed=c[Verdict.FAIL],
+            unknown=c[Verdict.UNKNOWN],
+            error=c[Verdict.ERROR],
+            not_applicable=c[Verdict.NOT_APPLICABLE],
+        )
+
+    @property
+    def applicable(self) -> int:
+        """The findings that count: everything but NOT_APPLICABLE."""
+        return self.passed + self.failed + self.unknown + self.error
+
+    @property
+    def share(self) -> float | None:
+        """The share of applicable findings that pass, or ``None`` when none applies."""
+        return None if self.applicable == 0 else self.passed / self.applicable
+
+    def __str__(self) -> str:
+        share = "n/a" if self.share is None else f"{self.share:.0%}"
+        return (
+            f"{share} ({self.passed} pass, {self.failed} fail, {self.unknown} unknown, "
+            f"{self.error} error, {self.not_applicable} n/a)"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ViewItem:
+    """One principle, process, section or step of a view, with the findings behind it."""
+
+    key: str
+    """A short key such as ``p12``, ``audit``, ``s10`` or ``review``."""
+    name: str
+    """Its name."""
+    clauses: tuple[str, ...]
+    """The ISO 44001 clauses mapped to it."""
+    rule_ids: tuple[str, ...]
+    """The rules selected by its tag."""
+    findings: tuple[Finding, ...]
+    """Every finding of those rules."""
+    score: Score
+    """The findings counted."""
+
+    @property
+    def verdicts(self) -> dict[tuple[str, str], Verdict]:
+        """The verdict of each (rule, subject) pair behind the item."""
+        return {(f.rule_id, f.subject_id): f.verdict for f in self.findings}
+
+
+@attrs.frozen(kw_only=True)
+class View:
+    """A view: items, each scored from the rules mapped to it."""
+
+    name: str
+    """The view's name."""
+    items: tuple[ViewItem, ...]
+    """Its items, in their usual order."""
+    as_of: date
+    """The evaluation date of the findings."""
+    ruleset_version: str
+    """The version of the rule set that produced them."""
+    counting: str = COUNTING
+    """How NOT_APPLICABLE and UNKNOWN count."""
+
+    def item(self, key: str) -> ViewItem:
+        """Return the item with *key*.
+
+        Raises:
+            CollabrelError: naming the keys that exist.
+        """
+        for it in self.items:
+            if it.key == key:
+                return it
+        raise _NoSuchItemError(
+            f"no item {key!r} in {self.name}; items: {', '.join(i.key for i in self.items)}"
+        )
+
+    @property
+    def score(self) -> Score:
+        """All findings of the view counted once (a rule may serve several items)."""
+        seen: dict[tuple[str, str], Finding] = {}
+        for it in self.items:
+            for f in it.findings:
+                seen[(f.rule_id, f.subject_id)] = f
+        return Score.of(seen.values())
+
+    def rows(self) -> list[dict[str, object]]:
+        """One plain dictionary per item, for tables and data frames."""
+        return [
+            {"key": it.key, "name": it.name, "share": it.score.share,
+             "pass": it.score.passed, "fail": it.score.failed, "unknown": it.score.unknown,
+             "error": it.score.error, "not_applicable": it.score.not_applicable,
+             "rules": len(it.rule_ids)}
+            for it in self.items
+        ]  # fmt: skip
+
+
+class _NoSuchItemError(CollabrelError, LookupError):
+    """No view item with that key."""
+
+
+class _HasFindings:
+    """What the views read from an assessment (a Session's or ``evaluate``'s result)."""
+
+    findings: tuple[Finding, ...]
+    as_of: date
+    ruleset_version: str
+
+
+def _view(
+    name: str,
+    assessment: _HasFindings,
+    items: Iterable[tuple[str, str, tuple[str, ...], str]],
+) -> View:
+    by_tag: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        for tag in f.tags:
+            by_tag.setdefault(tag, []).append(f)
+    built = []
+    for key, item_name, clauses, tag in items:
+        findings = tuple(by_tag.get(tag, ()))
+        built.append(
+            ViewItem(
+                key=key,
+                name=item_name,
+                clauses=clauses,
+                rule_ids=tuple(dict.fromkeys(f.rule_id for f in findings)),
+                findings=findings,
+                score=Score.of(findings),
+            )
+        )
+    return View(
+        name=name,
+        items=tuple(built),
+        as_of=assessment.as_of,
+        ruleset_version=assessment.ruleset_version,
+    )
+
+
+def iso44003_principles(assessment: _HasFindings) -> View:
+    """Score the twelve ISO 44003 principles for small firms from their mapped rules (§7.1)."""
+    return _view(
+        "ISO 44003 principles",
+        assessment,
+        ((f"p{n}", name, clauses, f"iso44003:p{n}")
+         for n, (name, clauses) in ISO44003_PRINCIPLES.items()),
+    )  # fmt: skip
+
+
+def ermp_sections(assessment: _HasFindings) -> View:
+    """Score the ten sections of the Enterprise Relationship Management Plan (§7.2)."""
+    return _view(
+        "ERMP sections",
+        assessment,
+        ((f"s{n}", name, clauses, f"ermp:s{n}") for n, (name, clauses) in ERMP_SECTIONS.items()),
+    )
+
+
+def raio_cycle(assessment: _HasFindings) -> View:
+    """Score the Review, Adapt, Improve and Operate steps of the RAIO cycle (§7.3)."""
+    return _view(
+        "RAIO cycle",
+        assessment,
+        ((step, step.capitalize(), clauses, f"raio:{step}")
+         for step, clauses in RAIO_STEPS.items()),
+    )  # fmt: skip
+
+
+def gartner_processes(assessment: _HasFindings) -> View:
+    """Score Gartner's six co-management processes (§7.4)."""
+    return _view(
+        "Gartner co-management processes",
+        assessment,
+        ((p, p.capitalize(), clauses, f"gartner:{p}") for p, clauses in GARTNER_PROCESSES.items()),
+    )
+
+
+def gartner_audit(assessment: _HasFindings) -> View:
+    """Score the four components of Gartner's audit process (§7.4)."""
+    names = {
+        "price-service": "Price and level of service",
+        "contract-relationships": "State of the contract and relationships",
+        "stakeholder-satisfaction": "Stakeholder satisfaction",
+        "vision-alignment": "Vision and alignment",
+    }
+    return _view(
+        "Gartner audit components",
+        assessment,
+        ((k, names[k], clauses, f"gartner-audit:{k}") for k, clauses in GARTNER_AUDIT.items()),
+    )
+
+
+# -------------------------------------------------------------------------- Annex A
+
+
+class Answer(enum.Enum):
+    """An answer of the Annex A checklist."""
+
+    YES = "Yes"
+    """Every applicable finding passes."""
+    PARTIAL = "Partial"
+    """Some applicable findings pass, others do not."""
+    NO = "No"
+    """No applicable finding passes (missing evidence answers No)."""
+    NOT_APPLICABLE = "N/A"
+    """The requirement applies to no subject (or was excluded)."""
+
+
+@attrs.frozen(kw_only=True)
+class Override:
+    """An assessor's answer to a checklist question, kept beside the automatic one."""
+
+    rule_id: str
+    """The question's rule."""
+    answer: Answer
+    """The assessor's answer."""
+    assessor: str
+    """Who answered."""
+    comment: str = ""
+    """Why (the evidence seen, or why the automatic answer is wrong)."""
+    on: date | None = None
+    """When."""
+
+
+@attrs.frozen(kw_only=True)
+class ChecklistRow:
+    """One question of the Annex A checklist: the automatic answer and any override."""
+
+    rule_id: str
+    """The rule the question restates."""
+    clause: str
+    """Its clause."""
+    question: str
+    """The question, in our own words."""
+    automatic: Answer
+    """The answer derived from the findings."""
+    override: Override | None
+    """The assessor's answer, if any."""
+    findings: tuple[Finding, ...]
+    """The findings behind the automatic answer (the evidence)."""
+    score: Score
+    """Those findings counted."""
+
+    @property
+    def answer(self) -> Answer:
+        """The answer that stands: the assessor's when given, else the automatic one."""
+        return self.override.answer if self.override is not None else self.automatic
+
+
+@attrs.frozen(kw_only=True)
+class Checklist:
+    """The Annex A assessment checklist: one question per rule, in clause order."""
+
+    rows: tuple[ChecklistRow, ...]
+    """The questions."""
+    as_of: date
+    """The evaluation date."""
+    ruleset_version: str
+    """The rule set version."""
+    excluded: tuple[tuple[str, str], ...] = ()
+    """Excluded rules with their justifications."""
+    counting: str = (
+        "Yes: every applicable finding passes; Partial: some do; No: none does (UNKNOWN and "
+        "ERROR count as not passing); N/A: the requirement applies to no subject."
+    )
+    """How the automatic answers are derived."""
+
+    def gaps(self) -> tuple[ChecklistRow, ...]:
+        """The rows whose standing answer is No or Partial: an internal-audit work list."""
+        return tuple(r for r in self.rows if r.answer in {Answer.NO, Answer.PARTIAL})
+
+    def disagreements(self) -> tuple[ChecklistRow, ...]:
+        """The rows where the assessor's answer differs from the automatic one."""
+        return tuple(
+            r for r in self.rows if r.override is not None and r.override.answer != r.automatic
+        )
+
+
+def _answer(score: Score) -> Answer:
+    if score.applicable == 0:
+        return Answer.NOT_APPLICABLE
+    if score.passed == score.applicable:
+        return Answer.YES
+    if score.passed == 0:
+        return Answer.NO
+    return Answer.PARTIAL
+
+
+def _question(title: str) -> str:
+    return f"Is there evidence that {title[0].lower()}{title[1:]}?"
+
+
+def _clause_key(clause: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in clause.split(".") if p.isdigit())
+
+
+def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = ()) -> Checklist:
+    """Return the Annex A checklist: one question per rule, answered from the findings.
+
+    Assessor *overrides* are kept beside the automatic answers, never in place of them.
+
+    Raises:
+        CollabrelError: for an override naming a rule that is not in the assessment.
+    """
+    by_rule: dict[str, list[Finding]] = {}
+    for f in assessment.findings:
+        by_rule.setdefault(f.rule_id, []).append(f)
+    given = {o.rule_id: o for o in overrides}
+    unknown = sorted(set(given) - set(by_rule))
+    if unknown:
+        raise _NoSuchItemError(f"overrides name rules not in the assessment: {', '.join(unknown)}")
+    rows = []
+    for rule_id, findings in by_rule.items():
+        first = findings[0]
+        score = Score.of(findings)
+        rows.append(
+            ChecklistRow(
+                rule_id=rule_id,
+                clause=first.clause,
+                question=_question(first.title),
+                automatic=_answer(score),
+                override=given.get(rule_id),
+                findings=tuple(findings),
+                score=score,
+            )
+        )
+    rows.sort(key=lambda r: (_clause_key(r.clause), r.rule_id))
+    exclusions = getattr(assessment, "exclusions", ())
+    return Checklist(
+        rows=tuple(rows),
+        as_of=assessment.as_of,
+        ruleset_version=assessment.ruleset_version,
+        excluded=tuple((e.rule_id, e.justification) for e in exclusions),
+    )
