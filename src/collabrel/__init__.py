@@ -176,7 +176,7 @@ from collabrel._model import (
     ValueStatement,
     WorkingTogether,
 )
-from collabrel.lifecycle._stages import Phase, Stage
+from collabrel._stages import Phase, Stage
 
 __all__ = [
     "CBRMS",

@@ -29,8 +29,8 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from collabrel._dates import Cadence, CalendarInterval
 from collabrel._model import Portfolio
+from collabrel._stages import Stage
 from collabrel.errors import ConfigError, LoadError, Problem, UnitError
-from collabrel.lifecycle._stages import Stage
 from collabrel.units import Quantity, ensure_quantity, is_quantity
 
 __all__ = ["Format", "dump", "dumps", "load", "loads", "structure", "unstructure"]

@@ -57,7 +57,7 @@ from collabrel._model import (
     StageRecord,
 )
 from collabrel._model._common import ref_kind
-from collabrel.lifecycle._stages import Stage
+from collabrel._stages import Stage
 
 __all__ = [
     "DEFAULT_ORG_ID",

@@ -49,7 +49,7 @@ from collabrel._model._common import (
     ref,
 )
 from collabrel._model._organization import Person, ResourcePlan
-from collabrel.lifecycle._stages import Stage, to_stage
+from collabrel._stages import Stage, to_stage
 from collabrel.units import Quantity, ensure_quantity
 
 __all__ = [

@@ -7,7 +7,7 @@ from datetime import date
 
 import attrs
 
-from collabrel.lifecycle._stages import Stage
+from collabrel._stages import Stage
 from collabrel.rules._conditions import Trace
 
 __all__ = ["Explanation", "Fact", "Finding", "Verdict", "VerdictChange"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
+from collabrel._stages import Stage
 from collabrel.errors import DuplicateRuleError, RuleDefinitionError, UnknownRuleError
-from collabrel.lifecycle._stages import Stage
 from collabrel.rules._spec import Level, Mode, RuleSpec, evolve_spec
 
 __all__ = ["RULESET_VERSION", "RuleExclusion", "RuleSet"]

@@ -14,8 +14,8 @@ import attrs
 
 from collabrel._config import Config
 from collabrel._model import Organization, Relationship
+from collabrel._stages import Stage
 from collabrel.errors import RuleDefinitionError
-from collabrel.lifecycle._stages import Stage
 from collabrel.rules._conditions import Binder, Bound, Condition
 from collabrel.rules._schema import Path, resolve
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from collabrel.lifecycle._stages import Stage
+from collabrel._stages import Stage
 from collabrel.rules._conditions import (
     all_of,
     any_of,

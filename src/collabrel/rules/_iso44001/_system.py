@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from collabrel._dates import CalendarInterval
-from collabrel.lifecycle._stages import Stage
+from collabrel._stages import Stage
 from collabrel.rules._conditions import (
     all_of,
     any_of,
