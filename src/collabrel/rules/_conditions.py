@@ -1136,7 +1136,15 @@ class Not(Condition):
         def trace(o: Any, e: Env) -> Trace:
             t = inner.trace(o, e)
             outcome = None if t.outcome is None else not t.outcome
-            return Trace(node="not", outcome=outcome, children=(t,))
+            # a negation is explained by what it negates: the inner node, read the other way
+            return Trace(
+                node=f"not ({t.node})",
+                outcome=outcome,
+                path=t.path,
+                actual=t.actual,
+                expected=f"not {t.expected}" if t.expected else None,
+                hint=t.hint,
+            )
 
         return Bound(condition=self, fn=fn, trace=trace, **_merge([inner]))
 

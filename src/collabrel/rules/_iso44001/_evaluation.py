@@ -13,6 +13,7 @@ from collabrel.rules._conditions import (
     all_of,
     any_of,
     before,
+    check,
     count_at_least,
     equals,
     for_each,
@@ -39,6 +40,13 @@ REVIEW_INPUTS = (
 
 def _top(clause: str) -> str:
     return clause.split(".", 1)[0]
+
+
+def _plans_clauses(planned: Any) -> bool | None:
+    """The audit programme plans every clause from 4 to 10."""
+    if planned is None:
+        return None
+    return {_top(c) for c in planned} >= set(_CLAUSES)
 
 
 def _monitoring_results(org: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -150,8 +158,8 @@ def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     parties = {r.id: {p.id for p in r.parties} for r in ctx.relationships}
     bad = []
     for nc in org.nonconformities:
-        if not nc.joint or nc.relationship_id is None:
-            continue
+        if not nc.joint or nc.relationship_id is None or not nc.actions:
+            continue  # agreement is due once corrective actions are proposed
         needed = parties.get(nc.relationship_id)
         if needed is None:
             continue
@@ -228,9 +236,10 @@ def _rules() -> list[RuleSpec]:
             remedy="Plan the audit programme so that it covers clauses 4 to 10.",
             condition=all_of(
                 present("audit_programme"),
-                non_empty("audit_programme.planned_clauses"),
+                check("plans_clauses", "audit_programme.planned_clauses"),
                 present("audit_programme.method"),
             ),
+            functions={"plans_clauses": _plans_clauses},
         ),
         iso(
             "coverage",

@@ -102,6 +102,14 @@ def _segment_entry(rel_id: Any, segmentation: Any) -> bool | None:
     return False
 
 
+def _drivers_known(ids: Any, statement: Any) -> bool | None:
+    """Every value driver the business case names is one of the value statement's drivers."""
+    if statement is None:
+        return None
+    known = {d.id for d in statement.drivers}
+    return all(i in known for i in ids or ())
+
+
 def _partner_item(rel_id: Any, plan: Any) -> bool | None:
     """The communication plan has a partner-facing item for the relationship."""
     if plan is None:
@@ -401,11 +409,17 @@ def _clause4() -> list[RuleSpec]:
             basis="TOC INF",
             stage=2,
             title="The business case links to the value drivers of the value statement",
-            remedy="Name the value drivers the business case delivers.",
+            remedy="Name the value drivers of the value statement that the business case delivers.",
             condition=all_of(
                 present("knowledge.business_case"),
                 non_empty("knowledge.business_case.value_driver_ids"),
+                check(
+                    "drivers_known",
+                    "knowledge.business_case.value_driver_ids",
+                    "organization.value_statement",
+                ),
             ),
+            functions={"drivers_known": _drivers_known},
         ),
     ]
 
