@@ -183,11 +183,6 @@ def bad(
     return Case(f"iso44001:{rule}", subject, change, FAIL, names, overdue, note, bug)
 
 
-BUG_JOINT_NO_ACTION = (
-    "bug: 10.1/joint fails a joint nonconformity raised three days ago with no corrective "
-    "action planned yet, although there is no corrective action for the parties to agree"
-)
-
 JUST_RAISED_JOINT_NC = Nonconformity(
     id="nc-2026-05",
     raised_on=date(2026, 11, 20),
