@@ -5,14 +5,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(DEPS): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml]" --group dev --group bench
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx]" --group dev --group bench
 	touch $@
 
 demo: $(DEPS)
@@ -33,5 +33,9 @@ test: lint typecheck unit
 bench: $(DEPS)
 	$(BIN)/python benchmarks/run.py
 
+docs: $(DEPS)
+	$(BIN)/python docs/gen_reference.py
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site
