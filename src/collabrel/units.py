@@ -154,7 +154,7 @@ def parse_quantity(text: str) -> Quantity:
 
     reg = registry()
     try:
-        parsed = reg.Quantity(text.strip())
+        parsed: Quantity = reg.Quantity(text.strip())
     except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, ValueError, AttributeError) as exc:
         raise UnitError(
             f"cannot read a quantity from {text!r}; write a number and a unit, "

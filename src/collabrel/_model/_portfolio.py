@@ -64,6 +64,18 @@ class Portfolio:
         rels = tuple(r for r in self.relationships if r.id != relationship_id)
         return attrs.evolve(self, relationships=rels)
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        org = self.organization
+        rows = [
+            (r.id, r.name, r.form.label, str(r.stage),
+             ", ".join(p.name for p in r.parties if p.id != org.id))
+            for r in self.relationships
+        ]  # fmt: skip
+        return table(f"{org.name} ({org.id}): {len(rows)} relationships",
+                     ("id", "name", "form", "stage", "partners"), rows)  # fmt: skip
+
     def problems(self) -> list[Problem]:
         """Return every reference and uniqueness problem, each with its path (empty if none)."""
         return _check(self)

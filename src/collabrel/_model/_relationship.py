@@ -1187,6 +1187,17 @@ class Relationship:
     disengagement: Disengagement = attrs.field(factory=Disengagement)
     """Stage 8 evidence (8.9) and the exit evaluation (9.1.2)."""
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        rows = [(h.stage, h.entered_on, h.approved_by, "yes" if h.retrofit else "", h.note)
+                for h in self.stage_history]  # fmt: skip
+        caption = (
+            f"{self.name} ({self.id}): {self.form.label}, {self.intensity.label}, "
+            f"{self.stage}; parties: {', '.join(p.name for p in self.parties)}"
+        )
+        return table(caption, ("stage", "entered on", "approved by", "retrofit", "note"), rows)
+
     @property
     def party_ids(self) -> tuple[str, ...]:
         """The ids of every party."""

@@ -27,7 +27,6 @@ from collabrel.lifecycle._machine import resolve
 from collabrel.lifecycle._table import Move, Transition, transitions_from
 from collabrel.rules._engine import Session
 from collabrel.rules._findings import Finding, Verdict
-from collabrel.rules._iso44001 import default_ruleset
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._spec import Level, RuleSpec
 
@@ -97,7 +96,11 @@ class Lifecycle:
     """
 
     def __init__(self, ruleset: RuleSet | None = None, *, config: Config | None = None) -> None:
-        self.ruleset = ruleset if ruleset is not None else default_ruleset()
+        if ruleset is None:
+            from collabrel.rules._iso44001 import default_ruleset
+
+            ruleset = default_ruleset()
+        self.ruleset = ruleset
         """The rule set whose stage rules are the gates."""
         self.config = config or Config()
         """Intervals and thresholds the gate rules use."""

@@ -160,6 +160,17 @@ class Assessment:
     def __len__(self) -> int:
         return len(self.findings)
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        counts = self.by_verdict()
+        caption = f"Assessment as of {self.as_of} (rule set {self.ruleset_version}): " + ", ".join(
+            f"{n} {v.label}" for v, n in counts.items()
+        )
+        rows = [(f.verdict.label, f.subject_id, f.rule_id, f.title, f.message, f.remedy)
+                for f in self.failed()]  # fmt: skip
+        return table(caption, ("verdict", "subject", "rule", "requirement", "why", "remedy"), rows)
+
     def failed(self) -> tuple[Finding, ...]:
         """The FAIL, UNKNOWN and ERROR findings."""
         return tuple(f for f in self.findings if not f.ok)

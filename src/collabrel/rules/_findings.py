@@ -117,6 +117,20 @@ class Finding:
     severity: str = "major"
     """The rule's severity: major, minor or advisory."""
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        rows: list[tuple[object, ...]] = [
+            ("verdict", self.verdict.label), ("why", self.message), ("remedy", self.remedy),
+            ("clause", self.clause), ("as of", self.as_of),
+            ("rule set", self.ruleset_version),
+        ]  # fmt: skip
+        if self.explanation is not None:
+            rows += [(f"failing: {t.path or t.node}", f"actual {t.actual}; expected {t.expected}")
+                     for t in self.explanation.failing]  # fmt: skip
+        rows += [(f"fact: {f.path}", f.value) for f in self.facts]
+        return table(f"{self.rule_id} on {self.subject_id}: {self.title}", ("", ""), rows)
+
     @property
     def ok(self) -> bool:
         """Whether nothing needs doing: PASS or NOT_APPLICABLE."""

@@ -123,6 +123,20 @@ class RuleSet:
     def __hash__(self) -> int:
         return hash(tuple(self._by_id))
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        rows = [(s.id, s.clause, s.level.value, s.stage.number if s.stage else "", s.mode.value,
+                 "".join(sorted(f.value for f in s.flags)), " ".join(b.value for b in s.basis),
+                 s.title) for s in self._rules]  # fmt: skip
+        rows += [(e.rule_id, e.clause, "", "", "excluded", "", "", e.justification)
+                 for e in self.exclusions]  # fmt: skip
+        return table(
+            f"RuleSet {self.version}: {len(self)} rules",
+            ("id", "clause", "level", "stage", "mode", "flags", "basis", "title"),
+            rows,
+        )
+
     def __repr__(self) -> str:
         return f"<RuleSet {len(self)} rules, version {self.version}>"
 
