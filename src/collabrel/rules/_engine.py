@@ -850,12 +850,21 @@ def _summary(trace: Any, verdict: Verdict) -> str:
     for leaf in leaves[:4]:
         where = leaf.path or leaf.node
         text = f"{where}: {leaf.actual}" if leaf.actual else where
-        if leaf.hint and leaf.hint.startswith("overdue"):
-            text += f" ({leaf.hint.split(';')[0]})"
+        overdue = _overdue_hint(leaf)
+        if overdue:
+            text += f" ({overdue})"
         parts.append(text)
     more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
     return prefix + "; ".join(parts) + more
+
+
+def _overdue_hint(trace: Any) -> str | None:
+    """The "overdue by N days" hint of *trace*, or the least overdue of its items."""
+    if trace.hint and trace.hint.startswith("overdue"):
+        return str(trace.hint.split(";")[0])
+    found = [h for h in (_overdue_hint(c) for c in trace.children) if h]
+    return min(found, key=lambda h: int(h.split()[2])) if found else None
 
 
 def _facts(spec: RuleSpec, subject: Any, org: Organization) -> tuple[Fact, ...]:
