@@ -367,6 +367,19 @@ def _parse_yaml(text: str, source: str) -> Any:
                     raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (an alias bomb?)")
             return super().compose_node(parent, index)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = key_node.value
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
     loader = _Loader(text)
     try:
         return loader.get_single_data()
@@ -393,6 +406,19 @@ def _parse_yaml(text: str, source: str) -> Any:
         loader.dispose()
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
 def _parse(text: str, fmt: Format, source: str) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise LoadError(
@@ -407,9 +433,14 @@ def _parse(text: str, fmt: Format, source: str) -> Any:
         )
     try:
         if fmt == "json":
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
         if fmt == "toml":
             return tomllib.loads(text)
+    except _DuplicateKeyError as exc:
+        raise LoadError(
+            [Problem(path="$", message=f"invalid JSON: {exc}", hint="write each key once")],
+            source=source,
+        ) from None
     except json.JSONDecodeError as exc:
         raise LoadError(
             [
@@ -439,6 +470,10 @@ def _sniff(text: str) -> Format:
     stripped = text.lstrip()
     first = stripped.split("\n", 1)[0].strip()
     if re.fullmatch(r"\[\[?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\]\]?", first):
+        return "toml"
+    if re.fullmatch(r"[A-Za-z0-9_-]+\s*=\s*\S.*", first) and re.search(
+        r"^\s*\[\[?[A-Za-z0-9_.-]+\]\]?\s*$", text, re.MULTILINE
+    ):
         return "toml"
     if stripped.startswith(("{", "[")):
         return "json"

@@ -107,7 +107,10 @@ class Env:
 
 @lru_cache(maxsize=1 << 16)
 def _due(last: date, months: int, days: int) -> date:
-    return last + CalendarInterval(months=months, days=days)
+    try:
+        return last + CalendarInterval(months=months, days=days)
+    except (OverflowError, ValueError):  # an interval beyond the calendar never falls due
+        return date.max
 
 
 def due_on(last: date, interval: CalendarInterval) -> date:
@@ -735,6 +738,7 @@ class ForEach(Condition):
                     outcome=None,
                     path=self.path,
                     actual="missing",
+                    expected="recorded",
                     hint=f"record {self.path}",
                 )
             kids = []

@@ -10,6 +10,7 @@ the organization, not once per relationship.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cache
@@ -45,6 +46,8 @@ _PASS, _FAIL, _NA, _UNKNOWN, _ERROR = (
     Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.UNKNOWN, Verdict.ERROR,
 )  # fmt: skip
 _TRI = {True: _PASS, False: _FAIL, None: _UNKNOWN}
+_RAISED = object()
+"""The organization part of a factored rule raised (its error message is kept)."""
 
 
 @cache
@@ -326,7 +329,11 @@ class Session:
         if spec.when is not None and spec.when.fn(self._org, env) is not True:
             return _NA if spec.when.fn(self._org, env) is False else _UNKNOWN
         if fn is not None:
-            return _TRI[fn(self._org, env)]
+            try:
+                return _TRI[fn(self._org, env)]
+            except Exception as exc:  # noqa: BLE001 - a registered function raised
+                self._messages[(spec.id, self._org.id)] = f"{type(exc).__name__}: {exc}"
+                return _ERROR
         return self._run_python(spec, self._org, ctx or self._ctx(), self._org.id)
 
     def _run_python(self, spec: RuleSpec, subject: Any, ctx: RuleContext, sid: str) -> Verdict:
@@ -351,12 +358,30 @@ class Session:
             w = c.when(rel, env)
             if w is not True:
                 return (_NA if w is False else _UNKNOWN), None
-        if c.combine is not None:
-            part = c.rel_fn(rel, env) if c.rel_fn is not None else True
-            return _TRI[c.combine(self._org_vals[c.index], part)], part
-        if c.fn is not None:
-            return _TRI[c.fn(rel, env)], None
+        try:
+            if c.combine is not None:
+                org_part = self._org_vals[c.index]
+                if org_part is _RAISED:
+                    self._messages[(c.spec.id, rel.id)] = self._org_errors[c.index]
+                    return _ERROR, None
+                part = c.rel_fn(rel, env) if c.rel_fn is not None else True
+                return _TRI[c.combine(org_part, part)], part  # type: ignore[arg-type]
+            if c.fn is not None:
+                return _TRI[c.fn(rel, env)], None
+        except Exception as exc:  # noqa: BLE001 - a registered function raised
+            self._messages[(c.spec.id, rel.id)] = f"{type(exc).__name__}: {exc}"
+            return _ERROR, None
         return self._run_python(c.spec, rel, ctx or self._ctx(), rel.id), None
+
+    def _org_part(self, c: _Compiled, env: Env) -> Tri | object:
+        """Evaluate the organization part of a factored rule (``_RAISED`` if it raised)."""
+        if c.org_fn is None:
+            return True
+        try:
+            return c.org_fn(None, env)
+        except Exception as exc:  # noqa: BLE001 - a registered function raised
+            self._org_errors[c.index] = f"{type(exc).__name__}: {exc}"
+            return _RAISED
 
     def _compute_scope(self) -> None:
         """Cache which relationships the CBRMS scope (4.3) covers; ``None`` means all."""
@@ -375,9 +400,8 @@ class Session:
 
     def _compute_org_vals(self) -> None:
         env = self._env(None)
-        self._org_vals: list[Tri] = [
-            c.org_fn(None, env) if c.org_fn is not None else True for c in self._rel
-        ]
+        self._org_errors: dict[int, str] = {}
+        self._org_vals: list[Tri | object] = [self._org_part(c, env) for c in self._rel]
 
     def _evaluate_all(self) -> None:
         self._messages: dict[tuple[str, str], str] = {}
@@ -500,18 +524,20 @@ class Session:
             env = self._env(subject)
         trace = None
         message = self._messages.get((rule_id, subject_id), "")
+        if spec.bound is not None and verdict is not _ERROR:
+            message = ""  # a tree explains itself; a message is kept only for its errors
         if verdict is _NA:
             message = message or self._na_reason(spec, subject)
-        elif spec.bound is not None:
+        elif spec.bound is not None and verdict is not _ERROR:
             trace = spec.bound.trace(subject, env)
-            if not message:
-                message = _summary(trace, verdict)
+            message = _summary(trace, verdict)
         return Explanation(
             rule_id=rule_id, subject_id=subject_id, verdict=verdict, trace=trace, message=message
         )
 
-    @staticmethod
-    def _na_reason(spec: RuleSpec, subject: Any) -> str:
+    def _na_reason(self, spec: RuleSpec, subject: Any) -> str:
+        if isinstance(subject, Relationship) and not self.in_scope(subject.id):
+            return "the relationship is outside the scope of the CBRMS (4.3)"
         if isinstance(subject, Relationship) and subject.stage not in spec.stages_in:
             return f"does not apply at {subject.stage}"
         return "its applicability condition does not hold"
@@ -562,7 +588,12 @@ class Session:
         propagates to the caller of the update.
         """
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):  # unsubscribing twice is harmless
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     def _publish(self, changes: list[VerdictChange]) -> tuple[VerdictChange, ...]:
         delta = tuple(changes)
@@ -723,13 +754,15 @@ class Session:
         for i in sorted(hits):
             c = self._rel[i]
             if c.factored and changed is not None and not self._rel_part_touched(c, changed):
-                new_val = c.org_fn(None, env0) if c.org_fn is not None else True
-                if new_val is not self._org_vals[i]:
+                old_val = self._org_vals[i]
+                new_val = self._org_part(c, env0)
+                if new_val is not old_val:
                     self._org_vals[i] = new_val
-                    recombine.append(c)
+                    # a raised organization part cannot be recombined: evaluate in full
+                    (full if _RAISED in (old_val, new_val) else recombine).append(c)
             else:
                 if c.org_fn is not None:
-                    self._org_vals[i] = c.org_fn(None, env0)
+                    self._org_vals[i] = self._org_part(c, env0)
                 full.append(c)
         out: list[VerdictChange] = []
         if not recombine and not full:
@@ -743,7 +776,11 @@ class Session:
                 if verdicts[i] is _NA or rel.stage not in c.stages:
                     continue
                 part = parts[i]
-                v = _TRI[c.combine(self._org_vals[i], part)]  # type: ignore[misc]
+                if verdicts[i] is _ERROR:  # the relationship part raised: evaluate in full
+                    v, part = self._eval_rel_rule(c, rel, self._env(rel), ctx)
+                    parts[i] = part
+                else:
+                    v = _TRI[c.combine(self._org_vals[i], part)]  # type: ignore[misc, arg-type]
                 if v is not verdicts[i]:
                     out.append(
                         VerdictChange(rule_id=c.spec.id, subject_id=rid, old=verdicts[i], new=v)

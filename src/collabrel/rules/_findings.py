@@ -71,7 +71,9 @@ class Explanation:
     def __str__(self) -> str:
         lines = [f"{self.rule_id} on {self.subject_id}: {self.verdict.label}. {self.message}"]
         for leaf in self.failing:
-            detail = f"  - {leaf.path or leaf.node}: {leaf.actual} (expected {leaf.expected})"
+            detail = f"  - {leaf.path or leaf.node}: {leaf.actual}"
+            if leaf.expected is not None:
+                detail += f" (expected {leaf.expected})"
             if leaf.hint:
                 detail += f"; {leaf.hint}"
             lines.append(detail)

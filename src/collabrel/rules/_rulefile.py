@@ -27,8 +27,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from collabrel._config import Config
 from collabrel._dates import CalendarInterval
 from collabrel._io import Format, read_document
+from collabrel._model import Organization, Relationship
 from collabrel.errors import CollabrelError, LoadError, Problem, RuleFileError
 from collabrel.rules._conditions import (
     NODE_TYPES,
@@ -38,6 +40,7 @@ from collabrel.rules._conditions import (
     AtLeast,
     AtMost,
     Before,
+    Binder,
     Check,
     Condition,
     CountAtLeast,
@@ -52,6 +55,7 @@ from collabrel.rules._conditions import (
     ReviewedWithin,
 )
 from collabrel.rules._ruleset import RuleSet
+from collabrel.rules._schema import PathInfo
 from collabrel.rules._spec import RuleSpec
 
 __all__ = [
@@ -93,8 +97,39 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 class _Parser:
-    def __init__(self) -> None:
+    """Parses a condition; with a binder, also resolves every path against the schema.
+
+    Structural problems stop the parse (``_Refused``); path and function problems are
+    collected in ``problems`` so that every one of them is reported at once, at its node.
+    """
+
+    def __init__(
+        self,
+        binder: Binder | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
         self.nodes = 0
+        self.binder = binder
+        self.functions = functions
+        self.problems: list[Problem] = []
+
+    def _resolve(self, text: str, where: str) -> PathInfo | None:
+        if self.binder is None:
+            return None
+        try:
+            return self.binder.path(text)
+        except CollabrelError as exc:
+            self.problems.append(_problem(where, str(exc)))
+            return None
+
+    def _scoped(self, info: PathInfo | None, data: Any, where: str, depth: int) -> Condition:
+        """Parse *data* in the scope of the elements of the collection *info*."""
+        outer = self.binder
+        self.binder = outer.element(info) if outer is not None and info is not None else None
+        try:
+            return self.node(data, where, depth)
+        finally:
+            self.binder = outer
 
     def node(self, data: Any, where: str, depth: int) -> Condition:  # noqa: C901, PLR0911, PLR0912, PLR0915
         self.nodes += 1
@@ -118,9 +153,13 @@ class _Parser:
             )
         ((key, body),) = data.items()
         if not isinstance(key, str) or key not in NODE_TYPES:
-            raise _Refused(
-                where, f"unknown condition {key!r}", _suggest(str(key), sorted(NODE_TYPES))
+            # reported, and parsing goes on with the siblings; the rule is not built
+            self.problems.append(
+                _problem(
+                    where, f"unknown condition {key!r}", _suggest(str(key), sorted(NODE_TYPES))
+                )
             )
+            return Present("id")
         here = f"{where}.{key}"
         if key in {"present", "non_empty", "agreed_by_all_parties"}:
             path = self.path(body, here)
@@ -151,15 +190,16 @@ class _Parser:
                 raise _Refused(f"{here}.values", "one_of takes a non-empty list of values")
             return OneOf(
                 self.path(fields["path"], f"{here}.path"),
-                tuple(self.literal(v, f"{here}.values[{i}]") for i, v in enumerate(values)),
+                tuple(self.plain(v, f"{here}.values[{i}]") for i, v in enumerate(values)),
             )
         if key == "count_at_least":
             self.keys(fields, here, required=("path", "n"), optional=("where",))
             n = fields["n"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise _Refused(f"{here}.n", f"n must be a whole number >= 0; got {_short(n)}")
+            info = self._resolve_quiet(fields["path"])
             where_c = (
-                self.node(fields["where"], f"{here}.where", depth + 1)
+                self._scoped(info, fields["where"], f"{here}.where", depth + 1)
                 if "where" in fields
                 else None
             )
@@ -168,7 +208,12 @@ class _Parser:
             self.keys(fields, here, required=("path", "condition"))
             return ForEach(
                 self.path(fields["path"], f"{here}.path"),
-                self.node(fields["condition"], f"{here}.condition", depth + 1),
+                self._scoped(
+                    self._resolve_quiet(fields["path"]),
+                    fields["condition"],
+                    f"{here}.condition",
+                    depth + 1,
+                ),
             )
         if key == "reviewed_within":
             self.keys(fields, here, required=("path", "interval"))
@@ -202,6 +247,17 @@ class _Parser:
         function = fields["function"]
         if not isinstance(function, str):
             raise _Refused(f"{here}.function", "function is the name of a registered function")
+        if self.functions is not None and function not in self.functions:
+            known = sorted(self.functions)
+            self.problems.append(
+                _problem(
+                    f"{here}.function",
+                    f"unknown function {function!r}",
+                    f"registered functions: {', '.join(known)}; " + _suggest(function, known)
+                    if known
+                    else "registered functions: none; pass functions={...} to load_rules",
+                )
+            )
         return Check(
             function, tuple(self.path(p, f"{here}.paths[{i}]") for i, p in enumerate(paths))
         )
@@ -228,14 +284,31 @@ class _Parser:
             if k not in fields:
                 raise _Refused(where, f"missing argument {k!r}")
 
-    @staticmethod
-    def path(value: Any, where: str) -> str:
+    def path(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
             raise _Refused(
                 where,
                 f"a fact path is a dotted name such as 'working.agreement'; got {_short(value)}",
             )
+        self._resolve(value.strip(), where)
         return value.strip()
+
+    def _resolve_quiet(self, value: Any) -> PathInfo | None:
+        """Resolve a path already checked (and reported) by :meth:`path`."""
+        if self.binder is None or not isinstance(value, str):
+            return None
+        try:
+            return self.binder.path(value.strip())
+        except CollabrelError:
+            return None
+
+    @staticmethod
+    def plain(value: Any, where: str) -> Any:
+        if isinstance(value, Mapping | list):
+            raise _Refused(
+                where, f"one_of values are numbers, texts or true/false; got {_short(value)}"
+            )
+        return value
 
     def literal(self, value: Any, where: str) -> Any:
         if isinstance(value, Mapping):
@@ -255,7 +328,12 @@ class _Parser:
                     return CalendarInterval.parse(value)
                 except ValueError as exc:
                     raise _Refused(where, str(exc)) from None
-            return value.strip()
+            key = value.strip()
+            try:
+                Config().interval(key)
+            except CollabrelError as exc:
+                self.problems.append(_problem(where, str(exc)))
+            return key
         raise _Refused(
             where,
             "an interval is a config key such as 'review.policy', a length "
@@ -278,12 +356,16 @@ def condition_from_data(data: Any) -> Condition:
     Raises:
         RuleFileError: with the path of the problem inside *data*.
     """
+    parser = _Parser()
     try:
-        return _Parser().node(data, "$", 0)
+        condition = parser.node(data, "$", 0)
     except _Refused as exc:
         raise RuleFileError(
-            [_problem(exc.where, exc.message, exc.hint)], source="<condition>"
+            [*parser.problems, _problem(exc.where, exc.message, exc.hint)], source="<condition>"
         ) from None
+    if parser.problems:
+        raise RuleFileError(parser.problems, source="<condition>")
+    return condition
 
 
 def rules_from_data(
@@ -346,6 +428,25 @@ def rules_from_data(
     return RuleSet(specs)
 
 
+def _list_problems(fields: Mapping[str, Any], where: str) -> list[Problem]:
+    """Problems with the list-valued fields: flags, basis, tags, applies_in."""
+    out = []
+    for key in ("flags", "basis", "tags", "applies_in"):
+        if key not in fields:
+            continue
+        value = fields[key]
+        allowed: tuple[type, ...] = (list, str, int) if key == "applies_in" else (list, str)
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            out.append(_problem(f"{where}.{key}", f"{key} is a list; got {_short(value)}"))
+            continue
+        for i, entry in enumerate(value if isinstance(value, list) else ()):
+            if not isinstance(entry, str | int) or isinstance(entry, bool):
+                out.append(
+                    _problem(f"{where}.{key}[{i}]", f"{key} holds texts; got {_short(entry)}")
+                )
+    return out
+
+
 def _rule(
     item: Any, where: str, problems: list[Problem], functions: Mapping[str, Callable[..., Any]]
 ) -> RuleSpec | None:
@@ -367,15 +468,18 @@ def _rule(
     for key in ("condition", "applies_when"):
         if key in fields:
             try:
-                fields[key] = _Parser().node(fields[key], f"{where}.{key}", 0)
+                parser = _Parser(_binder(item), functions)
+                fields[key] = parser.node(fields[key], f"{where}.{key}", 0)
+                if parser.problems:
+                    problems.extend(parser.problems)
+                    bad = True
             except _Refused as exc:
                 problems.append(_problem(exc.where, exc.message, exc.hint))
                 bad = True
-    for key in ("flags", "basis", "tags", "applies_in"):
-        value = fields.get(key)
-        if value is not None and not isinstance(value, list | str):
-            problems.append(_problem(f"{where}.{key}", f"{key} is a list; got {_short(value)}"))
-            bad = True
+    typed = _list_problems(fields, where)
+    if typed:
+        problems.extend(typed)
+        bad = True
     if bad:
         return None
     try:
@@ -383,6 +487,19 @@ def _rule(
     except (CollabrelError, ValueError, TypeError) as exc:
         problems.append(_problem(where, str(exc)))
         return None
+
+
+def _binder(item: Mapping[str, Any]) -> Binder | None:
+    level = str(item.get("level", "")).upper()
+    if level not in {"ORG", "REL", "JNT"}:
+        return None  # the level itself is reported when the rule is built
+    root = "org" if level == "ORG" else "rel"
+    return Binder(
+        scope=Organization if root == "org" else Relationship,
+        scope_path=(root,),
+        default_root=root,
+        rule_id=str(item.get("id", "")),
+    )
 
 
 def load_rules(

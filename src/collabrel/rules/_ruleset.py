@@ -81,6 +81,7 @@ class RuleSet:
     base_version: str = RULESET_VERSION
     """The version of the built-in rule set this set derives from."""
     _by_id: dict[str, RuleSpec] = attrs.field(init=False, repr=False)
+    _cache: dict[str, str] = attrs.field(init=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, RuleSpec] = {}
@@ -168,23 +169,31 @@ class RuleSet:
         It is the built-in version, plus a digest of the local changes when the set differs
         from the built-in one.
         """
-        if not self._rules and not self.exclusions:
-            return self.base_version
-        from collabrel.rules._iso44001 import builtin_digest
+        cached = self._cache.get("version")
+        if cached is not None:
+            return cached
+        version = self.base_version
+        if self._rules or self.exclusions:
+            from collabrel.rules._iso44001 import builtin_digest
 
-        digest = self.digest()
-        if digest == builtin_digest():
-            return self.base_version
-        return f"{self.base_version}+local.{digest[:10]}"
+            digest = self.digest()
+            if digest != builtin_digest():
+                version = f"{self.base_version}+local.{digest[:10]}"
+        self._cache["version"] = version
+        return version
 
     def digest(self) -> str:
         """A digest of the rules' content and the exclusions."""
+        cached = self._cache.get("digest")
+        if cached is not None:
+            return cached
         h = hashlib.sha256()
         for spec in self._rules:
             h.update(_spec_digest(spec).encode())
         for ex in self.exclusions:
             h.update(f"without {ex.rule_id}: {ex.justification}".encode())
-        return h.hexdigest()
+        self._cache["digest"] = h.hexdigest()
+        return self._cache["digest"]
 
     # ---------------------------------------------------------------------- derivations
 

@@ -170,8 +170,13 @@ def _stages(value: Any) -> Stage | None:
     return None if value is None else Stage.parse(value)
 
 
-def _flags(value: Iterable[Any]) -> frozenset[Flag]:
-    return frozenset(v if isinstance(v, Flag) else Flag(str(v).upper()) for v in value)
+def _flags(value: Iterable[Any] | str) -> frozenset[Flag]:
+    if isinstance(value, str):  # "DRP" or "D, R, P"
+        value = [c for c in value.upper() if c.isalpha()]
+    try:
+        return frozenset(v if isinstance(v, Flag) else Flag(str(v).upper()) for v in value)
+    except ValueError as exc:
+        raise RuleDefinitionError(f"{exc}; flags are D, R, P, J and A") from None
 
 
 def _basis(value: Any) -> tuple[Basis, ...]:
@@ -215,8 +220,15 @@ def _severity(value: Any) -> Severity:
     return _member(Severity, value)
 
 
-def _applies_in(value: Iterable[Any] | None) -> frozenset[Stage] | None:
-    return None if value is None else frozenset(Stage.parse(s) for s in value)
+def _applies_in(value: Iterable[Any] | int | str | None) -> frozenset[Stage] | None:
+    if value is None:
+        return None
+    if isinstance(value, int | str | Stage):
+        value = (value,)
+    try:
+        return frozenset(Stage.parse(s) for s in value)
+    except ValueError as exc:
+        raise RuleDefinitionError(str(exc)) from None
 
 
 def default_applies_in(stage: Stage | None, mode: Mode, level: Level) -> frozenset[Stage]:
