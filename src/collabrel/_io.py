@@ -345,6 +345,9 @@ def _guard(data: Any, source: str) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
+
+
 def _parse_yaml(text: str, source: str) -> Any:
     try:
         import yaml
@@ -352,12 +355,20 @@ def _parse_yaml(text: str, source: str) -> Any:
         msg = "reading YAML needs PyYAML: pip install 'collabrel[yaml]'"
         raise LoadError([Problem(path="$", message=msg)], source=source) from exc
 
-    class _Loader(yaml.SafeLoader):
+    # libyaml's parser is several times faster; its composer cannot count aliases, so the
+    # alias tokens are counted on the text first (conservatively: quoted '*x' counts too)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and len(_ALIAS.findall(text)) <= MAX_ALIASES:
+        base: Any = fast
+    else:
+        base = yaml.SafeLoader
+
+    class _Loader(base):  # type: ignore[misc]
         aliases = 0
         # dates stay text so that a bad date is reported with its path by the date hook
         yaml_implicit_resolvers = {  # noqa: RUF012 - a class-level table, as PyYAML expects
             key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-            for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+            for key, resolvers in base.yaml_implicit_resolvers.items()
         }
 
         def compose_node(self, parent: Any, index: Any) -> Any:
