@@ -20,6 +20,7 @@ from collabrel.errors import (
     Problem,
     RuleDefinitionError,
     RuleFileError,
+    StatusChangeError,
     TransitionNotAllowedError,
     UnitError,
     UnknownFieldError,
@@ -60,7 +61,18 @@ TREE = [
     (
         GateBlockedError,
         (LifecycleError,),
-        GateBlockedError("blocked", relationship_id="rel-1", findings=()),
+        GateBlockedError("blocked", relationship_id="rel-1", findings=(), reasons=("why",)),
+    ),
+    (
+        StatusChangeError,
+        (ValueError, LifecycleError),
+        StatusChangeError(
+            "cannot close",
+            subject_id="nc-1",
+            current="raised",
+            requested="closed",
+            allowed=("action_planned",),
+        ),
     ),
 ]
 IDS = [cls.__name__ for cls, _, _ in TREE]

@@ -212,14 +212,30 @@ class StatusChangeError(LifecycleError, ValueError):
 
 
 class GateBlockedError(LifecycleError):
-    """A stage gate is not met; ``findings`` holds the failing findings that block it."""
+    """A stage gate is not met.
+
+    Attributes:
+        relationship_id: the relationship concerned.
+        findings: the findings of the gate's rules that block it (FAIL, UNKNOWN, ERROR).
+        reasons: one line per reason, including those outside the rules (such as an exit
+            trigger the agreed exit strategy does not name).
+    """
 
     def __init__(
-        self, message: str, /, *, relationship_id: str, findings: tuple[Finding, ...]
+        self,
+        message: str,
+        /,
+        *,
+        relationship_id: str,
+        findings: tuple[Finding, ...],
+        reasons: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message, relationship_id=relationship_id, findings=findings)
+        super().__init__(
+            message, relationship_id=relationship_id, findings=findings, reasons=reasons
+        )
         self.relationship_id = relationship_id
         self.findings = findings
+        self.reasons = reasons
 
 
 def explain(exc: BaseException) -> list[str]:

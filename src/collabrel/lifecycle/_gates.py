@@ -280,6 +280,7 @@ def _raise_if_blocked(check: GateCheck) -> None:
         f"{t.dest}:\n  - {reasons}",
         relationship_id=check.relationship_id,
         findings=check.blocking,
+        reasons=check.reasons(),
     )
 
 
