@@ -741,9 +741,7 @@ _LOADS_TODAY = {
 
 def _corpus_params():
     for name in sorted(REFUSALS):
-        marks = (
-            []
-        )
+        marks = []
         yield pytest.param(name, marks=marks, id=name)
 
 

@@ -1,36 +1,72 @@
-"""The ``collabrel`` command: assess a portfolio, validate files, list and explain rules."""
+"""The ``collabrel`` command: assess, explain, list rules, checklist, lifecycle, validate, demo.
+
+Every error prints one ``collabrel: error: ...`` line (a load error adds one line per problem,
+with its path) and exits with status 2; ``--debug`` shows the traceback instead. ``assess
+--fail-on`` exits with status 1 when a finding at or above the level exists, for CI pipelines;
+``lifecycle --advance`` exits with status 1 when the stage change is refused.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from collabrel import __version__
 from collabrel._example import example_portfolio
 from collabrel._io import load, read_document
 from collabrel._model import Portfolio
-from collabrel.errors import CollabrelError, LoadError
+from collabrel.errors import (
+    CollabrelError,
+    GateBlockedError,
+    LoadError,
+    TransitionNotAllowedError,
+)
+from collabrel.reports import Report, _optional, report
 from collabrel.rules import (
-    Assessment,
+    Finding,
     RuleSet,
+    RuleSpec,
+    Session,
     Verdict,
     default_ruleset,
     evaluate,
     load_rules,
 )
+from collabrel.views import annex_a_checklist
 
-__all__ = ["main"]
+__all__ = ["EXAMPLE_AS_OF", "main"]
 
 EXAMPLE_AS_OF = date(2026, 11, 23)
 """The date the bundled example portfolio is assessed on by ``collabrel demo``."""
 
-_FAIL_LEVELS = {"never": None, "error": {Verdict.ERROR},
-                "fail": {Verdict.FAIL, Verdict.ERROR},
-                "unknown": {Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}}  # fmt: skip
+DEMO_OUTPUT = "collabrel-demo.html"
+"""Where ``collabrel demo`` writes its HTML report unless ``-o`` says otherwise."""
+
+_FAIL_LEVELS: dict[str, frozenset[Verdict]] = {
+    "never": frozenset(),
+    "error": frozenset({Verdict.ERROR}),
+    "fail": frozenset({Verdict.FAIL, Verdict.ERROR}),
+    "unknown": frozenset({Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}),
+}
+_PORTFOLIO_HELP = "the portfolio file (YAML, JSON or TOML)"
+_FORMATS = ("text", "md", "html", "csv", "json", "xlsx")
+_SUFFIXES = {".txt": "text", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+             ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}  # fmt: skip
+
+
+class _UsageError(CollabrelError, ValueError):
+    """A combination of options that cannot work."""
+
+
+# ------------------------------------------------------------------------------ parsing
 
 
 def _date(text: str) -> date:
@@ -39,6 +75,18 @@ def _date(text: str) -> date:
     except ValueError:
         msg = f"not a date: {text!r}; write it as YYYY-MM-DD"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+def _add_as_of(p: argparse.ArgumentParser, default: date | None = None) -> None:
+    when = f"default {default}" if default else "default today"
+    p.add_argument("--as-of", type=_date, default=default, metavar="DATE",
+                   help=f"evaluate as of this date, YYYY-MM-DD ({when})")  # fmt: skip
+
+
+def _add_rules(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", type=Path, action="extend", nargs="+", default=[],
+                   metavar="FILE", help="rule files with your own rules, added to the built-in "
+                   "ones")  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,42 +98,98 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="assess the bundled example portfolio")
-    demo.add_argument("--as-of", type=_date, default=EXAMPLE_AS_OF, help="YYYY-MM-DD")
-
-    assess = sub.add_parser("assess", help="assess a portfolio file against the rule set")
-    assess.add_argument("portfolio", type=Path)
-    assess.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
-    assess.add_argument(
-        "--rules",
-        type=Path,
-        action="append",
-        default=[],
-        help="a rule file with your own rules (repeatable)",
-    )
+    assess = sub.add_parser("assess", help="assess a portfolio file and write a report")
+    assess.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
+    _add_as_of(assess)
+    assess.add_argument("--format", choices=_FORMATS, default=None,
+                        help="report format (default: from the -o suffix, else text)")  # fmt: skip
+    assess.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write the report to FILE instead of standard output")  # fmt: skip
+    _add_rules(assess)
     assess.add_argument(
         "--fail-on",
-        choices=sorted(_FAIL_LEVELS),
+        choices=tuple(_FAIL_LEVELS),
         default="never",
-        help="exit with status 1 when a finding is at or above this level",
+        help="exit with status 1 when a finding is at or above this level: error; fail "
+        "(fail or error); unknown (fail, error or unknown). Default: never",
     )
 
-    validate = sub.add_parser("validate", help="check a portfolio or rule file")
-    validate.add_argument("file", type=Path)
+    explain = sub.add_parser("explain", help="explain a rule, or its findings on a portfolio")
+    explain.add_argument("rule_id", metavar="RULE_ID", help="such as iso44001:6.1/current")
+    explain.add_argument("portfolio", type=Path, nargs="?", metavar="PORTFOLIO",
+                         help="also evaluate the rule on this portfolio file")  # fmt: skip
+    explain.add_argument(
+        "--subject", metavar="ID", help="the relationship or organization id (default: all)"
+    )
+    _add_as_of(explain)
+    _add_rules(explain)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("action", choices=["list"])
-    rules.add_argument("--clause")
-    rules.add_argument("--stage")
-    rules.add_argument("--tag")
-    rules.add_argument("--rules", type=Path, action="append", default=[])
+    rules.add_argument("--clause", help="a clause and its subclauses, such as 8.6")
+    rules.add_argument("--stage", help="a stage number 1-8 or name")
+    rules.add_argument("--tag", help="a tag, or a tag prefix ending in ':'")
+    rules.add_argument("--level", choices=["ORG", "REL", "JNT"], type=str.upper)
+    _add_rules(rules)
 
-    explain = sub.add_parser("explain", help="explain a rule, or its finding on a subject")
-    explain.add_argument("rule_id")
-    explain.add_argument("portfolio", type=Path, nargs="?")
-    explain.add_argument("--subject")
-    explain.add_argument("--as-of", type=_date, default=None)
+    checklist = sub.add_parser("checklist", help="print the Annex A checklist of a portfolio")
+    checklist.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
+    _add_as_of(checklist)
+    checklist.add_argument("--gaps", action="store_true", help="only the No and Partial rows")
+    _add_rules(checklist)
+
+    lifecycle = sub.add_parser(
+        "lifecycle", help="stages, allowed transitions and stage gates of each relationship"
+    )
+    lifecycle.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
+    _add_as_of(lifecycle)
+    lifecycle.add_argument("--advance", metavar="ID",
+                           help="try advancing this relationship (nothing is written)")  # fmt: skip
+    lifecycle.add_argument("--on", type=_date, metavar="DATE",
+                           help="the date of the stage change (default: --as-of)")  # fmt: skip
+    lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
+    _add_rules(lifecycle)
+
+    validate = sub.add_parser("validate", help="check a portfolio or rule file")
+    validate.add_argument("file", type=Path, metavar="FILE",
+                          help="a portfolio or rule file (YAML, JSON or TOML)")  # fmt: skip
+
+    demo = sub.add_parser("demo", help="assess the bundled example and write an HTML report")
+    _add_as_of(demo, EXAMPLE_AS_OF)
+    demo.add_argument("-o", "--output", type=Path, default=Path(DEMO_OUTPUT), metavar="FILE",
+                      help=f"where to write the HTML report (default {DEMO_OUTPUT})")  # fmt: skip
+
+    maturity = sub.add_parser("maturity", help="evidenced maturity of each relationship")
+    maturity.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
+    maturity.add_argument("--subject", metavar="ID", help="one relationship only")
+    _add_as_of(maturity)
     return parser
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[None]:
+    """Show *label* on standard error while a step runs, only when it is a terminal.
+
+    The line is erased when the step ends, so nothing is left behind in the output.
+    """
+    if not sys.stderr.isatty():
+        yield
+        return
+    sys.stderr.write(f"\r\x1b[K{label}...")
+    sys.stderr.flush()
+    try:
+        yield
+    finally:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _today(args: argparse.Namespace) -> date:
+    as_of: date | None = args.as_of
+    return as_of if as_of is not None else date.today()  # noqa: DTZ011 - the user's calendar day
 
 
 def _ruleset(files: Sequence[Path]) -> RuleSet:
@@ -95,58 +199,265 @@ def _ruleset(files: Sequence[Path]) -> RuleSet:
     return ruleset
 
 
-def _print_summary(portfolio: Portfolio, as_of: date) -> None:
-    org = portfolio.organization
-    print(f"# {org.name} ({org.id}): collaborative relationships as of {as_of}")
-    print()
-    print(f"{len(portfolio.relationships)} relationships")
-    for rel in portfolio.relationships:
-        partners = ", ".join(p.name for p in rel.parties if p.id != org.id)
-        print(f"  {rel.id:<24} {rel.form.label:<28} {rel.stage!s:<36} with {partners}")
-    print()
-
-
-def _print_assessment(assessment: Assessment) -> None:
-    counts = Counter(f.verdict for f in assessment.findings)
-    print(
-        f"Rule set {assessment.ruleset_version}, as of {assessment.as_of}: "
-        + ", ".join(f"{counts.get(v, 0)} {v.label}" for v in Verdict)
-    )
-    if assessment.exclusions:
-        print("Excluded requirements:")
-        for ex in assessment.exclusions:
-            print(f"  {ex.rule_id} ({ex.clause}): {ex.justification}")
-    print()
-    failing = [f for f in assessment.findings if f.verdict in {Verdict.FAIL, Verdict.ERROR}]
-    if failing:
-        print("Findings to act on:")
-    for f in sorted(failing, key=lambda f: (f.subject_id, _clause_key(f.clause), f.rule_id)):
-        print(f"  [{f.verdict.label}] {f.subject_id} {f.rule_id}: {f.title}")
-        print(f"      why: {f.message}")
-        print(f"      do:  {f.remedy}")
-    print()
+def _load(path: Path) -> Portfolio:
+    with _progress(f"loading {path}"):
+        return load(path)
 
 
 def _clause_key(clause: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))
 
 
-def _demo(args: argparse.Namespace) -> int:
-    portfolio = example_portfolio()
-    _print_summary(portfolio, args.as_of)
-    _print_assessment(evaluate(portfolio, as_of=args.as_of))
-    return 0
+# ------------------------------------------------------------------- text rendering
+
+
+def _print_text(rep: Report, portfolio: Portfolio) -> None:
+    """Print the summary and the findings to act on (the default ``assess`` output)."""
+    org = portfolio.organization
+    print(f"# {org.name} ({org.id}): collaborative relationships as of {rep.as_of}")
+    print()
+    print(rep.scope.statement)
+    for rel, scoped in zip(portfolio.relationships, rep.scope.relationships, strict=True):
+        partners = ", ".join(p.name for p in rel.parties if p.id != org.id) or "-"
+        where = "" if scoped.in_scope else "  [out of scope]"
+        print(f"  {rel.id:<24} {rel.stage!s:<36} with {partners}{where}")
+    print()
+    counts = rep.summary.by_verdict
+    print(
+        f"Rule set {rep.ruleset_version}, as of {rep.as_of}: "
+        + ", ".join(f"{counts[v]} {v.label.lower()}" for v in Verdict)
+    )
+    if rep.exclusions:
+        print("Exclusions:")
+        for ex in rep.exclusions:
+            print(f"  {ex.requirement} ({ex.source}): {ex.justification}")
+    print()
+    failed = rep.failed()
+    print("Findings to act on:" if failed else "Nothing to act on.")
+    for row in failed:
+        print(f"  [{row.verdict.label.upper()}] {row.subject_id} {row.rule_id}: {row.title}")
+        print(f"      why: {row.message}")
+        for leaf in row.explanation:
+            print(f"        - {leaf}")
+        if row.error:
+            print(f"      error: {row.error}")
+        print(f"      do:  {row.remedy}")
+
+
+def _render(rep: Report, fmt: str) -> str | None:
+    renderers: dict[str, Callable[[], str]] = {
+        "md": rep.to_markdown, "html": rep.to_html, "csv": rep.to_csv, "json": rep.to_json,
+    }  # fmt: skip
+    render = renderers.get(fmt)
+    return render() if render is not None else None
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def _assess(args: argparse.Namespace) -> int:
-    portfolio = load(args.portfolio)
-    as_of = args.as_of or date.today()  # noqa: DTZ011 - the user's calendar day
-    assessment = evaluate(portfolio, _ruleset(args.rules), as_of=as_of)
-    _print_summary(portfolio, as_of)
-    _print_assessment(assessment)
+    fmt: str | None = args.format
+    out: Path | None = args.output
+    if fmt is None:
+        fmt = "text" if out is None else _SUFFIXES.get(out.suffix.lower())
+        if fmt is None:
+            raise _UsageError(
+                f"cannot tell the report format from {out}; name it .md, .html, .csv, .json, "
+                ".xlsx or .txt, or give --format"
+            )
+    if fmt == "xlsx":
+        if out is None:
+            raise _UsageError("--format xlsx writes a binary workbook; give -o FILE.xlsx")
+        _optional("openpyxl", "an xlsx report", "xlsx")  # fail before the long part
+    portfolio = _load(args.portfolio)
+    ruleset = _ruleset(args.rules)
+    as_of = _today(args)
+    with _progress(f"evaluating {len(ruleset)} rules"):
+        assessment = evaluate(portfolio, ruleset, as_of=as_of)
+    rep = Report.from_assessment(assessment, portfolio)
+    if fmt == "xlsx":
+        assert out is not None  # noqa: S101 - checked above
+        rep.to_xlsx(out)
+    elif fmt == "text":
+        if out is None:
+            _print_text(rep, portfolio)
+        else:
+            import contextlib
+            import io
+
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                _print_text(rep, portfolio)
+            out.write_text(buf.getvalue(), encoding="utf-8")
+    else:
+        with _progress(f"rendering {fmt}"):
+            text = _render(rep, fmt) or ""
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
+    if out is not None:
+        c = rep.summary.overall
+        print(
+            f"{rep.scope.organization_name} as of {as_of}: {c.passed} pass, {c.failed} fail, "
+            f"{c.unknown} unknown, {c.error} error, {c.not_applicable} not applicable; "
+            f"{fmt} report written to {out}"
+        )
     bad = _FAIL_LEVELS[args.fail_on]
-    if bad and any(f.verdict in bad for f in assessment.findings):
-        return 1
+    return 1 if any(f.verdict in bad for f in assessment.findings) else 0
+
+
+def _condition_text(spec: RuleSpec) -> str | None:
+    if spec.condition is None:
+        return None
+    data = spec.condition.to_data()
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - the yaml extra is not installed
+        return json.dumps(data, indent=2)
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)).rstrip()
+
+
+def _explain(args: argparse.Namespace) -> int:
+    ruleset = _ruleset(args.rules)
+    spec = ruleset.get(args.rule_id)
+    findings: list[Finding] = []
+    if args.portfolio is not None:  # evaluate first: a bad subject fails before any output
+        portfolio = _load(args.portfolio)
+        session = Session(portfolio, ruleset, as_of=_today(args))
+        if args.subject is not None:
+            subjects = [args.subject]
+        elif spec.level.value == "ORG":
+            subjects = [portfolio.organization.id]
+        else:
+            subjects = [r.id for r in portfolio.relationships]
+        findings = [session.finding(spec.id, subject) for subject in subjects]
+    stage = str(spec.stage) if spec.stage is not None else "no stage"
+    print(f"{spec.id}: {spec.title}")
+    print(f"  clause {spec.clause}; level {spec.level.value}; {stage}; mode {spec.mode.value}; "
+          f"severity {spec.severity.value}")  # fmt: skip
+    print(f"  basis: {' '.join(b.value for b in spec.basis)}; "
+          f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}; "
+          f"tags: {', '.join(sorted(spec.tags)) or '-'}")  # fmt: skip
+    print(f"  remedy: {spec.remedy}")
+    cond = _condition_text(spec)
+    if cond is not None:
+        print("  condition:")
+        for line in cond.splitlines():
+            print(f"    {line}")
+    elif spec.predicate is not None:
+        print(f"  a Python rule reading: {', '.join(spec.reads) or '(no declared reads)'}")
+    if args.portfolio is None:
+        return 0
+    print()
+    print(f"Findings as of {_today(args)}:")
+    for finding in findings:
+        print(f"  {finding.subject_id}: {finding.verdict.label.upper()}: {finding.message}")
+        if finding.explanation is not None:
+            for leaf in finding.explanation.failing:
+                line = f"{leaf.path or leaf.node}: actual {leaf.actual}"
+                if leaf.expected is not None:
+                    line += f"; expected {leaf.expected}"
+                if leaf.hint:
+                    line += f"; {leaf.hint}"
+                print(f"    - {line}")
+        if finding.error:
+            print(f"    error: {finding.error}")
+        for fact in finding.facts:
+            print(f"    read {fact.path} = {fact.value}")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    ruleset = _ruleset(args.rules).select(
+        clause=args.clause, stage=args.stage, tag=args.tag, level=args.level
+    )
+    for spec in ruleset:
+        stage = f"stage {spec.stage.number}" if spec.stage and spec.stage.number else "-"
+        print(f"{spec.id:<44} {spec.clause:<8} {spec.level.value:<4} {stage:<8} {spec.title}")
+    print(f"{len(ruleset)} rules")
+    return 0
+
+
+def _checklist(args: argparse.Namespace) -> int:
+    portfolio = _load(args.portfolio)
+    as_of = _today(args)
+    with _progress("evaluating"):
+        # Any: views types its input as a plain class, not a Protocol (reported upstream)
+        assessment: Any = evaluate(portfolio, _ruleset(args.rules), as_of=as_of)
+        checklist = annex_a_checklist(assessment)
+    org = portfolio.organization
+    print(f"Annex A checklist of {org.name}, as of {checklist.as_of}, "
+          f"rule set {checklist.ruleset_version}")  # fmt: skip
+    print()
+    rows = checklist.gaps() if args.gaps else checklist.rows
+    for row in rows:
+        print(f"{row.clause:<8} {row.answer.value:<8} {row.rule_id:<44} {row.question}")
+        if row.answer.value in {"No", "Partial"}:
+            for f in row.findings:
+                if not f.ok:
+                    print(f"{'':<17} {f.subject_id}: {f.verdict.label.lower()}: {f.message}")
+    answers = Counter(r.answer.value for r in checklist.rows)
+    print()
+    print(
+        f"{len(checklist.rows)} questions: "
+        + ", ".join(f"{answers.get(a, 0)} {a}" for a in ("Yes", "Partial", "No", "N/A"))
+    )
+    for rule_id, justification in checklist.excluded:
+        print(f"excluded {rule_id}: {justification}")
+    print(checklist.counting)
+    return 0
+
+
+def _lifecycle(args: argparse.Namespace) -> int:
+    from collabrel.lifecycle import Lifecycle, transitions_from
+
+    portfolio = _load(args.portfolio)
+    org = portfolio.organization
+    as_of = _today(args)
+    lc = Lifecycle(_ruleset(args.rules))
+    if args.advance is not None:
+        if not args.approved_by:
+            raise _UsageError("--advance needs --approved-by PERSON (who approves the change)")
+        rel = portfolio.relationship(args.advance)
+        on: date = args.on or as_of
+        try:
+            moved = lc.advance(rel, org, on=on, approved_by=args.approved_by)
+        except (GateBlockedError, TransitionNotAllowedError) as exc:
+            lines = str(exc).splitlines()
+            print(f"refused: {lines[0]}")
+            for line in lines[1:]:
+                print(line)
+            return 1
+        print(
+            f"{rel.id} can advance from {rel.stage} to {moved.stage} on {on}, approved by "
+            f"{args.approved_by}. Nothing was written: record the stage change in the "
+            "portfolio file."
+        )
+        return 0
+    print(f"Lifecycle of the relationships of {org.name}, as of {as_of}")
+    for rel in portfolio.relationships:
+        print()
+        print(f"{rel.id}: {rel.stage} ({rel.name})")
+        moves = transitions_from(rel.stage)
+        if not moves:
+            print("  closed: no stage change is possible")
+            continue
+        names = ", ".join(f"{t.name} -> {t.dest}" for t in moves)
+        print(f"  transitions: {names}")
+        if not any(t.name == "advance" for t in moves):
+            print("  advance: not from this stage (it is left by exit strategy activation)")
+            continue
+        check = lc.can_advance(rel, org, as_of=as_of)
+        dest = next(t.dest for t in moves if t.name == "advance")
+        if check.allowed:
+            gate = "the gate passes" if check.transition.gated else "no gate"
+            print(f"  advance to {dest}: allowed ({gate})")
+        else:
+            n = len(check.reasons())
+            print(f"  advance to {dest}: blocked, {n} reason{'s' if n != 1 else ''}:")
+            for reason in check.reasons():
+                print(f"    - {reason}")
     return 0
 
 
@@ -154,57 +465,70 @@ def _validate(args: argparse.Namespace) -> int:
     data, _ = read_document(args.file)
     if isinstance(data, dict) and "rules" in data and "organization" not in data:
         ruleset = load_rules(args.file)
-        print(f"{args.file}: {len(ruleset)} valid rules")
+        print(f"{args.file}: valid rule file, {len(ruleset)} rules")
         return 0
     portfolio = load(args.file)
-    problems = portfolio.problems()
-    if problems:
-        raise LoadError(problems, source=str(args.file))
     print(f"{args.file}: valid portfolio, {len(portfolio.relationships)} relationships")
     return 0
 
 
-def _rules(args: argparse.Namespace) -> int:
-    ruleset = _ruleset(args.rules).select(clause=args.clause, stage=args.stage, tag=args.tag)
-    for spec in ruleset:
-        stage = f"stage {spec.stage.number}" if spec.stage and spec.stage.number else "-"
-        print(f"{spec.id:<44} {spec.level.value:<4} {stage:<8} {spec.title}")
-    print(f"{len(ruleset)} rules")
+def _demo(args: argparse.Namespace) -> int:
+    with _progress("loading the bundled example"):
+        portfolio = example_portfolio()
+    with _progress("evaluating"):
+        rep = report(portfolio, as_of=args.as_of)
+    _print_text(rep, portfolio)
+    out: Path = args.output
+    out.write_text(rep.to_html(), encoding="utf-8")
+    print()
+    print(f"HTML report written to {out.resolve()}")
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
-    ruleset = default_ruleset()
-    spec = ruleset.get(args.rule_id)
-    print(f"{spec.id} (clause {spec.clause}, {spec.level.value}, {spec.mode.value})")
-    print(f"  {spec.title}")
-    print(f"  remedy: {spec.remedy}")
-    print(
-        f"  basis: {' '.join(b.value for b in spec.basis)}; "
-        f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}"
-    )
-    if args.portfolio is None:
+def _maturity(args: argparse.Namespace) -> int:
+    try:
+        from collabrel import maturity
+    except ImportError:
+        print("maturity assessment arrives with collabrel.maturity")
         return 0
-    portfolio = load(args.portfolio)
-    from collabrel.rules import Session
-
-    session = Session(portfolio, ruleset, as_of=args.as_of or date.today())  # noqa: DTZ011
-    subject = args.subject or portfolio.organization.id
-    finding = session.finding(spec.id, subject)
-    print(f"  {subject}: {finding.verdict.label}: {finding.message}")
-    if finding.explanation is not None:
-        for leaf in finding.explanation.failing:
-            print(
-                f"    - {leaf.node}: actual {leaf.actual}; expected {leaf.expected}"
-                + (f"; {leaf.hint}" if leaf.hint else "")
-            )
+    portfolio = _load(args.portfolio)
+    org = portfolio.organization
+    as_of = _today(args)
+    # Any: maturity types its input as a plain class, not a Protocol (reported upstream)
+    assessment: Any = evaluate(portfolio, as_of=as_of)
+    matrix = maturity.default_matrix()
+    names = {t.key: t.name for t in matrix.themes}
+    if args.subject is not None:
+        subjects = [portfolio.relationship(args.subject)]
+    else:
+        scope = org.scope
+        subjects = [r for r in portfolio.relationships if scope is None or scope.covers(r.id)
+                    or scope.application_level is None]  # fmt: skip
+    print(f"Evidenced maturity ({matrix.name}), as of {as_of}")
+    for rel in subjects:
+        profile = maturity.evidenced(assessment, rel.id, organization_id=org.id)
+        print()
+        print(f"{rel.id} ({rel.name}), {rel.stage}")
+        for tl in profile.levels:
+            level = "-" if tl.level is None else f"{tl.level:g}"
+            print(f"  {tl.theme:<5} {names.get(tl.theme, tl.theme):<40} {level:>3}  {tl.reason}")
     return 0
 
 
-_COMMANDS = {
-    "demo": _demo, "assess": _assess, "validate": _validate, "rules": _rules,
-    "explain": _explain,
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "assess": _assess, "explain": _explain, "rules": _rules, "checklist": _checklist,
+    "lifecycle": _lifecycle, "validate": _validate, "demo": _demo, "maturity": _maturity,
 }  # fmt: skip
+
+
+def _error_lines(exc: BaseException) -> list[str]:
+    if isinstance(exc, LoadError):
+        if len(exc.problems) == 1 and exc.problems[0].path == "$":
+            return [f"{exc.source}: {exc.problems[0]}".replace(": $: ", ": ", 1)]
+        return str(exc).splitlines()
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return [f"{exc.strerror or exc}: {exc.filename}"]
+    return str(exc).splitlines() or [type(exc).__name__]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,8 +536,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (CollabrelError, OSError) as exc:
+    except KeyboardInterrupt:
+        print("collabrel: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (| head): silence the flush at exit, as the Python docs advise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
         if args.debug:
             raise
-        print(f"collabrel: error: {exc}", file=sys.stderr)
+        lines = _error_lines(exc)
+        if not isinstance(exc, CollabrelError | OSError | ValueError):
+            lines[0] = (
+                f"unexpected {type(exc).__name__}: {lines[0]} (run with --debug for the "
+                "traceback, and please report it)"
+            )
+        print(f"collabrel: error: {lines[0]}", file=sys.stderr)
+        for line in lines[1:]:
+            print(line, file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 import attrs
 
@@ -179,12 +180,15 @@ class _NoSuchItemError(CollabrelError, LookupError):
     """No view item with that key."""
 
 
-class _HasFindings:
+class _HasFindings(Protocol):
     """What the views read from an assessment (a Session's or ``evaluate``'s result)."""
 
-    findings: tuple[Finding, ...]
-    as_of: date
-    ruleset_version: str
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def ruleset_version(self) -> str: ...
 
 
 def _view(

@@ -174,9 +174,23 @@ class Exclusion:
     """A requirement excluded from the CBRMS, with the reason (4.3)."""
 
     requirement: str
-    """The rule id or clause excluded, such as ``iso44001:8.3.5``."""
+    """The rule id or clause excluded: ``iso44001:8.3.5/strategy`` (one rule),
+    ``iso44001:8.5.4`` (every rule of the clause and its subclauses) or ``8.5.4``."""
     justification: str
     """Why it does not apply; reported in every assessment."""
+    relationships: tuple[str, ...] = many(ref="relationship")
+    """The relationships it is limited to; empty means every relationship (4.3)."""
+
+    def covers(self, rule_id: str, clause: str) -> bool:
+        """Return whether the exclusion names the rule *rule_id* of *clause*."""
+        req = self.requirement.strip()
+        if rule_id == req or rule_id.startswith(req + "/"):
+            return True
+        bare = req.split(":", 1)[1] if ":" in req else req
+        if ":" in req and not rule_id.startswith(req.split(":", 1)[0] + ":"):
+            return False
+        return clause == bare or clause.startswith(bare + ".")
+
     approved_by: str | None = None
     """Who approved the exclusion."""
     approved_on: date | None = None

@@ -6,7 +6,7 @@ import html
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -92,9 +92,13 @@ class Profile:
         )
 
 
-class _Assessed:
-    findings: tuple[Finding, ...]
-    as_of: date
+class _Assessed(Protocol):
+    """What maturity reads from an assessment."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def as_of(self) -> date: ...
 
 
 def _level_of(findings: Sequence[Finding], flags: Mapping[str, frozenset[str]]) -> tuple[int, str]:

@@ -165,6 +165,8 @@ def show(value: Any) -> str:
         return "missing"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     if isinstance(value, tuple):
         if not value:
             return "none"

@@ -269,6 +269,7 @@ class Session:
 
     def _install(self, ruleset: RuleSet) -> None:
         self._ruleset = ruleset
+        self._compute_scope()
         org_rules = [s for s in ruleset if s.level is Level.ORG]
         rel_rules = [s for s in ruleset if s.level is not Level.ORG]
         self._org_specs = org_rules
@@ -326,6 +327,8 @@ class Session:
     def _eval_org_rule(self, i: int, env: Env, ctx: RuleContext | None) -> Verdict:
         spec = self._org_specs[i]
         fn = self._org_fns[i]
+        if spec.id in self._excluded and self._excluded[spec.id][0] is None:
+            return _NA
         if spec.when is not None and spec.when.fn(self._org, env) is not True:
             return _NA if spec.when.fn(self._org, env) is False else _UNKNOWN
         if fn is not None:
@@ -354,6 +357,10 @@ class Session:
     ) -> tuple[Verdict, Tri]:
         if rel.stage not in c.stages or (self._scope is not None and rel.id not in self._scope):
             return _NA, None
+        if c.spec.id in self._excluded:
+            limited = self._excluded[c.spec.id][0]
+            if limited is None or rel.id in limited:
+                return _NA, None
         if c.when is not None:
             w = c.when(rel, env)
             if w is not True:
@@ -384,8 +391,20 @@ class Session:
             return _RAISED
 
     def _compute_scope(self) -> None:
-        """Cache which relationships the CBRMS scope (4.3) covers; ``None`` means all."""
+        """Cache the relationships the scope (4.3) covers and the rules it excludes.
+
+        ``None`` means every relationship, for the scope and for an exclusion's reach.
+        """
         scope = self._org.scope
+        excluded: dict[str, tuple[frozenset[str] | None, str]] = {}
+        for ex in scope.exclusions if scope is not None else ():
+            limited = frozenset(ex.relationships) if ex.relationships else None
+            for s in self._ruleset:
+                if ex.covers(s.id, s.clause):
+                    before = excluded.get(s.id, (frozenset(), ""))[0]
+                    merged = None if limited is None or before is None else before | limited
+                    excluded[s.id] = (merged, ex.justification)
+        self._excluded = excluded
         if scope is None or scope.application_level in (None, ApplicationLevel.ORGANIZATION_WIDE):
             self._scope: frozenset[str] | None = None
         else:
@@ -538,6 +557,10 @@ class Session:
     def _na_reason(self, spec: RuleSpec, subject: Any) -> str:
         if isinstance(subject, Relationship) and not self.in_scope(subject.id):
             return "the relationship is outside the scope of the CBRMS (4.3)"
+        if spec.id in self._excluded:
+            limited, why = self._excluded[spec.id]
+            if limited is None or getattr(subject, "id", None) in limited:
+                return f"excluded from the CBRMS scope (4.3): {why}"
         if isinstance(subject, Relationship) and subject.stage not in spec.stages_in:
             return f"does not apply at {subject.stage}"
         return "its applicability condition does not hold"
@@ -731,9 +754,10 @@ class Session:
             rel_hits |= self._lookup(p, self._org_exact, self._org_under)
         out = self._reevaluate_org_rules(org_rule_hits)
         if any(p[:2] == ("org", "scope") or p == ("org",) for p in changed):
-            before = self._scope
+            before = (self._scope, self._excluded)
             self._compute_scope()
-            if self._scope != before:
+            if (self._scope, self._excluded) != before:
+                out += self._reevaluate_org_rules(range(len(self._org_specs)))
                 # every relationship rule is evaluated again in full
                 out += self._refresh_rel_rules({c.index for c in self._rel}, None)
                 return self._publish(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Protocol
 
 from collabrel._model import Nonconformity, NonconformityStatus
 from collabrel.rules._findings import Finding, Verdict
@@ -16,10 +17,11 @@ _OPEN = frozenset({
 })  # fmt: skip
 
 
-class _Findings:
+class _Findings(Protocol):
     """What these helpers read from an assessment."""
 
-    findings: tuple[Finding, ...]
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
 
 
 def _nc_id(finding: Finding) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from collabrel.rules._iso44001 import _evaluation, _system
+from collabrel.rules._iso44001 import _evaluation, _stages, _system
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._spec import RuleSpec
 
 __all__ = ["builtin_digest", "builtin_specs", "default_ruleset"]
 
-_MODULES = (_system, _evaluation)
+_MODULES = (_system, _stages, _evaluation)
 
 
 @cache

@@ -1,0 +1,1 @@
+"""Private renderers of :mod:`collabrel.reports` (Markdown, HTML, CSV, JSON data, XLSX)."""

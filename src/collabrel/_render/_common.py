@@ -1,0 +1,87 @@
+"""Text helpers shared by the renderers: escaping and the wording of counts and cells."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collabrel._stages import Stage
+    from collabrel.reports import FailedCondition, ReportRow
+    from collabrel.rules import Fact
+    from collabrel.views import Score
+
+__all__ = [
+    "VERDICT_ORDER",
+    "condition_text",
+    "counts",
+    "evidence_text",
+    "explanation_text",
+    "fact_text",
+    "md",
+    "percent",
+    "stage_text",
+]
+
+VERDICT_ORDER = ("pass", "fail", "unknown", "error", "not_applicable")
+"""The verdict values in the order every count is shown."""
+
+_MD_SPECIAL = re.compile(r"([\\`*\[<>|&~])")
+_MD_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_SPACE = re.compile(r"[\r\n\t]+")
+
+
+def md(text: object) -> str:
+    """Escape *text* for inline Markdown (CommonMark/GFM), tables included.
+
+    Characters that start markup or raw HTML are backslash-escaped; intra-word underscores
+    (``last_reviewed_on``) are left alone since they never emphasise; line breaks become
+    spaces so a value cannot break a list item or a table row.
+    """
+    s = _SPACE.sub(" ", str(text))
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return _MD_EDGE_UNDERSCORE.sub(r"\\_", s)
+
+
+def percent(score: Score) -> str:
+    """Return the share met as a percentage, or ``n/a`` when nothing applies."""
+    share = score.share
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def counts(score: Score) -> tuple[int, int, int, int, int]:
+    """Return the counts in :data:`VERDICT_ORDER`."""
+    return (score.passed, score.failed, score.unknown, score.error, score.not_applicable)
+
+
+def stage_text(stage: Stage | None) -> str:
+    """Return the stage as words, ``no stage`` for none."""
+    return "no stage" if stage is None else str(stage)
+
+
+def fact_text(fact: Fact) -> str:
+    """Return ``path = value``."""
+    return f"{fact.path} = {fact.value}"
+
+
+def evidence_text(row: ReportRow, sep: str = " | ") -> str:
+    """Return the evidence of *row* as one line."""
+    return sep.join(fact_text(f) for f in row.evidence)
+
+
+def condition_text(leaf: FailedCondition) -> str:
+    """Return one failing condition as one line."""
+    where = leaf.path or leaf.condition
+    parts = [f"{where}: actual {leaf.actual if leaf.actual is not None else 'n/a'}"]
+    if leaf.expected is not None:
+        parts.append(f"expected {leaf.expected}")
+    if leaf.hint:
+        parts.append(f"hint: {leaf.hint}")
+    if leaf.path and leaf.condition:
+        parts.append(f"condition: {leaf.condition}")
+    return "; ".join(parts)
+
+
+def explanation_text(row: ReportRow, sep: str = " | ") -> str:
+    """Return the failing conditions of *row* as one line."""
+    return sep.join(condition_text(c) for c in row.explanation)

@@ -1,0 +1,167 @@
+"""The documentation runs: every Python example, the reference generator and the site build.
+
+Each page's ```python blocks run in order, in one namespace, in a temporary working
+directory. A block preceded by the line ``<!-- not run -->`` is shown but not run (see
+docs/contributing-to-docs.md).
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+GENERATOR = DOCS / "gen_reference.py"
+NOT_RUN = "<!-- not run -->"
+FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\n]*)$")
+
+
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """Return ``(first line number, code)`` of every ```python block that is meant to run."""
+    blocks: list[tuple[int, str]] = []
+    lines = text.splitlines()
+    i = 0
+    previous = ""
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            if lines[i].strip():
+                previous = lines[i].strip()
+            i += 1
+            continue
+        fence, info = match.group("fence"), match.group("info").strip()
+        start = i + 1
+        end = start
+        while end < len(lines) and not lines[end].strip().startswith(fence):
+            end += 1
+        language = info.split()[0].lstrip(".{").rstrip("}") if info else ""
+        if language == "python" and previous != NOT_RUN:
+            blocks.append((start + 1, "\n".join(lines[start:end]) + "\n"))
+        previous = ""
+        i = end + 1
+    return blocks
+
+
+def pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if python_blocks(p.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_examples_run(page, in_tmp):
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    relative = page.relative_to(ROOT)
+    for line, code in python_blocks(page.read_text(encoding="utf-8")):
+        # pad with blank lines so that tracebacks give the line number in the Markdown file
+        compiled = compile("\n" * (line - 1) + code, str(relative), "exec")
+        try:
+            exec(compiled, namespace)  # noqa: S102 - running our own documentation
+        except Exception as exc:
+            pytest.fail(f"{relative}, block at line {line} raised {exc!r}:\n\n{code}")
+
+
+def test_tutorials_and_how_tos_have_examples():
+    for folder in ("tutorial", "how-to"):
+        found = sorted((DOCS / folder).glob("*.md"))
+        assert found, f"docs/{folder} has no pages"
+        for page in found:
+            assert python_blocks(page.read_text(encoding="utf-8")), f"{page} has no example"
+
+
+def test_block_extraction_follows_the_convention():
+    lines = [
+        "Intro", "", "```python", "a = 1", "```", "",
+        NOT_RUN, "```python", "raise SystemExit", "```",
+        "```text", "not code", "```",
+        "````python", "b = 2", "````",
+    ]  # fmt: skip
+    assert python_blocks("\n".join(lines)) == [(4, "a = 1\n"), (15, "b = 2\n")]
+
+
+# ------------------------------------------------------------------------- reference
+
+
+def _generate(out: Path) -> dict[str, str]:
+    module = runpy.run_path(str(GENERATOR), run_name="gen_reference")
+    assert module["main"](["--out", str(out)]) == 0
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md"))}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("reference"))
+
+
+def test_reference_pages_are_generated(generated):
+    assert set(generated) == {"rules.md", "config.md", "errors.md", "api.md"}
+
+
+def test_reference_lists_every_builtin_rule(generated):
+    from collabrel.rules import default_ruleset
+
+    rules = generated["rules.md"]
+    missing = [s.id for s in default_ruleset() if f"| `{s.id}` |" not in rules]
+    assert not missing, f"rules missing from rules.md: {missing}"
+    for spec in default_ruleset():
+        assert spec.title.split()[0] in rules
+
+
+def test_reference_lists_every_config_key_with_a_description(generated):
+    from collabrel import Config
+
+    config = generated["config.md"]
+    for key in Config().to_mapping():
+        row = next((line for line in config.splitlines() if line.startswith(f"| `{key}` |")), "")
+        assert row, f"config key {key} missing from config.md"
+        assert not row.endswith("|  |"), f"config key {key} has no description"
+
+
+def test_reference_lists_every_error_and_public_name(generated):
+    import collabrel.errors
+    import collabrel.rules
+
+    errors = generated["errors.md"]
+    for name in collabrel.errors.__all__:
+        assert name in errors
+    api = generated["api.md"]
+    for module in (collabrel, collabrel.rules, collabrel.errors):
+        for name in module.__all__:
+            assert f"| `{name}` |" in api, f"{module.__name__}.{name} missing from api.md"
+
+
+def test_reference_generation_is_deterministic(generated, tmp_path):
+    assert _generate(tmp_path) == generated
+
+
+# ------------------------------------------------------------------------------ site
+
+
+def test_site_builds_strictly(tmp_path):
+    pytest.importorskip("mkdocs")
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs, ignore=shutil.ignore_patterns("__pycache__", "reference"))
+    _generate(docs / "reference")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    done = subprocess.run(  # noqa: S603 - our own interpreter and config
+        # no --quiet: it hides the warnings that --strict counts, and the build then passes
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "-f", str(tmp_path / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "site" / "reference" / "rules" / "index.html").exists()
