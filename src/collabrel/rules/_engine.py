@@ -11,10 +11,10 @@ the organization, not once per relationship.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -264,7 +264,7 @@ class Session:
             as_of=self._as_of,
             config=self._config,
             organization=self._org,
-            relationships=tuple(self._rels.values()),
+            relationships=_RelationshipsView(self._rels),
         )
 
     def _install(self, ruleset: RuleSet) -> None:
@@ -918,6 +918,28 @@ def _summary(trace: Any, verdict: Verdict) -> str:
     more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
     return prefix + "; ".join(parts) + more
+
+
+class _RelationshipsView(Sequence[Relationship]):
+    """The session's relationships as a read-only sequence, without copying them."""
+
+    __slots__ = ("_rels",)
+
+    def __init__(self, rels: dict[str, Relationship]) -> None:
+        self._rels = rels
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+    def __iter__(self) -> Iterator[Relationship]:
+        return iter(self._rels.values())
+
+    @overload
+    def __getitem__(self, index: int) -> Relationship: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Relationship]: ...
+    def __getitem__(self, index: int | slice) -> Relationship | Sequence[Relationship]:
+        return tuple(self._rels.values())[index]
 
 
 def _overdue_hint(trace: Any) -> str | None:

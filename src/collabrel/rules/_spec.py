@@ -6,7 +6,7 @@ import contextlib
 import contextvars
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -159,8 +159,9 @@ class RuleContext:
     """Intervals and thresholds."""
     organization: Organization
     """The organization (a relationship rule may read it, as declared in ``reads``)."""
-    relationships: tuple[Relationship, ...] = ()
-    """Every relationship, for organization rules that declare ``relationships.*`` reads."""
+    relationships: Sequence[Relationship] = ()
+    """Every relationship, for rules that declare ``relationships.*`` reads (a read-only
+    sequence: in a session it is a live view, so building a context costs nothing)."""
 
 
 PythonRule = Callable[[Any, RuleContext], "Outcome | bool | None"]
