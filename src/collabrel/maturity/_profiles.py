@@ -18,8 +18,8 @@ from collabrel.rules._findings import Finding, Verdict
 __all__ = [
     "Gap",
     "GapReport",
-    "Participant",
     "Profile",
+    "Respondent",
     "SelfAssessment",
     "ThemeLevel",
     "evidenced",
@@ -167,8 +167,8 @@ def _builtin_flags() -> dict[str, frozenset[str]]:
 
 
 @attrs.frozen(kw_only=True)
-class Participant:
-    """Someone who answered a self-assessment."""
+class Respondent:
+    """Someone who answered a self-assessment (``collabrel.Participant`` is another thing)."""
 
     name: str
     """Who."""
@@ -186,7 +186,7 @@ class SelfAssessment:
 
     relationship_id: str
     """The relationship assessed."""
-    participant: Participant
+    participant: Respondent
     """Who answered."""
     assessed_on: date
     """When."""
@@ -215,7 +215,7 @@ def self_assessments_from_data(
         where = f"$.assessments[{i}]"
         try:
             who = item["participant"]
-            participant = Participant(
+            participant = Respondent(
                 name=str(who["name"]),
                 party=str(who["party"]),
                 role=str(who["role"]),
