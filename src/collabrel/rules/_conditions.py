@@ -73,7 +73,7 @@ Getter = Callable[[Any, "Env"], Any]
 class Env:
     """What a compiled condition can see besides its scope object."""
 
-    __slots__ = ("as_of", "intervals", "org", "parties", "rel", "values")
+    __slots__ = ("_parties", "as_of", "intervals", "org", "rel", "values")
 
     def __init__(
         self,
@@ -89,7 +89,15 @@ class Env:
         self.values = values
         self.org = org
         self.rel = rel
-        self.parties: frozenset[str] = frozenset(p.id for p in rel.parties) if rel else frozenset()
+        self._parties: frozenset[str] | None = None
+
+    @property
+    def parties(self) -> frozenset[str]:
+        """The party ids of the relationship (computed on first use)."""
+        if self._parties is None:
+            rel = self.rel
+            self._parties = frozenset(p.id for p in rel.parties) if rel else frozenset()
+        return self._parties
 
     def for_relationship(self, rel: Any) -> Env:
         """Return an environment for *rel* sharing everything else."""
@@ -101,7 +109,7 @@ class Env:
             self.org,
         )
         env.rel = rel
-        env.parties = frozenset(p.id for p in rel.parties)
+        env._parties = None  # noqa: SLF001 - same class
         return env
 
 

@@ -304,6 +304,12 @@ class Session:
         self._o_exact, self._o_under = o_exact, o_under
         self._p_exact, self._p_under = p_exact, p_under
         self._memo: dict[Path, tuple[int, ...]] = {}
+        self._portfolio_memo: dict[Path, frozenset[int]] = {}
+        by_stage: dict[Any, list[_Compiled]] = {}
+        for c in self._rel:
+            for stage in c.stages:
+                by_stage.setdefault(stage, []).append(c)
+        self._by_stage = {k: tuple(v) for k, v in by_stage.items()}
         self._org_memo: dict[Path, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._rel_index = {c.spec.id: c for c in self._rel}
         self._org_index = {s.id: i for i, s in enumerate(org_rules)}
@@ -435,14 +441,14 @@ class Session:
             self._evaluate_relationship(rid, rel, ctx)
 
     def _evaluate_relationship(self, rid: str, rel: Relationship, ctx: RuleContext | None) -> None:
-        env = self._env(rel)
-        verdicts: list[Verdict] = []
-        parts: list[Tri] = []
-        eval_rule = self._eval_rel_rule
-        for c in self._rel:
-            v, p = eval_rule(c, rel, env, ctx)
-            verdicts.append(v)
-            parts.append(p)
+        n = len(self._rel)
+        verdicts: list[Verdict] = [_NA] * n  # rules that do not apply at the stage stay N/A
+        parts: list[Tri] = [None] * n
+        if self._scope is None or rid in self._scope:
+            env = self._env(rel)
+            eval_rule = self._eval_rel_rule
+            for c in self._by_stage.get(rel.stage, ()):
+                verdicts[c.index], parts[c.index] = eval_rule(c, rel, env, ctx)
         self._verdicts[rid] = verdicts
         self._parts[rid] = parts
 
@@ -546,7 +552,8 @@ class Session:
         if spec.bound is not None and verdict is not _ERROR:
             message = ""  # a tree explains itself; a message is kept only for its errors
         if verdict is _NA:
-            message = message or self._na_reason(spec, subject)
+            structural = self._structural_na(spec, subject)
+            message = structural or message or "its applicability condition does not hold"
         elif spec.bound is not None and verdict is not _ERROR:
             trace = spec.bound.trace(subject, env)
             message = _summary(trace, verdict)
@@ -554,7 +561,8 @@ class Session:
             rule_id=rule_id, subject_id=subject_id, verdict=verdict, trace=trace, message=message
         )
 
-    def _na_reason(self, spec: RuleSpec, subject: Any) -> str:
+    def _structural_na(self, spec: RuleSpec, subject: Any) -> str | None:
+        """Why the rule cannot apply to *subject* whatever the facts (scope, exclusion, stage)."""
         if isinstance(subject, Relationship) and not self.in_scope(subject.id):
             return "the relationship is outside the scope of the CBRMS (4.3)"
         if spec.id in self._excluded:
@@ -563,7 +571,7 @@ class Session:
                 return f"excluded from the CBRMS scope (4.3): {why}"
         if isinstance(subject, Relationship) and subject.stage not in spec.stages_in:
             return f"does not apply at {subject.stage}"
-        return "its applicability condition does not hold"
+        return None
 
     def finding(self, rule_id: str, subject_id: str) -> Finding:
         """Return the full finding (with explanation and facts) of one pair."""
@@ -666,16 +674,23 @@ class Session:
 
     def _reevaluate_portfolio_rules(self, changed: Iterable[Path]) -> list[VerdictChange]:
         hit: set[int] = set()
+        memo = self._portfolio_memo
         for p in changed:
-            q = ("relationships", *p[1:])
-            hit |= self._lookup(q, self._p_exact, self._p_under)
+            found = memo.get(p)
+            if found is None:
+                q = ("relationships", *p[1:])
+                found = memo[p] = frozenset(self._lookup(q, self._p_exact, self._p_under))
+            hit |= found
         return self._reevaluate_org_rules(hit)
 
     def _reevaluate_org_rules(self, indexes: Iterable[int]) -> list[VerdictChange]:
         out: list[VerdictChange] = []
+        indexes = sorted(set(indexes))
+        if not indexes:
+            return out
         env = self._env(None)
         ctx = self._ctx()
-        for i in sorted(set(indexes)):
+        for i in indexes:
             v = self._eval_org_rule(i, env, ctx)
             old = self._org_verdicts[i]
             if v is not old:
