@@ -8,6 +8,7 @@ separate tracing walk produces explanations on demand. Both use the same three-v
 
 from __future__ import annotations
 
+import abc
 import enum
 import operator
 from collections.abc import Callable, Iterable, Mapping
@@ -329,19 +330,19 @@ def _config_interval(key: str) -> Callable[[Any, Env], CalendarInterval | None]:
     return get
 
 
-class Condition:
+class Condition(abc.ABC):
     """Base class of condition nodes. Build them with the lower-case functions."""
 
     __slots__ = ()
     keyword: ClassVar[str] = ""
 
-    def bind(self, binder: Binder) -> Bound:  # pragma: no cover - every node overrides it
+    @abc.abstractmethod
+    def bind(self, binder: Binder) -> Bound:
         """Bind the condition to the schema."""
-        raise NotImplementedError
 
-    def to_data(self) -> dict[str, Any]:  # pragma: no cover - every node overrides it
+    @abc.abstractmethod
+    def to_data(self) -> dict[str, Any]:
         """Return the condition as rule-file data."""
-        raise NotImplementedError
 
     def size(self) -> int:
         """Return the number of nodes."""
@@ -495,9 +496,9 @@ class _Comparison(Condition):
     verb: ClassVar[str]
 
     @staticmethod
+    @abc.abstractmethod
     def op(actual: Any, expected: Any) -> bool:
         """Compare the fact with the expected value."""
-        raise NotImplementedError
 
     path: str
     value: Any

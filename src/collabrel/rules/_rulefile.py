@@ -163,11 +163,9 @@ class _Parser:
         here = f"{where}.{key}"
         if key in {"present", "non_empty", "agreed_by_all_parties"}:
             path = self.path(body, here)
-            return {
-                "present": Present,
-                "non_empty": NonEmpty,
-                "agreed_by_all_parties": AgreedByAllParties,
-            }[key](path)
+            if key == "present":
+                return Present(path)
+            return NonEmpty(path) if key == "non_empty" else AgreedByAllParties(path)
         if key in {"all_of", "any_of"}:
             if not isinstance(body, list) or not body:
                 raise _Refused(here, f"{key} takes a non-empty list of conditions")
@@ -178,11 +176,11 @@ class _Parser:
         fields = self.body(body, here, key)
         if key in {"equals", "at_least", "at_most"}:
             self.keys(fields, here, required=("path", "value"))
-            cls = {"equals": Equals, "at_least": AtLeast, "at_most": AtMost}[key]
-            return cls(
-                self.path(fields["path"], f"{here}.path"),
-                self.literal(fields["value"], f"{here}.value"),
-            )
+            path = self.path(fields["path"], f"{here}.path")
+            value = self.literal(fields["value"], f"{here}.value")
+            if key == "equals":
+                return Equals(path, value)
+            return AtLeast(path, value) if key == "at_least" else AtMost(path, value)
         if key == "one_of":
             self.keys(fields, here, required=("path", "values"))
             values = fields["values"]
