@@ -92,8 +92,17 @@ def median_ns(fn: Thunk, repeat: int, warmup: int = 1) -> float:
         return statistics.median(time_once(fn) for _ in range(repeat))
 
 
-def paired_median_ns(a: Thunk, b: Thunk, repeat: int, warmup: int = 1) -> tuple[float, float]:
-    """Median nanoseconds of *a* and of *b*, timed alternately so drift hits both alike."""
+@attrs.frozen
+class Paired:
+    """Medians of two alternately timed callables, and the median of their per-pair ratios."""
+
+    a_ns: float
+    b_ns: float
+    ratio: float
+
+
+def paired(a: Thunk, b: Thunk, repeat: int, warmup: int = 1) -> Paired:
+    """Time *a* and *b* alternately, so that drift on a busy machine hits both alike."""
     for _ in range(warmup):
         a()
         b()
@@ -103,7 +112,8 @@ def paired_median_ns(a: Thunk, b: Thunk, repeat: int, warmup: int = 1) -> tuple[
         for _ in range(repeat):
             times_a.append(time_once(a))
             times_b.append(time_once(b))
-    return statistics.median(times_a), statistics.median(times_b)
+    ratios = [x / y for x, y in zip(times_a, times_b, strict=True)]
+    return Paired(statistics.median(times_a), statistics.median(times_b), statistics.median(ratios))
 
 
 def per_call_ns(fn: Thunk, min_total_ns: int = 1_000_000, repeat: int = 5) -> float:
@@ -193,30 +203,60 @@ def rel_rule_call(
     return fn, rel, arg
 
 
+def _rel_fn(c: Any, ctx: RuleContext) -> Callable[[Any, Env], object]:
+    """A compiled relationship rule as ``fn(rel, env)``, its applicability checked first."""
+    if c.fn is not None:
+        fn: Callable[[Any, Env], object] = c.fn
+    else:
+        predicate = c.spec.predicate
+
+        def fn(rel: Any, _env: Env) -> object:
+            return predicate(rel, ctx)
+
+    when = c.when
+    if when is None:
+        return fn
+
+    def guarded(rel: Any, env: Env) -> object:
+        return fn(rel, env) if when(rel, env) is True else None
+
+    return guarded
+
+
+def bare_rel_rules(session: Session, indexes: Sequence[int] | None = None) -> Thunk:
+    """Relationship rules *indexes* (all by default) on every relationship, in a tight loop.
+
+    For each relationship, only the rules that apply at its stage are called, from a list
+    per stage made beforehand, with the relationship's environment made beforehand.
+    """
+    ctx = session._ctx()
+    chosen = [session._rel[i] for i in indexes] if indexes is not None else session._rel
+    stages = {rel.stage for rel in session.portfolio.relationships}
+    plans = {s: [_rel_fn(c, ctx) for c in chosen if s in c.stages] for s in stages}
+    subjects = [
+        (rel, session._env(rel), plans[rel.stage])
+        for rel in session.portfolio.relationships
+        if session.in_scope(rel.id)
+    ]
+
+    def run() -> None:
+        for rel, env, fns in subjects:
+            for fn in fns:
+                fn(rel, env)
+
+    return run
+
+
 def bare_full(session: Session) -> Thunk:
     """Every predicate of the session on every subject, in a tight loop."""
-    calls = org_rule_calls(session)
-    ctx = session._ctx()
-    for rel in session.portfolio.relationships:
-        env = session._env(rel)
-        for c in session._rel:
-            call = rel_rule_call(session, c.index, rel, env, ctx)
-            if call is not None:
-                calls.append(call)
-    return run_calls(calls)
+    org = run_calls(org_rule_calls(session))
+    rels = bare_rel_rules(session)
 
+    def run() -> None:
+        org()
+        rels()
 
-def bare_rel_rules(session: Session, indexes: Sequence[int]) -> Thunk:
-    """Relationship rules *indexes* on every relationship (for an organization change)."""
-    calls: list[Call] = []
-    ctx = session._ctx()
-    for rel in session.portfolio.relationships:
-        env = session._env(rel)
-        for i in indexes:
-            call = rel_rule_call(session, i, rel, env, ctx)
-            if call is not None:
-                calls.append(call)
-    return run_calls(calls)
+    return run
 
 
 def affected_by_relationship_change(
@@ -298,6 +338,8 @@ class OrgChange:
     """Median ``update_organization`` time."""
     bare_ns: float
     """Median time of those rules run bare on every relationship."""
+    ratio: float
+    """Median over the runs of update time / bare time."""
     changes: int
     """Verdicts changed by one update."""
 
@@ -308,6 +350,7 @@ class OrgChange:
             "verdict_changes_per_update": self.changes,
             "session_ms": self.update_ns / 1e6,
             "bare_ms": self.bare_ns / 1e6,
+            "session_over_bare": self.ratio,
         }
 
 
@@ -327,6 +370,8 @@ class SizeResult:
     verdicts: int
     session_ns: float
     bare_ns: float
+    full_ratio: float
+    """Median over the runs of session time / bare time."""
     evaluate_all_ns: float
     updates: list[Update]
     org_changes: dict[str, OrgChange] = attrs.field(factory=dict)
@@ -378,6 +423,7 @@ class SizeResult:
             "session_ms": self.session_ns / 1e6,
             "bare_all_predicates_ms": self.bare_ns / 1e6,
             "evaluate_all_ms": self.evaluate_all_ns / 1e6,
+            "session_over_bare": self.full_ratio,
             "session_ns_per_verdict": self.session_ns / self.verdicts,
             "bare_ns_per_verdict": self.bare_ns / self.verdicts,
             "update_relationship": updates,
@@ -400,7 +446,7 @@ def _say(text: str) -> None:
 
 def measure_full(
     p: Portfolio, ruleset: RuleSet, repeat: int, warmup: int
-) -> tuple[Session, float, float, float]:
+) -> tuple[Session, Paired, float]:
     """Median times of building a session (a full evaluation), of its predicates run bare,
     and of re-evaluating everything in the session (fewer runs: it is informational).
     """
@@ -410,10 +456,10 @@ def measure_full(
     def build() -> None:
         sessions[:] = [Session(p, ruleset, as_of=AS_OF)]
 
-    session_ns, bare_ns = paired_median_ns(build, bare, repeat, warmup)
+    timed = paired(build, bare, repeat, warmup)
     session = sessions[0]
     evaluate_all_ns = median_ns(session._evaluate_all, max(1, repeat // 3), warmup=0)
-    return session, session_ns, bare_ns, evaluate_all_ns
+    return session, timed, evaluate_all_ns
 
 
 @attrs.frozen
@@ -490,8 +536,8 @@ def measure_org_change(
     def bare() -> None:
         bares[1 - next(bare_step) % 2]()
 
-    update_ns, bare_ns = paired_median_ns(change, bare, repeat, warmup=2)
-    return OrgChange(scenario, path, len(hits), update_ns, bare_ns, changes)
+    timed = paired(change, bare, repeat, warmup=2)
+    return OrgChange(scenario, path, len(hits), timed.a_ns, timed.b_ns, timed.ratio, changes)
 
 
 def _overlaps(path: Path, reads: Iterable[Path]) -> bool:
@@ -540,21 +586,22 @@ def measure_size(n: int, args: argparse.Namespace, *, largest: bool) -> SizeResu
     # smaller sizes warmed the code up)
     repeat, warmup = {100: (31, 1), 1_000: (9, 1)}.get(n, (3, 0))
     _say(f"N={n:,}: full evaluation and bare predicate calls ({repeat} runs each)")
-    session, session_ns, bare_ns, evaluate_all_ns = measure_full(p, ruleset, repeat, warmup)
+    session, full, evaluate_all_ns = measure_full(p, ruleset, repeat, warmup)
     _say(f"N={n:,}: {args.changes} single-field relationship changes")
     updates = measure_updates(session, n, args.changes, args.warmup, args.seed)
     result = SizeResult(
         n=n,
         verdicts=len(session._org_specs) + n * len(session._rel),
-        session_ns=session_ns,
-        bare_ns=bare_ns,
+        session_ns=full.a_ns,
+        bare_ns=full.b_ns,
+        full_ratio=full.ratio,
         evaluate_all_ns=evaluate_all_ns,
         updates=updates,
     )
     path = choose_org_path(session, factored=False)
     if path is not None:
         _say(f"N={n:,}: organization change at {'.'.join(path[1:])} (rules re-run)")
-        result.org_changes["rerun"] = measure_org_change("rerun", session, path, 9)
+        result.org_changes["rerun"] = measure_org_change("rerun", session, path, 21)
     path = choose_org_path(session, factored=True)
     if path is None:
         # no built-in rule has an organization-only branch: add two that do
@@ -563,7 +610,7 @@ def measure_size(n: int, args: argparse.Namespace, *, largest: bool) -> SizeResu
         path = ("org", "context", "updated_on")
     _say(f"N={n:,}: organization change at {'.'.join(path[1:])} (factored rules)")
     for name, flip in (("factored_steady", False), ("factored_flip", True)):
-        result.org_changes[name] = measure_org_change(name, session, path, 9, flip=flip)
+        result.org_changes[name] = measure_org_change(name, session, path, 21, flip=flip)
     del session
     if largest:
         _say(f"N={n:,}: memory (tracemalloc)")
@@ -589,7 +636,9 @@ class Metric:
         if self.value is None:
             return "n/a"
         if self.unit == "x":
-            return f"{self.value:.3g}x" if self.value >= 0.01 else f"{self.value:.2e}x"
+            if self.value >= 0.1:
+                return f"{self.value:.2f}x"
+            return f"{self.value:.3f}x" if self.value >= 0.001 else f"{self.value:.1e}x"
         return f"{self.value:,.0f} {self.unit}"
 
 
@@ -615,7 +664,7 @@ def metrics(results: list[SizeResult]) -> list[Metric]:
     def per_rel(value: int | None) -> float | None:
         return None if value is None else value / big.n
 
-    full = _ratio(big.session_ns, big.bare_ns)
+    full = big.full_ratio
     rows = [
         Metric(
             "full_vs_bare",
@@ -653,7 +702,7 @@ def metrics(results: list[SizeResult]) -> list[Metric]:
     }
     for key, template in labels.items():
         org = big.org_changes.get(key)
-        value = None if org is None else _ratio(org.update_ns, org.bare_ns)
+        value = None if org is None else org.ratio
         path = "none read" if org is None else ".".join(org.path[1:])
         changes = 0 if org is None else org.changes
         label = template.format(path=path, n=n, changes=changes)

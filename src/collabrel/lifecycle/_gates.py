@@ -13,6 +13,7 @@ import attrs
 
 from collabrel._config import Config
 from collabrel._model import (
+    ApplicationLevel,
     ExitActivation,
     ExitStatus,
     Onboarding,
@@ -157,8 +158,16 @@ class Lifecycle:
         rules = _gate_rules(self.ruleset, stage)
         if not len(rules):
             return ()
-        # the gate is judged for this relationship whatever the scope says
-        scoped = attrs.evolve(org, scope=None)
+        # the gate is judged for this relationship whatever the scope lists, but the scope's
+        # exclusions still relax it
+        scoped = (
+            org
+            if org.scope is None
+            else attrs.evolve(
+                org,
+                scope=attrs.evolve(org.scope, application_level=ApplicationLevel.ORGANIZATION_WIDE),
+            )
+        )
         session = Session(Portfolio(organization=scoped, relationships=(rel,)), rules,
                           as_of=as_of, config=self.config)  # fmt: skip
         return session.findings(subject_id=rel.id)

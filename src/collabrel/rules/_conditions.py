@@ -176,6 +176,8 @@ def show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, CalendarInterval):
+        return str(value)
     if isinstance(value, tuple):
         if not value:
             return "none"
@@ -680,7 +682,7 @@ class CountAtLeast(Condition):
             hits, _ = count(o, e)
             kids: tuple[Trace, ...] = ()
             if inner is not None and hits < n:
-                kids = tuple(inner.trace(item, e) for item in items[:5])
+                kids = tuple(inner.trace(item, e) for item in items[:10])
             return Trace(
                 quantifier=True,
                 node=f"at least {n} of {what}",

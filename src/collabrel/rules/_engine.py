@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, overload
 
 import attrs
@@ -25,6 +25,7 @@ from collabrel.rules._conditions import (
     AllOf,
     AnyOf,
     Binder,
+    Bound,
     Env,
     Tri,
     all_fn,
@@ -96,6 +97,21 @@ class _Compiled:
         return self.combine is not None
 
 
+@lru_cache(maxsize=8192)
+def _bound_parts(spec: RuleSpec) -> tuple[Bound, ...]:
+    """The bound children of a rule's top-level all_of / any_of (bound once per rule)."""
+    cond = spec.condition
+    assert isinstance(cond, AllOf | AnyOf)  # noqa: S101 - checked by the caller
+    binder = Binder(
+        scope=Relationship,
+        scope_path=("rel",),
+        default_root="rel",
+        rule_id=spec.id,
+        functions=spec.functions,
+    )
+    return tuple(c.bind(binder) for c in cond.conditions)
+
+
 def _compile_rel(spec: RuleSpec, index: int) -> _Compiled:
     bound = spec.bound
     when = spec.when.fn if spec.when is not None else None
@@ -104,14 +120,7 @@ def _compile_rel(spec: RuleSpec, index: int) -> _Compiled:
     fn = bound.fn if bound is not None else None
     cond = spec.condition
     if bound is not None and when is None and isinstance(cond, AllOf | AnyOf):
-        binder = Binder(
-            scope=Relationship,
-            scope_path=("rel",),
-            default_root="rel",
-            rule_id=spec.id,
-            functions=spec.functions,
-        )
-        parts = [c.bind(binder) for c in cond.conditions]
+        parts = _bound_parts(spec)
         org_parts = [p for p in parts if p.org_only]
         rel_parts = [p for p in parts if not p.org_only]
         if org_parts:

@@ -6,14 +6,22 @@ catalog row's flags that it checks (the rules of a subclause together carry the 
 the row's basis tags. Documented arrangements are ``arrangement`` rules; records that show a
 stage ran are ``executed`` rules.
 
-Where a rule applies:
+Where a rule applies (the defaults of ``RuleSpec``):
 
-* a stage-N rule applies in stages N to 8 (the default), so the stage 5-7 arrangements keep
-  being checked once agreed;
-* the "General" rule of a stage (8.2.1, 8.3.1, ...) checks the gate out of the stage, so it
-  applies from the next stage on;
-* the stage 8 records of a completed exit (continuity complete, relationship evaluated, RMPs
-  closed) are closure conditions: they apply once the relationship is closed after an exit.
+* a stage-N rule applies in stages N to 8, so the stage 5-7 arrangements keep being checked
+  once agreed, and the exit arrangements (8.6.9, 8.8.9) count at stage 7 without stage 8
+  having run;
+* the stage 8 rules apply from exit activation on (the executed ones also after closure), so
+  conformance never asks for an exit to have been carried out;
+* while a relationship is in stage N, the stage-N rules say what is missing to leave it: they
+  are the gate of the lifecycle (``collabrel.lifecycle``). The "General" rule of each stage
+  (8.2.1, 8.3.1, ...) checks that the stage was entered through an approved gate, and once the
+  relationship is past it, that it was left through one.
+
+Joint (J) requirements are signed off by every party for the current version of the artefact
+(``agreed_by_all_parties``); where the artefacts form a collection (joint objectives, KPIs) a
+registered function applies the same test to each. Exclusions in the scope (4.3),
+such as 8.5.4 for a tendered public-sector partner, are applied by the engine.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
-from collabrel._model._common import IssueStatus, ObjectiveLevel
+from collabrel._model import IssueStatus, ObjectiveLevel
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
     Condition,
@@ -524,21 +532,6 @@ def _no_change_note(corporate_rmp: Any, rel_id: Any) -> bool | None:
     return any(rel_id in note for note in corporate_rmp.no_change_notes)
 
 
-def _excluded(clause: str) -> Callable[[Any, Any], bool]:
-    rule = f"iso44001:{clause}"
-
-    def excluded(rel_id: Any, exclusions: Any) -> bool:
-        return any(
-            e.requirement in (rule, clause) and rel_id in e.justification for e in exclusions or ()
-        )
-
-    excluded.__doc__ = (
-        f"The CBRMS scope excludes {clause} for this relationship (an exclusion of {rule} "
-        "whose justification names the relationship)."
-    )
-    return excluded
-
-
 _FN: dict[str, Callable[..., Any]] = {
     "active_ser": _active_ser,
     "authority": _authority,
@@ -586,7 +579,6 @@ _FN: dict[str, Callable[..., Any]] = {
     "updated_after_changes": _updated_after_changes,
     "trigger_agreed": _trigger_agreed,
     "no_change_note": _no_change_note,
-    "excluded_8_5_4": _excluded("8.5.4"),
 }
 """Pure functions the stage rules call through ``check`` nodes."""
 
@@ -772,17 +764,13 @@ def _rule(
     )
 
 
-def _after(stage: int) -> tuple[Stage, ...]:
-    """The stages after *stage*: where the gate out of *stage* can be evidenced."""
-    return tuple(Stage(n) for n in range(stage + 1, _LAST_STAGE + 1))
+def _entered(stage: int) -> Condition:
+    """The entry into *stage* is recorded, approved by an active SER of the relationship.
 
-
-def _gate(stage: int) -> Condition:
-    """The gate out of *stage* is recorded, approved by an active SER of the relationship.
-
-    A retrofit entry at a later stage stands in for the gates it skipped (catalog §0.5.6).
+    A retrofit entry at that stage or a later one stands in for the gates it skipped (catalog
+    §0.5 point 6).
     """
-    slug = Stage(stage + 1).slug
+    slug = Stage(stage).slug
     approved = check("active_ser", "approved_by", "relationship.sers")
     return any_of(
         count_at_least("stage_history", 1, all_of(equals("stage", slug), approved)),
@@ -792,6 +780,16 @@ def _gate(stage: int) -> Condition:
             all_of(equals("retrofit", True), at_least("stage", slug), approved),
         ),
     )
+
+
+def _gates(stage: int) -> Condition:
+    """The relationship entered *stage* through an approved gate, and left it through one.
+
+    The way out is only asked for once the relationship is past the stage, so the rule holds
+    (and can take part in the lifecycle gate) while the relationship is in the stage.
+    """
+    after = Stage(stage + 1).slug
+    return all_of(_entered(stage), implies(at_least("stage", after), _entered(stage + 1)))
 
 
 def _recent(path: str, *intervals: Any) -> Condition:
@@ -821,10 +819,9 @@ def _stage1() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="RA",
-            applies_in=_after(1),
-            title="The relationship left stage 1 through a gate approved by its SER",
-            remedy="Record the entry into stage 2 with the relationship SER as approver.",
-            condition=_gate(1),
+            title="Stage 1 was entered and left through gates approved by the relationship SER",
+            remedy="Record each stage change with the relationship SER as approver.",
+            condition=_gates(1),
         ),
         _rule(
             "mandate",
@@ -1130,10 +1127,9 @@ def _stage2() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="RA",
-            applies_in=_after(2),
-            title="The relationship left stage 2 through a gate approved by its SER",
-            remedy="Record the entry into stage 3 with the relationship SER as approver.",
-            condition=_gate(2),
+            title="Stage 2 was entered and left through gates approved by the relationship SER",
+            remedy="Record each stage change with the relationship SER as approver.",
+            condition=_gates(2),
         ),
         _rule(
             "business-case",
@@ -1446,10 +1442,9 @@ def _stage3() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="RA",
-            applies_in=_after(3),
-            title="The relationship left stage 3 through a gate approved by its SER",
-            remedy="Record the entry into stage 4 with the relationship SER as approver.",
-            condition=_gate(3),
+            title="Stage 3 was entered and left through gates approved by the relationship SER",
+            remedy="Record each stage change with the relationship SER as approver.",
+            condition=_gates(3),
         ),
         _rule(
             "areas",
@@ -1639,7 +1634,6 @@ def _stage3() -> list[RuleSpec]:
 
 
 def _stage4() -> list[RuleSpec]:
-    not_excluded = not_(check("excluded_8_5_4", "id", "organization.scope.exclusions"))
     return [
         _rule(
             "gate",
@@ -1647,10 +1641,9 @@ def _stage4() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="RA",
-            applies_in=_after(4),
-            title="The relationship left stage 4 through a gate approved by its SER",
-            remedy="Record the entry into stage 5 with the relationship SER as approver.",
-            condition=_gate(4),
+            title="Stage 4 was entered and left through gates approved by the relationship SER",
+            remedy="Record each stage change with the relationship SER as approver.",
+            condition=_gates(4),
         ),
         _rule(
             "nominated",
@@ -1724,7 +1717,6 @@ def _stage4() -> list[RuleSpec]:
             mode=_ARR,
             basis="TOC SEC",
             flags="D",
-            applies_when=not_excluded,
             title="An engagement and negotiation strategy states collaborative principles, "
             "limits and the team",
             remedy="Write the negotiation strategy: principles, negotiables, red lines and the "
@@ -1742,7 +1734,6 @@ def _stage4() -> list[RuleSpec]:
             mode=_ARR,
             basis="TOC SEC",
             flags="A",
-            applies_when=not_excluded,
             title="The SER approved the negotiation strategy before the first engagement",
             remedy="Have the SER approve the strategy before engaging candidates.",
             condition=all_of(
@@ -1932,10 +1923,9 @@ def _stage5() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="RA",
-            applies_in=_after(5),
-            title="The relationship left stage 5 through a gate approved by an SER",
-            remedy="Record the entry into stage 6 with an SER of the relationship as approver.",
-            condition=_gate(5),
+            title="Stage 5 was entered and left through gates approved by an SER",
+            remedy="Record each stage change with an SER of the relationship as approver.",
+            condition=_gates(5),
         ),
         _rule(
             "joint",
@@ -2391,11 +2381,9 @@ def _stage6() -> list[RuleSpec]:
             mode=_EXE,
             basis="TOC SEC",
             flags="R",
-            applies_in=_after(6),
-            title="The relationship left the value creation set-up through a gate approved by an "
-            "SER",
-            remedy="Record the entry into stage 7 with an SER of the relationship as approver.",
-            condition=_gate(6),
+            title="The value creation set-up was entered and left through gates approved by an SER",
+            remedy="Record each stage change with an SER of the relationship as approver.",
+            condition=_gates(6),
         ),
         _rule(
             "joint",
