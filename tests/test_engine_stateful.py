@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import attrs
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -27,7 +28,7 @@ from collabrel.rules import (
 )
 from collabrel.rules import rule as python_rule
 from collabrel.rules._spec import RuleSpec
-from collabrel.testing import organizations, portfolios, relationships
+from collabrel.testing import DEFAULT_ORG_ID, organizations, portfolios, relationships
 
 REL_FIELDS = [f.name for f in attrs.fields(Relationship) if f.name not in {"id", "parties"}]
 ORG_FIELDS = [f.name for f in attrs.fields(Organization) if f.name != "id"]
@@ -96,6 +97,7 @@ RULESETS = [
 _READ = {(p[0], p[1]) for spec in RULESETS[1] for p in spec.read_paths if len(p) > 1}
 READ_REL_FIELDS = sorted(f for root, f in _READ if root == "rel" and f in REL_FIELDS)
 READ_ORG_FIELDS = sorted(f for root, f in _READ if root == "org" and f in ORG_FIELDS)
+ACTIVE = list(range(1, 9))
 CONFIGS = [
     Config(),
     Config().with_overrides({"review.context": months(3), "mr_interval": months(24)}),
@@ -106,10 +108,17 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     """Random updates; after each, the session equals a from-scratch evaluation."""
 
     @initialize(
-        portfolio=portfolios(max_relationships=3),
+        portfolio=portfolios(min_relationships=1, max_relationships=3),
         as_of=st.dates(date(2024, 1, 1), date(2027, 12, 31)),
+        data=st.data(),
     )
-    def start(self, portfolio, as_of):
+    def start(self, portfolio, as_of, data):
+        # most rules apply in stages 1-8: put the relationships there, so updates matter
+        rels = tuple(
+            attrs.evolve(r, stage=data.draw(st.sampled_from(ACTIVE), label=f"stage of {r.id}"))
+            for r in portfolio.relationships
+        )
+        portfolio = attrs.evolve(portfolio, relationships=rels)
         self.session = Session(portfolio, RULESETS[1], as_of=as_of)
         self.counter = 0
 
@@ -135,7 +144,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         rels = self.session.portfolio.relationships
         old = data.draw(st.sampled_from(rels))
         org_id = self.session.organization.id
-        donor = data.draw(relationships(org_id=org_id, complete=complete))
+        donor = data.draw(relationships(org_id=org_id, complete=complete, stages=ACTIVE))
         new = attrs.evolve(old, **{field: getattr(donor, field)})
         self._apply(lambda: self.session.update_relationship(new))
 
@@ -160,7 +169,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     @rule(data=st.data())
     def add_relationship(self, data):
         org_id = self.session.organization.id
-        rel = data.draw(relationships(org_id=org_id))
+        rel = data.draw(relationships(org_id=org_id, stages=ACTIVE))
         self.counter += 1
         rel = attrs.evolve(rel, id=f"added-{self.counter}")
         self._apply(lambda: self.session.add_relationship(rel))
@@ -187,3 +196,34 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
 
 
 TestIncrementalEqualsFull = IncrementalEqualsFull.TestCase
+
+
+@settings(max_examples=30)
+@given(
+    portfolio=portfolios(min_relationships=1, max_relationships=2),
+    updates=st.lists(
+        st.tuples(
+            st.integers(0, 1),
+            st.sampled_from(READ_REL_FIELDS),
+            relationships(org_id=DEFAULT_ORG_ID, complete=True, stages=ACTIVE),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    stage=st.sampled_from(ACTIVE),
+)
+def test_relationship_updates_equal_full_evaluation(portfolio, updates, stage):
+    """Targeted: relationship fields the rules read, on relationships in stages 1-8."""
+    org = attrs.evolve(portfolio.organization, id=DEFAULT_ORG_ID, scope=None)
+    rels = tuple(attrs.evolve(r, stage=stage) for r in portfolio.relationships)
+    portfolio = attrs.evolve(portfolio, organization=org, relationships=rels)
+    session = Session(portfolio, RULESETS[1], as_of=date(2026, 11, 23))
+    changed = 0
+    for index, field, donor in updates:
+        rel = session.portfolio.relationships[index % len(rels)]
+        changed += len(
+            session.update_relationship(attrs.evolve(rel, **{field: getattr(donor, field)}))
+        )
+        fresh = Session(session.portfolio, session.ruleset, as_of=session.as_of)
+        assert session.verdicts() == fresh.verdicts()
+    note(f"{changed} verdicts changed")
