@@ -376,11 +376,11 @@ class Session:
             limited = self._excluded[c.spec.id][0]
             if limited is None or rel.id in limited:
                 return _NA, None
-        if c.when is not None:
-            w = c.when(rel, env)
-            if w is not True:
-                return (_NA if w is False else _UNKNOWN), None
         try:
+            if c.when is not None:
+                w = c.when(rel, env)
+                if w is not True:
+                    return (_NA if w is False else _UNKNOWN), None
             if c.combine is not None:
                 org_part = self._org_vals[c.index]
                 if org_part is _RAISED:
