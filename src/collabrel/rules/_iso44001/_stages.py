@@ -131,13 +131,11 @@ def _known_driver(driver_id: Any, statement: Any) -> bool | None:
     return driver_id is not None and any(d.id == driver_id for d in statement.drivers)
 
 
-def _collaborative_candidate(segmentation: Any, rel_id: Any) -> bool | None:
+def _collaborative_candidate(entries: Any, rel_id: Any) -> bool | None:
     """The portfolio segmentation marks the relationship as a collaborative candidate."""
-    if segmentation is None:
+    if entries is None:
         return None
-    return any(
-        e.relationship_id == rel_id and e.collaborative_candidate for e in segmentation.entries
-    )
+    return any(e.relationship_id == rel_id and e.collaborative_candidate for e in entries)
 
 
 def _profiles_exist(profile_ids: Any, profiles: Any) -> bool | None:
@@ -998,7 +996,10 @@ def _stage1() -> list[RuleSpec]:
             title="The segmentation confirms the relationship should be collaborative",
             remedy="Mark the relationship as a collaborative candidate in the segmentation, or "
             "take it out of the lifecycle.",
-            condition=check("collaborative_candidate", "organization.segmentation", "id"),
+            condition=all_of(
+                present("organization.segmentation"),
+                check("collaborative_candidate", "organization.segmentation.entries", "id"),
+            ),
         ),
         _rule(
             "assessed",

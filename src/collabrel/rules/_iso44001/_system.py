@@ -87,17 +87,17 @@ def _documents_exist(*args: Any) -> bool:
     return all(r in known for r in refs if r is not None)
 
 
-def _segment_entry(rel_id: Any, segmentation: Any) -> bool | None:
+def _segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> bool | None:
     """The relationship is segmented (segment, priority, rationale) on current criteria."""
-    if segmentation is None:
+    if entries is None:
         return None
-    for e in segmentation.entries:
+    for e in entries:
         if e.relationship_id == rel_id:
             return (
                 e.segment is not None
                 and e.priority is not None
                 and bool(e.rationale)
-                and e.criteria_version == segmentation.criteria_version
+                and e.criteria_version == criteria_version
             )
     return False
 
@@ -858,7 +858,16 @@ def _clause6() -> list[RuleSpec]:
             title="The relationship is segmented and prioritised on the current criteria",
             remedy="Add a segmentation entry for the relationship with segment, priority, "
             "rationale and the current criteria version.",
-            condition=check("segment_entry", "id", "organization.segmentation"),
+            # the entries and the criteria version only: a review date does not re-run it
+            condition=all_of(
+                present("organization.segmentation"),
+                check(
+                    "segment_entry",
+                    "id",
+                    "organization.segmentation.entries",
+                    "organization.segmentation.criteria_version",
+                ),
+            ),
             functions={"segment_entry": _segment_entry},
         ),
         iso(
