@@ -195,23 +195,18 @@ class _Parser:
             n = fields["n"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise _Refused(f"{here}.n", f"n must be a whole number >= 0; got {_short(n)}")
-            info = self._resolve_quiet(fields["path"])
+            path, info = self.collection(fields["path"], f"{here}.path")
             where_c = (
                 self._scoped(info, fields["where"], f"{here}.where", depth + 1)
                 if "where" in fields
                 else None
             )
-            return CountAtLeast(self.path(fields["path"], f"{here}.path"), n, where_c)
+            return CountAtLeast(path, n, where_c)
         if key == "for_each":
             self.keys(fields, here, required=("path", "condition"))
+            path, info = self.collection(fields["path"], f"{here}.path")
             return ForEach(
-                self.path(fields["path"], f"{here}.path"),
-                self._scoped(
-                    self._resolve_quiet(fields["path"]),
-                    fields["condition"],
-                    f"{here}.condition",
-                    depth + 1,
-                ),
+                path, self._scoped(info, fields["condition"], f"{here}.condition", depth + 1)
             )
         if key == "reviewed_within":
             self.keys(fields, here, required=("path", "interval"))
@@ -283,22 +278,16 @@ class _Parser:
                 raise _Refused(where, f"missing argument {k!r}")
 
     def path(self, value: Any, where: str) -> str:
+        return self.collection(value, where)[0]
+
+    def collection(self, value: Any, where: str) -> tuple[str, PathInfo | None]:
+        """Check a path; return it with what it resolves to (``None`` if it does not)."""
         if not isinstance(value, str) or not value.strip():
             raise _Refused(
                 where,
                 f"a fact path is a dotted name such as 'working.agreement'; got {_short(value)}",
             )
-        self._resolve(value.strip(), where)
-        return value.strip()
-
-    def _resolve_quiet(self, value: Any) -> PathInfo | None:
-        """Resolve a path already checked (and reported) by :meth:`path`."""
-        if self.binder is None or not isinstance(value, str):
-            return None
-        try:
-            return self.binder.path(value.strip())
-        except CollabrelError:
-            return None
+        return value.strip(), self._resolve(value.strip(), where)
 
     @staticmethod
     def plain(value: Any, where: str) -> Any:

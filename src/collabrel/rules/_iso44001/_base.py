@@ -135,7 +135,17 @@ def _approver_ok(approved_by: Any, top_management: Any, sers: Any) -> bool | Non
     return approved_by in people
 
 
+def _drivers_known(ids: Any, statement: Any) -> bool | None:
+    """The value driver id(s) named are drivers of the organization's value statement."""
+    if statement is None:
+        return None
+    wanted = (ids,) if isinstance(ids, str) or ids is None else tuple(ids)
+    known = {d.id for d in statement.drivers}
+    return all(i is not None and i in known for i in wanted)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "drivers_known": _drivers_known,
     "member": _member,
     "any_member": _any_member,
     "approver_ok": _approver_ok,

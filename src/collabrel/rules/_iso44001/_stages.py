@@ -124,13 +124,6 @@ def _corporate_parent(parent_id: Any, objectives: Any) -> bool | None:
     return any(o.id == parent_id and o.level is ObjectiveLevel.CORPORATE for o in objectives)
 
 
-def _known_driver(driver_id: Any, statement: Any) -> bool | None:
-    """The benefit names a driver of the organization's value statement."""
-    if statement is None:
-        return None
-    return driver_id is not None and any(d.id == driver_id for d in statement.drivers)
-
-
 def _collaborative_candidate(entries: Any, rel_id: Any) -> bool | None:
     """The portfolio segmentation marks the relationship as a collaborative candidate."""
     if entries is None:
@@ -535,7 +528,6 @@ _FN: dict[str, Callable[..., Any]] = {
     "authority": _authority,
     "rel_ser_accountabilities": _rel_ser_accountabilities,
     "corporate_parent": _corporate_parent,
-    "known_driver": _known_driver,
     "collaborative_candidate": _collaborative_candidate,
     "profiles_exist": _profiles_exist,
     "before_first_gate": _before_first_gate,
@@ -925,7 +917,7 @@ def _stage1() -> list[RuleSpec]:
                 all_of(
                     present("estimate"),
                     non_empty("measure"),
-                    check("known_driver", "value_driver_id", "organization.value_statement"),
+                    check("drivers_known", "value_driver_id", "organization.value_statement"),
                 ),
             ),
         ),

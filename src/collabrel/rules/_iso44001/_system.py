@@ -102,14 +102,6 @@ def _segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> bool | N
     return False
 
 
-def _drivers_known(ids: Any, statement: Any) -> bool | None:
-    """Every value driver the business case names is one of the value statement's drivers."""
-    if statement is None:
-        return None
-    known = {d.id for d in statement.drivers}
-    return all(i in known for i in ids or ())
-
-
 def _partner_item(rel_id: Any, plan: Any) -> bool | None:
     """The communication plan has a partner-facing item for the relationship."""
     if plan is None:
@@ -419,7 +411,6 @@ def _clause4() -> list[RuleSpec]:
                     "organization.value_statement",
                 ),
             ),
-            functions={"drivers_known": _drivers_known},
         ),
     ]
 
