@@ -35,3 +35,86 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# ------------------------------------------------------------------ isolated runs (hostile input)
+
+import json  # noqa: E402 - kept with the fixture it serves
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import pytest  # noqa: E402
+
+ISOLATED_TIMEOUT = 10.0
+"""Seconds a hostile case may run before it counts as a hang."""
+ISOLATED_MEMORY = 2 << 30
+"""Bytes of address space a hostile case may use before it counts as a memory blow-up."""
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """What a snippet run in a fresh interpreter did."""
+
+    returncode: int
+    """The exit code (negative: killed by that signal, such as -11 for a crash)."""
+    stdout: str
+    stderr: str
+    timed_out: bool
+    result: object
+    """The JSON value the snippet printed on its last stdout line, if any."""
+
+    @property
+    def crashed(self) -> bool:
+        """Whether the interpreter died of a signal (segmentation fault, abort, memory)."""
+        return self.returncode < 0
+
+
+_PRELUDE = (
+    f"import resource as _r; _r.setrlimit(_r.RLIMIT_AS, ({ISOLATED_MEMORY}, {ISOLATED_MEMORY}))\n"
+)
+"""Sets the memory limit inside the child (no preexec_fn: the suite may run threads)."""
+
+
+def run_isolated(
+    code: str, *, timeout: float = ISOLATED_TIMEOUT, args: tuple[str, ...] = ()
+) -> Isolated:
+    """Run *code* in a fresh Python with a time and memory limit; never hangs the suite.
+
+    The snippet reports its outcome by printing one JSON value as the last line of stdout
+    (``print(json.dumps(...))``); it is parsed into ``result``.
+    """
+    try:
+        proc = subprocess.run(  # noqa: S603 - our own interpreter, our own snippet
+            [sys.executable, "-c", _PRELUDE + textwrap.dedent(code), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return Isolated(returncode=-9, stdout=out, stderr=err, timed_out=True, result=None)
+    lines = proc.stdout.strip().splitlines()
+    result: object = None
+    if lines:
+        try:
+            result = json.loads(lines[-1])
+        except ValueError:
+            result = None
+    return Isolated(
+        returncode=proc.returncode,
+        stdout=proc.stdout,
+        stderr=proc.stderr,
+        timed_out=False,
+        result=result,
+    )
+
+
+@pytest.fixture
+def isolated() -> Callable[..., Isolated]:
+    """Run a snippet in a fresh interpreter with a 10 s and 2 GiB limit (hostile input)."""
+    return run_isolated
