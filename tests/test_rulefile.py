@@ -440,8 +440,7 @@ RICH = RuleSet(
             clause="5.3.3",
             level="ORG",
             remedy="Appoint a senior executive responsible.",
-            condition=check("two_signatures", "sers"),
-            functions=FUNCTIONS,
+            condition=check(two_signatures, "sers"),
         ),
     ]
 )

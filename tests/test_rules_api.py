@@ -228,9 +228,40 @@ def test_an_organization_rule_has_no_stages():
         spec(level="ORG", condition=present("policy"), applies_in=[5])
 
 
-def test_an_unknown_check_function_is_refused():
-    with pytest.raises(RuleDefinitionError, match="unknown function 'nope'; registered"):
-        spec(condition=check("nope", "name"))
+def test_check_takes_the_function_not_its_name():
+    with pytest.raises(RuleDefinitionError, match="takes the function itself"):
+        check("nope", "name")
+
+
+def test_check_needs_a_named_function():
+    with pytest.raises(RuleDefinitionError, match="named function"):
+        check(lambda name: not name, "name")
+
+
+def test_a_check_function_with_the_wrong_arity_is_refused_at_definition():
+    def both_named(name, form):
+        """Name and form are recorded."""
+        return name is not None and form is not None
+
+    with pytest.raises(RuleDefinitionError) as info:
+        spec(condition=check(both_named, "name"))
+    message = str(info.value)
+    assert "'acme:x'" in message
+    assert "both_named" in message
+    assert "['name']" in message
+    assert "both_named(name, form)" in message
+    assert spec(condition=check(both_named, "name", "form")).condition is not None
+
+
+def test_a_check_function_with_varargs_takes_any_number_of_paths():
+    def all_recorded(*values):
+        """Every value is recorded."""
+        return all(v is not None for v in values)
+
+    one = spec(condition=check(all_recorded, "name"))
+    three = spec(condition=check(all_recorded, "name", "form", "stage"))
+    assert one.condition is not None
+    assert three.condition is not None
 
 
 def test_a_rule_spec_is_immutable_and_the_decorator_makes_one():
@@ -395,7 +426,19 @@ VERSION = re.compile(rf"^{re.escape(RULESET_VERSION)}\+local\.[0-9a-f]{{10}}$")
 def test_version_is_the_base_version_for_the_builtin_set(builtin):
     assert builtin.version == RULESET_VERSION
     assert default_ruleset().version == RULESET_VERSION
-    assert RuleSet(builtin.rules).version == RULESET_VERSION  # same content, same version
+    # the base digest is carried by the set: same content on the same base, same version
+    assert builtin.base_digest == builtin.digest()
+    assert RuleSet(builtin.rules, base_digest=builtin.base_digest).version == RULESET_VERSION
+    # a set built from scratch has no base: it is local, whatever it holds
+    assert VERSION.match(RuleSet(builtin.rules).version)
+    # derived sets inherit the base digest, and come back to the base version when equal
+    assert builtin.select(clause="8").base_digest == builtin.base_digest
+    assert (
+        builtin.without("iso44001:8.1/changes", justification="n/a")
+        .with_rules(builtin.get("iso44001:8.1/changes"))
+        .base_digest
+        == builtin.base_digest
+    )
 
 
 def test_version_has_a_local_digest_when_changed(builtin):
@@ -522,14 +565,7 @@ def test_a_raising_check_function_gives_an_error_finding(example):
     def signed_by_legal(agreement):
         return any(s.by == "legal" for s in agreement.agreed_by)  # None when not recorded
 
-    rs = RuleSet(
-        [
-            spec(
-                condition=check("signed_by_legal", "working.agreement"),
-                functions={"signed_by_legal": signed_by_legal},
-            )
-        ]
-    )
+    rs = RuleSet([spec(condition=check(signed_by_legal, "working.agreement"))])
     session = Session(example, rs, as_of=AS_OF)
     finding = session.finding("acme:x", "rel-aldermoor")
     assert finding.verdict is ERROR

@@ -25,8 +25,9 @@ from collabrel import (
     Stage,
     example_portfolio,
 )
+from collabrel._iso44001 import SYSTEM_MODULES
+from collabrel._iso44001._c9_c10_evaluation import REVIEW_INPUTS
 from collabrel.rules import Finding, Level, Session, Trace, Verdict, default_ruleset
-from collabrel.rules._iso44001 import _evaluation, _system
 
 AS_OF = date(2026, 11, 23)
 ORG = "northbridge"
@@ -46,7 +47,7 @@ CATALOG_CLAUSES = (
 )  # fmt: skip
 """The catalog's clauses of 4-7, 8.1, 9 and 10 (6.3, 7.5 and 9.1 via their subclauses)."""
 
-MODULE_RULE_IDS = frozenset(s.id for s in (*_system.RULES, *_evaluation.RULES))
+MODULE_RULE_IDS = frozenset(s.id for m in SYSTEM_MODULES for s in m.RULES)
 
 Change = Callable[[Portfolio], Portfolio]
 Edit = Callable[[Any], Any]
@@ -482,7 +483,7 @@ CASES: list[Case] = [
         "not attended by the SER"),
     ok("9.3/inputs"),
     bad("9.3/inputs", ORG,
-        org_edit("management_reviews", item("mr-2026", inputs=_evaluation.REVIEW_INPUTS[:-1])),
+        org_edit("management_reviews", item("mr-2026", inputs=REVIEW_INPUTS[:-1])),
         "did not consider: stakeholder_feedback"),
     ok("9.3/decisions"),
     bad("9.3/decisions", ORG, org_edit("management_reviews", item("mr-2026", decisions=())),

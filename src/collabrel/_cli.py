@@ -204,10 +204,6 @@ def _load(path: Path) -> Portfolio:
         return load(path)
 
 
-def _clause_key(clause: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))
-
-
 # ------------------------------------------------------------------- text rendering
 
 

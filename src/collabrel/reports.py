@@ -40,6 +40,7 @@ from typing import Any
 import attrs
 
 from collabrel._config import Config
+from collabrel._mappings import clause_key
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
 from collabrel.errors import CollabrelError, UnknownRuleError
@@ -354,7 +355,7 @@ class Summary:
             overall=_score(r.verdict for r in rows),
             by_clause=tuple(
                 Tally(key=k, label=CLAUSE_NAMES.get(k, f"Clause {k}"), score=_score(v))
-                for k, v in sorted(clause.items(), key=lambda kv: _clause_key(kv[0]))
+                for k, v in sorted(clause.items(), key=lambda kv: clause_key(kv[0]))
             ),
             by_stage=tuple(
                 Tally(key=k, label=stage_labels[k], score=_score(v))
@@ -450,7 +451,7 @@ class Report:
             first_seen.setdefault(f.rule_id, i)
         findings = sorted(
             assessment.findings,
-            key=lambda f: (_clause_key(f.clause), first_seen[f.rule_id],
+            key=lambda f: (clause_key(f.clause), first_seen[f.rule_id],
                            order.get(f.subject_id, len(order)), f.subject_id),
         )  # fmt: skip
         rows = tuple(
@@ -791,10 +792,6 @@ def _exclusion_for(finding: Finding, excluded: dict[str, str]) -> str | None:
         if key in excluded:
             return excluded[key]
     return None
-
-
-def _clause_key(clause: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))
 
 
 def _stage_key(stage: Stage | None) -> str:

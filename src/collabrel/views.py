@@ -25,15 +25,16 @@ from typing import Protocol
 
 import attrs
 
-from collabrel.errors import CollabrelError
-from collabrel.rules._findings import Finding, Verdict
-from collabrel.rules._iso44001._base import (
+from collabrel._mappings import (
     ERMP_SECTIONS,
     GARTNER_AUDIT,
     GARTNER_PROCESSES,
     ISO44003_PRINCIPLES,
     RAIO_STEPS,
+    clause_key,
 )
+from collabrel.errors import CollabrelError
+from collabrel.rules._findings import Finding, Verdict
 
 __all__ = [
     "COUNTING",
@@ -374,10 +375,6 @@ def _question(title: str) -> str:
     return f"Is there evidence that {title[0].lower()}{title[1:]}?"
 
 
-def _clause_key(clause: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in clause.split(".") if p.isdigit())
-
-
 def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = ()) -> Checklist:
     """Return the Annex A checklist: one question per rule, answered from the findings.
 
@@ -408,7 +405,7 @@ def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = 
                 score=score,
             )
         )
-    rows.sort(key=lambda r: (_clause_key(r.clause), r.rule_id))
+    rows.sort(key=lambda r: (clause_key(r.clause), r.rule_id))
     exclusions = getattr(assessment, "exclusions", ())
     return Checklist(
         rows=tuple(rows),

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from collabrel._choice import Choice
 from collabrel._dates import Cadence, CalendarInterval
 from collabrel.units import Quantity, ensure_quantity
 
@@ -69,16 +70,8 @@ def enum_field(cls: type[enum.Enum], default: Any) -> Any:
 # --------------------------------------------------------------------------------- enums
 
 
-class _Choice(enum.StrEnum):
-    """An enumeration whose values are the lower-case words used in documents."""
-
-    @property
-    def label(self) -> str:
-        """A display name."""
-        return str(self.value).replace("_", " ").capitalize()
-
-    def __str__(self) -> str:
-        return str(self.value)
+_Choice = Choice
+"""The base of the model's enumerations (collabrel's one text-valued enum base)."""
 
 
 class Direction(_Choice):

@@ -98,7 +98,7 @@ class Lifecycle:
 
     def __init__(self, ruleset: RuleSet | None = None, *, config: Config | None = None) -> None:
         if ruleset is None:
-            from collabrel.rules._iso44001 import default_ruleset
+            from collabrel.rules import default_ruleset
 
             ruleset = default_ruleset()
         self.ruleset = ruleset

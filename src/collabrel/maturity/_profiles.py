@@ -158,7 +158,7 @@ def evidenced(
 
 
 def _builtin_flags() -> dict[str, frozenset[str]]:
-    from collabrel.rules._iso44001 import default_ruleset
+    from collabrel.rules import default_ruleset
 
     return {s.id: frozenset(f.value for f in s.flags) for s in default_ruleset()}
 

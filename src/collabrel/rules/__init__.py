@@ -42,10 +42,21 @@ from collabrel.rules._decorator import rule
 from collabrel.rules._engine import Assessment, Listener, Session, evaluate
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
 from collabrel.rules._improvement import nonconformities_from, verify_corrections
-from collabrel.rules._iso44001 import default_ruleset
 from collabrel.rules._rulefile import condition_from_data, dump_rules, load_rules, rules_from_data
 from collabrel.rules._ruleset import RULESET_VERSION, RuleExclusion, RuleSet
 from collabrel.rules._spec import Basis, Flag, Level, Mode, Outcome, RuleContext, RuleSpec, Severity
+
+
+def default_ruleset() -> RuleSet:
+    """Return the built-in ISO 44001 rule set (immutable; derive your own from it).
+
+    Sets derived from it (``with_rules``, ``without``, ``replace``, ``select``) keep its
+    version and say how they differ (``+local.<digest>``).
+    """
+    from collabrel._iso44001 import builtin_ruleset
+
+    return builtin_ruleset()
+
 
 __all__ = [
     "RULESET_VERSION",

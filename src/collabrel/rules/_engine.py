@@ -107,7 +107,6 @@ def _bound_parts(spec: RuleSpec) -> tuple[Bound, ...]:
         scope_path=("rel",),
         default_root="rel",
         rule_id=spec.id,
-        functions=spec.functions,
     )
     return tuple(c.bind(binder) for c in cond.conditions)
 
@@ -233,7 +232,7 @@ class Session:
         config: Config | None = None,
     ) -> None:
         if ruleset is None:
-            from collabrel.rules._iso44001 import default_ruleset
+            from collabrel.rules import default_ruleset
 
             ruleset = default_ruleset()
         self._org: Organization = portfolio.organization

@@ -34,25 +34,10 @@ from collabrel._model import Organization, Relationship
 from collabrel.errors import CollabrelError, LoadError, Problem, RuleFileError
 from collabrel.rules._conditions import (
     NODE_TYPES,
-    AgreedByAllParties,
-    AllOf,
-    AnyOf,
-    AtLeast,
-    AtMost,
-    Before,
     Binder,
-    Check,
     Condition,
-    CountAtLeast,
-    Equals,
-    ForEach,
-    Implies,
-    NonEmpty,
-    Not,
-    OneOf,
     Present,
     Ref,
-    ReviewedWithin,
 )
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._schema import PathInfo
@@ -97,10 +82,11 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 class _Parser:
-    """Parses a condition; with a binder, also resolves every path against the schema.
+    """Reads a condition from rule-file data (the :class:`DataReader` the nodes use).
 
-    Structural problems stop the parse (``_Refused``); path and function problems are
-    collected in ``problems`` so that every one of them is reported at once, at its node.
+    With a binder, every path is also resolved against the schema. Structural problems stop
+    the parse (``_Refused``); path and function problems are collected in ``problems`` so
+    that every one of them is reported at once, at its node.
     """
 
     def __init__(
@@ -110,28 +96,10 @@ class _Parser:
     ) -> None:
         self.nodes = 0
         self.binder = binder
-        self.functions = functions
+        self.functions = functions or {}
         self.problems: list[Problem] = []
 
-    def _resolve(self, text: str, where: str) -> PathInfo | None:
-        if self.binder is None:
-            return None
-        try:
-            return self.binder.path(text)
-        except CollabrelError as exc:
-            self.problems.append(_problem(where, str(exc)))
-            return None
-
-    def _scoped(self, info: PathInfo | None, data: Any, where: str, depth: int) -> Condition:
-        """Parse *data* in the scope of the elements of the collection *info*."""
-        outer = self.binder
-        self.binder = outer.element(info) if outer is not None and info is not None else None
-        try:
-            return self.node(data, where, depth)
-        finally:
-            self.binder = outer
-
-    def node(self, data: Any, where: str, depth: int) -> Condition:  # noqa: C901, PLR0911, PLR0912, PLR0915
+    def node(self, data: Any, where: str, depth: int) -> Condition:
         self.nodes += 1
         if self.nodes > MAX_CONDITION_NODES:
             raise _Refused(
@@ -152,7 +120,8 @@ class _Parser:
                 f"such as {{present: working.agreement}}; got {_short(data)}",
             )
         ((key, body),) = data.items()
-        if not isinstance(key, str) or key not in NODE_TYPES:
+        node_type = NODE_TYPES.get(key) if isinstance(key, str) else None
+        if node_type is None:
             # reported, and parsing goes on with the siblings; the rule is not built
             self.problems.append(
                 _problem(
@@ -160,137 +129,55 @@ class _Parser:
                 )
             )
             return Present("id")
-        here = f"{where}.{key}"
-        if key in {"present", "non_empty", "agreed_by_all_parties"}:
-            path = self.path(body, here)
-            if key == "present":
-                return Present(path)
-            return NonEmpty(path) if key == "non_empty" else AgreedByAllParties(path)
-        if key in {"all_of", "any_of"}:
-            if not isinstance(body, list) or not body:
-                raise _Refused(here, f"{key} takes a non-empty list of conditions")
-            kids = tuple(self.node(c, f"{here}[{i}]", depth + 1) for i, c in enumerate(body))
-            return AllOf(kids) if key == "all_of" else AnyOf(kids)
-        if key == "not":
-            return Not(self.node(body, here, depth + 1))
-        fields = self.body(body, here, key)
-        if key in {"equals", "at_least", "at_most"}:
-            self.keys(fields, here, required=("path", "value"))
-            path = self.path(fields["path"], f"{here}.path")
-            value = self.literal(fields["value"], f"{here}.value")
-            if key == "equals":
-                return Equals(path, value)
-            return AtLeast(path, value) if key == "at_least" else AtMost(path, value)
-        if key == "one_of":
-            self.keys(fields, here, required=("path", "values"))
-            values = fields["values"]
-            if not isinstance(values, list) or not values:
-                raise _Refused(f"{here}.values", "one_of takes a non-empty list of values")
-            return OneOf(
-                self.path(fields["path"], f"{here}.path"),
-                tuple(self.plain(v, f"{here}.values[{i}]") for i, v in enumerate(values)),
-            )
-        if key == "count_at_least":
-            self.keys(fields, here, required=("path", "n"), optional=("where",))
-            n = fields["n"]
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                raise _Refused(f"{here}.n", f"n must be a whole number >= 0; got {_short(n)}")
-            path, info = self.collection(fields["path"], f"{here}.path")
-            where_c = (
-                self._scoped(info, fields["where"], f"{here}.where", depth + 1)
-                if "where" in fields
-                else None
-            )
-            return CountAtLeast(path, n, where_c)
-        if key == "for_each":
-            self.keys(fields, here, required=("path", "condition"))
-            path, info = self.collection(fields["path"], f"{here}.path")
-            return ForEach(
-                path, self._scoped(info, fields["condition"], f"{here}.condition", depth + 1)
-            )
-        if key == "reviewed_within":
-            self.keys(fields, here, required=("path", "interval"))
-            raw = fields["interval"]
-            items = raw if isinstance(raw, list) else [raw]
-            if not items:
-                raise _Refused(f"{here}.interval", "give at least one interval")
-            return ReviewedWithin(
-                self.path(fields["path"], f"{here}.path"),
-                tuple(self.interval(v, f"{here}.interval") for v in items),
-            )
-        if key == "before":
-            self.keys(fields, here, required=("path", "other"), optional=("slack",))
-            slack = self.interval(fields["slack"], f"{here}.slack") if "slack" in fields else None
-            return Before(
-                self.path(fields["path"], f"{here}.path"),
-                self.path(fields["other"], f"{here}.other"),
-                slack,
-            )
-        if key == "implies":
-            self.keys(fields, here, required=("if", "then"))
-            return Implies(
-                self.node(fields["if"], f"{here}.if", depth + 1),
-                self.node(fields["then"], f"{here}.then", depth + 1),
-            )
-        # check
-        self.keys(fields, here, required=("function", "paths"))
-        paths = fields["paths"]
-        if not isinstance(paths, list):
-            raise _Refused(f"{here}.paths", "paths is a list of fact paths")
-        function = fields["function"]
-        if not isinstance(function, str):
-            raise _Refused(f"{here}.function", "function is the name of a registered function")
-        if self.functions is not None and function not in self.functions:
-            known = sorted(self.functions)
-            self.problems.append(
-                _problem(
-                    f"{here}.function",
-                    f"unknown function {function!r}",
-                    f"registered functions: {', '.join(known)}; " + _suggest(function, known)
-                    if known
-                    else "registered functions: none; pass functions={...} to load_rules",
-                )
-            )
-        return Check(
-            function, tuple(self.path(p, f"{here}.paths[{i}]") for i, p in enumerate(paths))
-        )
+        return node_type.from_data(body, self, f"{where}.{key}", depth)
 
-    @staticmethod
-    def body(body: Any, where: str, key: str) -> Mapping[str, Any]:
-        if not isinstance(body, Mapping):
-            raise _Refused(where, f"{key} takes a mapping of its arguments; got {_short(body)}")
-        return body
+    def scoped(self, info: PathInfo | None, data: Any, where: str, depth: int) -> Condition:
+        outer = self.binder
+        self.binder = outer.element(info) if outer is not None and info is not None else None
+        try:
+            return self.node(data, where, depth)
+        finally:
+            self.binder = outer
 
-    @staticmethod
-    def keys(
-        fields: Mapping[str, Any],
+    def fields(
+        self,
+        body: Any,
         where: str,
+        keyword: str,
         *,
         required: tuple[str, ...],
         optional: tuple[str, ...] = (),
-    ) -> None:
+    ) -> Mapping[str, Any]:
+        if not isinstance(body, Mapping):
+            raise _Refused(where, f"{keyword} takes a mapping of its arguments; got {_short(body)}")
         allowed = required + optional
-        for k in fields:
+        for k in body:
             if k not in allowed:
                 raise _Refused(f"{where}.{k}", f"unknown argument {k!r}", _suggest(str(k), allowed))
         for k in required:
-            if k not in fields:
+            if k not in body:
                 raise _Refused(where, f"missing argument {k!r}")
+        return body
 
     def path(self, value: Any, where: str) -> str:
         return self.collection(value, where)[0]
 
     def collection(self, value: Any, where: str) -> tuple[str, PathInfo | None]:
-        """Check a path; return it with what it resolves to (``None`` if it does not)."""
         if not isinstance(value, str) or not value.strip():
             raise _Refused(
                 where,
                 f"a fact path is a dotted name such as 'working.agreement'; got {_short(value)}",
             )
-        return value.strip(), self._resolve(value.strip(), where)
+        text = value.strip()
+        if self.binder is None:
+            return text, None
+        try:
+            return text, self.binder.path(text)
+        except CollabrelError as exc:
+            self.problems.append(_problem(where, str(exc)))
+            return text, None
 
-    @staticmethod
-    def plain(value: Any, where: str) -> Any:
+    def plain(self, value: Any, where: str) -> Any:
         if isinstance(value, Mapping | list):
             raise _Refused(
                 where, f"one_of values are numbers, texts or true/false; got {_short(value)}"
@@ -327,6 +214,32 @@ class _Parser:
             f"such as '6 months', or {{ref: <path>}}; got {_short(value)}",
         )
 
+    def count(self, value: Any, where: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _Refused(where, f"n must be a whole number >= 0; got {_short(value)}")
+        return value
+
+    def function(self, value: Any, where: str) -> Callable[..., Any] | str:
+        if not isinstance(value, str):
+            raise _Refused(where, "function is the name of a registered function")
+        found = self.functions.get(value)
+        if found is not None:
+            return found
+        known = sorted(self.functions)
+        self.problems.append(
+            _problem(
+                where,
+                f"unknown function {value!r}",
+                f"registered functions: {', '.join(known)}; " + _suggest(value, known)
+                if known
+                else "registered functions: none; pass functions={...} to load_rules",
+            )
+        )
+        return value
+
+    def refuse(self, where: str, message: str, hint: str = "") -> Exception:
+        return _Refused(where, message, hint)
+
 
 def _problem(path: str, message: str, hint: str = "") -> Problem:
     return Problem(path=path, message=message, hint=hint)
@@ -337,13 +250,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
 
 
-def condition_from_data(data: Any) -> Condition:
+def condition_from_data(
+    data: Any, *, functions: Mapping[str, Callable[..., Any]] | None = None
+) -> Condition:
     """Return the condition tree that rule-file *data* describes (the inverse of ``to_data``).
+
+    *functions* are the functions ``check`` nodes may name.
 
     Raises:
         RuleFileError: with the path of the problem inside *data*.
     """
-    parser = _Parser()
+    parser = _Parser(functions=functions)
     try:
         condition = parser.node(data, "$", 0)
     except _Refused as exc:
@@ -470,7 +387,7 @@ def _rule(
     if bad:
         return None
     try:
-        return RuleSpec(**fields, functions=dict(functions))
+        return RuleSpec(**fields)
     except (CollabrelError, ValueError, TypeError) as exc:
         problems.append(_problem(where, str(exc)))
         return None

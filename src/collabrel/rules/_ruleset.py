@@ -14,6 +14,7 @@ import attrs
 
 from collabrel._stages import Stage
 from collabrel.errors import DuplicateRuleError, RuleDefinitionError, UnknownRuleError
+from collabrel.rules._conditions import Check, walk
 from collabrel.rules._spec import Level, Mode, RuleSpec, evolve_spec
 
 __all__ = ["RULESET_VERSION", "RuleExclusion", "RuleSet"]
@@ -80,6 +81,9 @@ class RuleSet:
     """Rules excluded with :meth:`without`, each with its justification."""
     base_version: str = RULESET_VERSION
     """The version of the built-in rule set this set derives from."""
+    base_digest: str | None = None
+    """The digest of the rule set this one derives from (the built-in set's, for the sets
+    derived from :func:`default_ruleset`); a set whose digest differs is versioned as local."""
     _by_id: dict[str, RuleSpec] = attrs.field(init=False, repr=False)
     _cache: dict[str, str] = attrs.field(init=False, repr=False, factory=dict)
 
@@ -174,10 +178,8 @@ class RuleSet:
             return cached
         version = self.base_version
         if self._rules or self.exclusions:
-            from collabrel.rules._iso44001 import builtin_digest
-
             digest = self.digest()
-            if digest != builtin_digest():
+            if digest != self.base_digest:
                 version = f"{self.base_version}+local.{digest[:10]}"
         self._cache["version"] = version
         return version
@@ -195,6 +197,29 @@ class RuleSet:
         self._cache["digest"] = h.hexdigest()
         return self._cache["digest"]
 
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """Every function the rules' ``check`` nodes call, by the name rule files use.
+
+        ``rules_from_data(dump_rules(rs), functions=rs.functions())`` gives back the rules.
+
+        Raises:
+            RuleDefinitionError: when two different functions go by the same name.
+        """
+        found: dict[str, Callable[..., Any]] = {}
+        for spec in self._rules:
+            for tree in (spec.condition, spec.applies_when):
+                for node in walk(tree):
+                    if not isinstance(node, Check):
+                        continue
+                    seen = found.setdefault(node.name, node.function)
+                    if seen is not node.function:
+                        raise RuleDefinitionError(
+                            f"two different check functions are named {node.name!r} (one in "
+                            f"{spec.id!r}); give them distinct names so rule files can tell "
+                            "them apart"
+                        )
+        return found
+
     # ---------------------------------------------------------------------- derivations
 
     def _derive(
@@ -204,6 +229,7 @@ class RuleSet:
             tuple(rules),
             exclusions=self.exclusions if exclusions is None else tuple(exclusions),
             base_version=self.base_version,
+            base_digest=self.base_digest,
         )
 
     def with_rules(self, *rules: RuleSpec | RuleSet) -> RuleSet:

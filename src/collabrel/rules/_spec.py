@@ -6,21 +6,19 @@ import contextlib
 import contextvars
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
+from collabrel._choice import Choice
 from collabrel._config import Config
 from collabrel._model import Organization, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import RuleDefinitionError
 from collabrel.rules._conditions import Binder, Bound, Condition
 from collabrel.rules._schema import Path, resolve
-
-if TYPE_CHECKING:
-    from collabrel._model import Portfolio
 
 __all__ = [
     "Basis",
@@ -49,17 +47,7 @@ def builtin_rules() -> Iterator[None]:
         _BUILTIN.reset(token)
 
 
-class _Named(enum.Enum):
-    @property
-    def label(self) -> str:
-        """A display name."""
-        return str(self.value)
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class Level(_Named):
+class Level(Choice):
     """Who a requirement concerns (catalog §0.2)."""
 
     ORG = "ORG"
@@ -70,7 +58,7 @@ class Level(_Named):
     """A relationship, jointly with the partners."""
 
 
-class Mode(_Named):
+class Mode(Choice):
     """Whether a rule checks that an arrangement exists or that it was carried out (§0.5)."""
 
     ARRANGEMENT = "arrangement"
@@ -79,7 +67,7 @@ class Mode(_Named):
     """Records show it ran."""
 
 
-class Flag(_Named):
+class Flag(Choice):
     """Catalog flags of a requirement (§0.2)."""
 
     D = "D"
@@ -94,7 +82,7 @@ class Flag(_Named):
     """Needs a decision or approval by a named authority."""
 
 
-class Basis(_Named):
+class Basis(Choice):
     """How well a rule is founded (catalog §0.1)."""
 
     TOC = "TOC"
@@ -109,7 +97,7 @@ class Basis(_Named):
     """An organization's own policy (custom rules)."""
 
 
-class Severity(_Named):
+class Severity(Choice):
     """How serious a failure of the rule is."""
 
     MAJOR = "major"
@@ -297,8 +285,6 @@ class RuleSpec:
     """The Annex A checklist question, in our own words (generated from the title if absent)."""
     replaces: str | None = None
     """The id of the rule this one replaced in its rule set, if any."""
-    functions: Mapping[str, Callable[..., Any]] = attrs.field(factory=dict, repr=False)
-    """Registered pure functions a ``check`` node may call."""
     _bound: Bound | None = attrs.field(init=False, default=None, repr=False)
     _when: Bound | None = attrs.field(init=False, default=None, repr=False)
     _read_paths: frozenset[Path] = attrs.field(init=False, factory=frozenset, repr=False)
@@ -333,7 +319,6 @@ class RuleSpec:
             scope_path=(root,),
             default_root=root,
             rule_id=self.id,
-            functions=self.functions,
         )
         reads: set[Path] = set()
         if self.condition is not None:
@@ -472,13 +457,3 @@ def evolve_spec(spec: RuleSpec, **changes: Any) -> RuleSpec:
         with builtin_rules():
             return _evolve(spec, **changes)
     return _evolve(spec, **changes)
-
-
-def portfolio_context(portfolio: Portfolio, *, as_of: date, config: Config) -> RuleContext:
-    """Return the context Python rules receive for *portfolio*."""
-    return RuleContext(
-        as_of=as_of,
-        config=config,
-        organization=portfolio.organization,
-        relationships=portfolio.relationships,
-    )

@@ -1,31 +1,26 @@
-"""Shared helpers of the built-in rule set: the rule constructor, view tags, pure functions.
+"""The mapping tables of catalog §7: which ISO 44001 clauses each view reads.
 
-Views (ISO 44003 principles, ERMP sections, RAIO steps, Gartner processes) select rules by tag.
-The tags are derived here from the clause of each rule, using the mapping tables of catalog §7,
-so that a rule never carries a hand-written copy of a mapping.
+ISO 44003's twelve principles, the ERMP's ten sections, the RAIO cycle and Gartner's
+co-management processes and audit components are views over the same rules: a rule belongs to
+a view when its clause (or a parent clause) is mapped there. The built-in catalogue tags its
+rules from these tables (:func:`view_tags`); the views select rules by tag. Nothing else holds
+a copy of a mapping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
-from collabrel.rules._conditions import Condition
-from collabrel.rules._spec import Basis, RuleSpec, builtin_rules
+from collections.abc import Iterable, Mapping
 
 __all__ = [
-    "ANNEX_B_CORPORATE",
     "ERMP_SECTIONS",
-    "FUNCTIONS",
     "GARTNER_AUDIT",
     "GARTNER_PROCESSES",
     "ISO44003_PRINCIPLES",
     "RAIO_STEPS",
-    "iso",
+    "clause_key",
     "view_tags",
 ]
 
-# ---------------------------------------------------------------- catalog §7 mapping tables
 
 ISO44003_PRINCIPLES: Mapping[int, tuple[str, tuple[str, ...]]] = {
     1: ("Relationship management",
@@ -88,12 +83,6 @@ GARTNER_AUDIT: Mapping[str, tuple[str, ...]] = {
 }
 """Gartner's four audit components -> ISO 44001 clauses, catalog §7.4."""
 
-ANNEX_B_CORPORATE = (
-    "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B10", "B11", "B12", "B16", "B17", "B20",
-    "B21",
-)  # fmt: skip
-"""The Annex B elements a corporate RMP is expected to hold (catalog §3, column C)."""
-
 
 def _matches(clause: str, mapped: Iterable[str]) -> bool:
     return any(clause == m or clause.startswith(m + ".") for m in mapped)
@@ -110,86 +99,9 @@ def view_tags(clause: str) -> frozenset[str]:
     return frozenset(tags)
 
 
-# ------------------------------------------------------------------- registered functions
+def clause_key(clause: str) -> tuple[int, ...]:
+    """A sort key that orders clause numbers numerically (``8.10`` after ``8.9``).
 
-
-def _member(value: Any, collection: Any) -> bool | None:
-    """The value is one of the collection's items."""
-    if value is None or collection is None:
-        return None
-    return value in collection
-
-
-def _any_member(values: Any, collection: Any) -> bool | None:
-    """At least one of the values is one of the collection's items."""
-    if values is None or collection is None:
-        return None
-    return any(v in collection for v in values)
-
-
-def _approver_ok(approved_by: Any, top_management: Any, sers: Any) -> bool | None:
-    """Approved by a member of top management or by an active senior executive responsible."""
-    if approved_by is None:
-        return False
-    people = set(top_management or ()) | {s.person for s in sers or () if s.active}
-    return approved_by in people
-
-
-def _drivers_known(ids: Any, statement: Any) -> bool | None:
-    """The value driver id(s) named are drivers of the organization's value statement."""
-    if statement is None:
-        return None
-    wanted = (ids,) if isinstance(ids, str) or ids is None else tuple(ids)
-    known = {d.id for d in statement.drivers}
-    return all(i is not None and i in known for i in wanted)
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "drivers_known": _drivers_known,
-    "member": _member,
-    "any_member": _any_member,
-    "approver_ok": _approver_ok,
-}
-"""Pure functions the built-in condition trees call through ``check`` nodes."""
-
-
-# ----------------------------------------------------------------------------- constructor
-
-
-def iso(
-    part: str,
-    *,
-    title: str,
-    clause: str,
-    level: str,
-    remedy: str,
-    basis: str,
-    flags: str = "",
-    condition: Condition | None = None,
-    predicate: Callable[..., Any] | None = None,
-    reads: Iterable[str] = (),
-    functions: Mapping[str, Callable[..., Any]] | None = None,
-    tags: Iterable[str] = (),
-    **extra: Any,
-) -> RuleSpec:
-    """Build a built-in rule ``iso44001:<clause>/<part>`` with its view tags.
-
-    *basis* and *flags* are written as in the catalog: ``"TOC HLS"``, ``"DPA"``.
+    A part that is not a number (an annex letter, a custom slug) sorts as 0 in its place.
     """
-    rule_id = f"iso44001:{clause}/{part}" if part else f"iso44001:{clause}"
-    with builtin_rules():
-        return RuleSpec(
-            id=rule_id,
-            title=title,
-            clause=clause,
-            level=level,
-            remedy=remedy,
-            basis=tuple(Basis(b) for b in basis.split()),
-            flags=frozenset(flags),
-            condition=condition,
-            predicate=predicate,
-            reads=tuple(reads),
-            functions={**FUNCTIONS, **(functions or {})},
-            tags=view_tags(clause) | frozenset(tags),
-            **extra,
-        )
+    return tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))

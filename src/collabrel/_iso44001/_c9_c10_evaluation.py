@@ -1,6 +1,8 @@
-"""Clauses 9 and 10: monitoring, exit evaluation, internal audit, management review, improvement.
+"""Clauses 9 and 10: monitoring, internal audit, management review, improvement.
 
-Titles and remedies are our own words; catalog §1.13-1.14 gives the predicates.
+Titles and remedies are our own words; catalog §1 gives the predicates. Requirements that the
+catalog states over "every relationship" are written as relationship rules, so each
+relationship gets its own finding and the engine keeps them incremental.
 """
 
 from __future__ import annotations
@@ -8,8 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from collabrel._stages import Stage
-from collabrel.rules._conditions import (
+from collabrel import Stage
+from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, A, D, J, P, R, iso
+from collabrel.rules import (
+    Outcome,
+    RuleContext,
+    RuleSpec,
     all_of,
     any_of,
     before,
@@ -25,12 +31,12 @@ from collabrel.rules._conditions import (
     ref,
     reviewed_within,
 )
-from collabrel.rules._iso44001._base import iso
-from collabrel.rules._spec import Outcome, RuleContext, RuleSpec
 
-__all__ = ["REVIEW_INPUTS", "RULES"]
+__all__ = ["RULES"]
 
 _CLAUSES = ("4", "5", "6", "7", "8", "9", "10")
+
+
 REVIEW_INPUTS = (
     "prev_actions", "context_changes", "nc_ca", "monitoring", "audit", "improvement_opps",
     "relationship_performance", "exit_evaluations", "stakeholder_feedback",
@@ -42,7 +48,7 @@ def _top(clause: str) -> str:
     return clause.split(".", 1)[0]
 
 
-def _plans_clauses(planned: Any) -> bool | None:
+def plans_clauses(planned: Any) -> bool | None:
     """The audit programme plans every clause from 4 to 10."""
     if planned is None:
         return None
@@ -177,9 +183,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "plan",
             clause="9.1.1",
-            level="ORG",
-            basis="TOC HLS",
-            flags="DP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={D, P},
             title="A monitoring plan says what is measured, how and how often",
             remedy="Write a monitoring plan with a method and a frequency for each item.",
             condition=all_of(
@@ -191,9 +197,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "results",
             clause="9.1.1",
-            level="ORG",
-            basis="TOC HLS",
-            flags="RP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R, P},
             title="Every monitored item has results at its planned frequency",
             remedy="Record the monitoring results that are missing or late.",
             predicate=_monitoring_results,
@@ -202,10 +208,10 @@ def _rules() -> list[RuleSpec]:
         iso(
             "exit-evaluated",
             clause="9.1.2",
-            level="REL",
-            stage=8,
-            basis="TOC INF SEC",
-            flags="R",
+            level=REL,
+            stage=Stage.EXIT_STRATEGY_ACTIVATION,
+            basis=(TOC, INF, SEC),
+            flags={R},
             applies_in=closed,
             title="A closed relationship's exit was evaluated in time and fed to management review",
             remedy="Evaluate the exit (strategy, outcomes, lessons) and feed it to the next "
@@ -229,24 +235,23 @@ def _rules() -> list[RuleSpec]:
         iso(
             "programme",
             clause="9.2",
-            level="ORG",
-            basis="TOC HLS",
-            flags="DP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={D, P},
             title="An audit programme plans audits of clauses 4 to 10",
             remedy="Plan the audit programme so that it covers clauses 4 to 10.",
             condition=all_of(
                 present("audit_programme"),
-                check("plans_clauses", "audit_programme.planned_clauses"),
+                check(plans_clauses, "audit_programme.planned_clauses"),
                 present("audit_programme.method"),
             ),
-            functions={"plans_clauses": _plans_clauses},
         ),
         iso(
             "coverage",
             clause="9.2",
-            level="ORG",
-            basis="TOC HLS",
-            flags="RP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R, P},
             title="Audits within the cycle covered clauses 4 to 10",
             remedy="Audit the clauses named in the finding before the cycle ends.",
             predicate=_audit_coverage,
@@ -255,9 +260,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "sampling",
             clause="9.2",
-            level="ORG",
-            basis="TOC INF",
-            flags="R",
+            level=ORG,
+            basis=(TOC, INF),
+            flags={R},
             title="Audits sampled relationships in stages 1-4 and 5-8 where there are any",
             remedy="Sample a relationship from the half of the lifecycle not yet audited.",
             predicate=_audit_sampling,
@@ -266,9 +271,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "impartial",
             clause="9.2",
-            level="ORG",
-            basis="TOC HLS",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
             title="Auditors did not audit their own work, and results were reported",
             remedy="Choose auditors independent of the audited process and report the results.",
             condition=for_each(
@@ -283,9 +288,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "held",
             clause="9.3",
-            level="ORG",
-            basis="TOC HLS",
-            flags="RP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R, P},
             title="A management review was held within the interval",
             remedy="Hold a management review of the CBRMS and record it.",
             condition=count_at_least(
@@ -295,9 +300,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "attendance",
             clause="9.3",
-            level="ORG",
-            basis="TOC HLS",
-            flags="A",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={A},
             title="Top management and the SER attended the latest management review",
             remedy="Make sure top management and the SER attend the management review.",
             predicate=_review_attendance,
@@ -306,9 +311,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "inputs",
             clause="9.3",
-            level="ORG",
-            basis="TOC HLS INF",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS, INF),
+            flags={R},
             title="The latest management review considered every required input",
             remedy="Consider the missing inputs at the next management review.",
             predicate=_review_inputs,
@@ -317,9 +322,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "decisions",
             clause="9.3",
-            level="ORG",
-            basis="TOC HLS",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
             title="The latest management review recorded decisions",
             remedy="Record the decisions of the management review.",
             predicate=_review_decisions,
@@ -328,9 +333,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "records",
             clause="10.1",
-            level="ORG",
-            basis="TOC HLS",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
             title="Each nonconformity records correction, root cause and a check for similar cases",
             remedy="Record the correction, root cause and similar-case check of each "
             "nonconformity.",
@@ -342,9 +347,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "timely",
             clause="10.1",
-            level="ORG",
-            basis="TOC HLS",
-            flags="RP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R, P},
             title="No nonconformity stays open longer than the closure target",
             remedy="Close the overdue nonconformities or escalate them.",
             condition=for_each(
@@ -357,9 +362,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "effective",
             clause="10.1",
-            level="ORG",
-            basis="TOC HLS",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
             title="Closed nonconformities were verified as effectively corrected",
             remedy="Verify the effectiveness of the corrective action before closing.",
             condition=for_each(
@@ -373,9 +378,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "joint",
             clause="10.1",
-            level="ORG",
-            basis="TOC INF",
-            flags="RJ",
+            level=ORG,
+            basis=(TOC, INF),
+            flags={R, J},
             title="Corrective actions on joint arrangements are agreed by every party",
             remedy="Have every party of the relationship agree the joint corrective action.",
             predicate=_joint_nonconformities,
@@ -384,9 +389,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "log",
             clause="10.2",
-            level="ORG",
-            basis="TOC HLS",
-            flags="RP",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R, P},
             title="Improvements were implemented within the period",
             remedy="Implement and log at least one improvement of the CBRMS.",
             condition=count_at_least(
@@ -396,9 +401,9 @@ def _rules() -> list[RuleSpec]:
         iso(
             "decided",
             clause="10.2",
-            level="ORG",
-            basis="TOC HLS",
-            flags="R",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
             title="The latest management review decided on improvements",
             remedy="Record improvement decisions at the management review.",
             predicate=_improvement_decided,
@@ -408,4 +413,3 @@ def _rules() -> list[RuleSpec]:
 
 
 RULES: tuple[RuleSpec, ...] = tuple(_rules())
-"""The built-in rules of clauses 9 and 10."""

@@ -1,0 +1,264 @@
+"""Clause 6, planning: risks and opportunities, objectives, relationship segmentation.
+
+Titles and remedies are our own words; catalog §1 gives the predicates. Requirements that the
+catalog states over "every relationship" are written as relationship rules, so each
+relationship gets its own finding and the engine keeps them incremental.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collabrel import Stage
+from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, D, P, R, iso
+from collabrel.rules import (
+    Outcome,
+    RuleContext,
+    RuleSpec,
+    all_of,
+    any_of,
+    check,
+    count_at_least,
+    equals,
+    for_each,
+    implies,
+    non_empty,
+    present,
+    reviewed_within,
+)
+
+__all__ = ["RULES"]
+
+_ALL_STAGES = tuple(Stage(n) for n in range(9))
+
+
+def segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> bool | None:
+    """The relationship is segmented (segment, priority, rationale) on current criteria."""
+    if entries is None:
+        return None
+    for e in entries:
+        if e.relationship_id == rel_id:
+            return (
+                e.segment is not None
+                and e.priority is not None
+                and bool(e.rationale)
+                and e.criteria_version == criteria_version
+            )
+    return False
+
+
+def _risks_treated(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    register = org.risk_register
+    if register is None:
+        return Outcome.unknown("no corporate risk register")
+    threshold = ctx.config.get("risk_threshold")
+    bad = [
+        i.id for i in register.items
+        if i.rating is not None and i.rating >= threshold and (i.owner is None or not i.response)
+    ]  # fmt: skip
+    if bad:
+        return Outcome.fail(
+            f"items rated {threshold} or more lack an owner or a response: {', '.join(bad)}"
+        )
+    return True
+
+
+def _rules() -> list[RuleSpec]:
+    return [
+        iso(
+            "register",
+            clause="6.1",
+            level=ORG,
+            basis=(TOC, HLS, SEC),
+            flags={R},
+            title="A corporate register of risks and opportunities exists",
+            remedy="Keep a corporate risk register, or record why no risk was identified.",
+            condition=all_of(
+                present("risk_register"),
+                equals("risk_register.scope", "corporate"),
+                any_of(
+                    non_empty("risk_register.items"), present("risk_register.none_identified_note")
+                ),
+            ),
+        ),
+        iso(
+            "sources",
+            clause="6.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
+            title="Every corporate risk names its source in the context or stakeholder needs",
+            remedy="Record for each item where it came from (4.1 context or 4.2 stakeholders).",
+            condition=all_of(
+                present("risk_register"), for_each("risk_register.items", present("source"))
+            ),
+        ),
+        iso(
+            "treated",
+            clause="6.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
+            title="Significant corporate risks have an owner and a response",
+            remedy="Give every item rated at or above the threshold an owner and a response.",
+            predicate=_risks_treated,
+            reads=("risk_register",),
+        ),
+        iso(
+            "effectiveness",
+            clause="6.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
+            title="Closed risk actions were checked for effectiveness",
+            remedy="Record when the effectiveness of each closed item's action was checked.",
+            condition=all_of(
+                present("risk_register"),
+                for_each(
+                    "risk_register.items",
+                    implies(equals("status", "closed"), present("effectiveness_checked_on")),
+                ),
+            ),
+        ),
+        iso(
+            "current",
+            clause="6.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={P},
+            title="The corporate risk register is reviewed within the interval",
+            remedy="Review the corporate risk register and record the date.",
+            condition=reviewed_within("risk_register.last_reviewed_on", "review.risk_corporate"),
+        ),
+        iso(
+            "objectives",
+            clause="6.2",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={D},
+            title="Corporate objectives for collaboration are set",
+            remedy="Set at least one corporate collaborative objective.",
+            condition=count_at_least("objectives", 1, equals("level", "corporate")),
+        ),
+        iso(
+            "planned",
+            clause="6.2",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={D},
+            title="Each corporate objective has a measure, owner, due date, resources and "
+            "evaluation",
+            remedy="Complete the plan of every corporate objective and link it to the policy.",
+            condition=for_each(
+                "objectives",
+                implies(
+                    equals("level", "corporate"),
+                    all_of(
+                        present("measure"),
+                        present("owner"),
+                        present("due_on"),
+                        present("evaluation_method"),
+                        present("resources"),
+                        present("policy_ref"),
+                    ),
+                ),
+            ),
+        ),
+        iso(
+            "current",
+            clause="6.2",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={P},
+            title="Corporate objectives are reviewed within the interval",
+            remedy="Review each corporate objective and record the date.",
+            condition=all_of(
+                count_at_least("objectives", 1, equals("level", "corporate")),
+                for_each(
+                    "objectives",
+                    implies(
+                        equals("level", "corporate"),
+                        reviewed_within("last_reviewed_on", "review.objectives_corporate"),
+                    ),
+                ),
+            ),
+        ),
+        iso(
+            "criteria",
+            clause="6.3.1",
+            level=ORG,
+            basis=(TOC, SEC),
+            flags={D},
+            title="Documented criteria segment the relationship portfolio",
+            remedy="Document the segmentation criteria (value, risk, complexity, importance).",
+            condition=all_of(
+                present("segmentation"),
+                present("segmentation.criteria_document_id"),
+                non_empty("segmentation.criteria"),
+            ),
+        ),
+        iso(
+            "current",
+            clause="6.3.1",
+            level=ORG,
+            basis=(TOC, SEC),
+            flags={P},
+            title="The segmentation is reviewed within the interval",
+            remedy="Review the segmentation of the portfolio and record the date.",
+            condition=reviewed_within("segmentation.last_reviewed_on", "review.context"),
+        ),
+        iso(
+            "segmented",
+            clause="6.3.1",
+            level=REL,
+            basis=(TOC, SEC),
+            flags={R},
+            applies_in=_ALL_STAGES,
+            title="The relationship is segmented and prioritised on the current criteria",
+            remedy="Add a segmentation entry for the relationship with segment, priority, "
+            "rationale and the current criteria version.",
+            # the entries and the criteria version only: a review date does not re-run it
+            condition=all_of(
+                present("organization.segmentation"),
+                check(
+                    segment_entry,
+                    "id",
+                    "organization.segmentation.entries",
+                    "organization.segmentation.criteria_version",
+                ),
+            ),
+        ),
+        iso(
+            "decided",
+            clause="6.3.2",
+            level=ORG,
+            basis=(TOC, SEC, INF),
+            flags={R},
+            title="Every collaboration opportunity has expected value, risks and a decision",
+            remedy="Record each opportunity's expected value, key risks and who decided what.",
+            condition=for_each(
+                "opportunities",
+                all_of(
+                    present("expected_value"),
+                    non_empty("key_risks"),
+                    present("decision"),
+                    present("decided_by"),
+                ),
+            ),
+        ),
+        iso(
+            "pursued",
+            clause="6.3.2",
+            level=ORG,
+            basis=(TOC, INF),
+            flags={R},
+            title="Opportunities decided for pursuit are linked to a relationship",
+            remedy="Link each pursued opportunity to the relationship that takes it forward.",
+            condition=for_each(
+                "opportunities", implies(equals("decision", "pursue"), present("relationship_id"))
+            ),
+        ),
+    ]
+
+
+RULES: tuple[RuleSpec, ...] = tuple(_rules())

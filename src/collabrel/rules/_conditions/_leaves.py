@@ -1,0 +1,429 @@
+"""Leaf conditions: a fact is recorded, compares with a value, is signed off, passes a check."""
+
+from __future__ import annotations
+
+import abc
+import inspect
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import attrs
+
+from collabrel.errors import RuleDefinitionError, UnknownFieldError
+from collabrel.rules._conditions._base import (
+    Binder,
+    Bound,
+    Condition,
+    DataReader,
+    Env,
+    Trace,
+    Tri,
+    as_tuple,
+    coerce_literal,
+    getter,
+    literal_data,
+    operand,
+    reads_of,
+    show,
+)
+
+__all__ = [
+    "AgreedByAllParties",
+    "AtLeast",
+    "AtMost",
+    "Check",
+    "Equals",
+    "NonEmpty",
+    "OneOf",
+    "Present",
+    "arity_mismatch",
+    "function_name",
+]
+
+
+@attrs.frozen
+class Present(Condition):
+    """The fact at ``path`` is recorded (not missing)."""
+
+    keyword: ClassVar[str] = "present"
+    path: str
+
+    def bind(self, binder: Binder) -> Bound:
+        info = binder.path(self.path)
+        get = getter(info)
+
+        def fn(o: Any, e: Env) -> Tri:
+            return get(o, e) is not None
+
+        def trace(o: Any, e: Env) -> Trace:
+            v = get(o, e)
+            return Trace(
+                node=f"{self.path} is recorded",
+                outcome=v is not None,
+                path=self.path,
+                actual=show(v),
+                expected="recorded",
+                hint=f"record {self.path}",
+            )
+
+        return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: self.path}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        return cls(reader.path(body, where))
+
+
+def _non_empty_value(v: Any) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, str):
+        return bool(v.strip())
+    if isinstance(v, tuple | list | frozenset | set | dict):
+        return len(v) > 0
+    return True
+
+
+@attrs.frozen
+class NonEmpty(Condition):
+    """The fact at ``path`` is recorded and not empty (text, list)."""
+
+    keyword: ClassVar[str] = "non_empty"
+    path: str
+
+    def bind(self, binder: Binder) -> Bound:
+        info = binder.path(self.path)
+        get = getter(info)
+
+        def fn(o: Any, e: Env) -> Tri:
+            return _non_empty_value(get(o, e))
+
+        def trace(o: Any, e: Env) -> Trace:
+            v = get(o, e)
+            return Trace(
+                node=f"{self.path} is filled in",
+                outcome=_non_empty_value(v),
+                path=self.path,
+                actual=show(v),
+                expected="not empty",
+                hint=f"fill in {self.path}",
+            )
+
+        return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: self.path}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        return cls(reader.path(body, where))
+
+
+@attrs.frozen
+class _Comparison(Condition):
+    """Base of the comparisons of a fact with a literal or another fact."""
+
+    verb: ClassVar[str]
+
+    @staticmethod
+    @abc.abstractmethod
+    def op(actual: Any, expected: Any) -> bool:
+        """Compare the fact with the expected value."""
+
+    path: str
+    value: Any
+
+    def bind(self, binder: Binder) -> Bound:
+        info = binder.path(self.path)
+        get = getter(info)
+        other, other_reads, shown = operand(binder, self.value, info, self.path)
+        op = type(self).op
+        verb = self.verb
+
+        def fn(o: Any, e: Env) -> Tri:
+            v = get(o, e)
+            w = other(o, e)
+            if v is None or w is None:
+                return None
+            try:
+                return bool(op(v, w))
+            except (TypeError, ValueError):
+                return None
+
+        def trace(o: Any, e: Env) -> Trace:
+            v, w = get(o, e), other(o, e)
+            return Trace(
+                node=f"{self.path} {verb} {shown}",
+                outcome=fn(o, e),
+                path=self.path,
+                actual=show(v),
+                expected=f"{verb} {show(w)}",
+                hint=f"make {self.path} {verb} {show(w)}",
+            )
+
+        return Bound(condition=self, fn=fn, reads=reads_of(info) | other_reads, trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: {"path": self.path, "value": literal_data(self.value)}}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        fields = reader.fields(body, where, cls.keyword, required=("path", "value"))
+        return cls(
+            reader.path(fields["path"], f"{where}.path"),
+            reader.literal(fields["value"], f"{where}.value"),
+        )
+
+
+@attrs.frozen
+class Equals(_Comparison):
+    """The fact at ``path`` equals ``value`` (a literal or a :func:`ref`)."""
+
+    keyword: ClassVar[str] = "equals"
+    verb: ClassVar[str] = "equals"
+
+    @staticmethod
+    def op(actual: Any, expected: Any) -> bool:
+        """Compare the fact with the expected value."""
+        return bool(actual == expected)
+
+
+@attrs.frozen
+class AtLeast(_Comparison):
+    """The fact at ``path`` is at least ``value`` (numbers, quantities, dates)."""
+
+    keyword: ClassVar[str] = "at_least"
+    verb: ClassVar[str] = "is at least"
+
+    @staticmethod
+    def op(actual: Any, expected: Any) -> bool:
+        """Compare the fact with the expected value."""
+        return bool(actual >= expected)
+
+
+@attrs.frozen
+class AtMost(_Comparison):
+    """The fact at ``path`` is at most ``value`` (numbers, quantities, dates)."""
+
+    keyword: ClassVar[str] = "at_most"
+    verb: ClassVar[str] = "is at most"
+
+    @staticmethod
+    def op(actual: Any, expected: Any) -> bool:
+        """Compare the fact with the expected value."""
+        return bool(actual <= expected)
+
+
+@attrs.frozen
+class OneOf(Condition):
+    """The fact at ``path`` is one of ``values``."""
+
+    keyword: ClassVar[str] = "one_of"
+    path: str
+    values: tuple[Any, ...] = attrs.field(converter=as_tuple)
+
+    def bind(self, binder: Binder) -> Bound:
+        info = binder.path(self.path)
+        get = getter(info)
+        allowed = frozenset(coerce_literal(info, v, self.path) for v in self.values)
+
+        def fn(o: Any, e: Env) -> Tri:
+            v = get(o, e)
+            return None if v is None else v in allowed
+
+        def trace(o: Any, e: Env) -> Trace:
+            v = get(o, e)
+            choices = ", ".join(str(x) for x in self.values)
+            return Trace(
+                node=f"{self.path} is one of {choices}",
+                outcome=fn(o, e),
+                path=self.path,
+                actual=show(v),
+                expected=f"one of {choices}",
+                hint=f"set {self.path} to one of {choices}",
+            )
+
+        return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: {"path": self.path, "values": [literal_data(v) for v in self.values]}}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        fields = reader.fields(body, where, cls.keyword, required=("path", "values"))
+        values = fields["values"]
+        if not isinstance(values, list) or not values:
+            raise reader.refuse(f"{where}.values", "one_of takes a non-empty list of values")
+        return cls(
+            reader.path(fields["path"], f"{where}.path"),
+            tuple(reader.plain(v, f"{where}.values[{i}]") for i, v in enumerate(values)),
+        )
+
+
+@attrs.frozen
+class AgreedByAllParties(Condition):
+    """The joint artefact at ``path`` is signed off by every party for its current version."""
+
+    keyword: ClassVar[str] = "agreed_by_all_parties"
+    path: str
+
+    def bind(self, binder: Binder) -> Bound:
+        info = binder.path(self.path)
+        if info.path[0] != "rel" and binder.default_root != "rel":
+            raise RuleDefinitionError(
+                "agreed_by_all_parties needs a relationship: use it in a relationship rule"
+            )
+        fields = getattr(info.value_type, "__attrs_attrs__", ())
+        names = {f.name for f in fields}
+        if "agreed_by" not in names:
+            raise UnknownFieldError(
+                f"agreed_by_all_parties needs an artefact with agreed_by; {self.path!r} has none"
+            )
+        has_version = "version" in names
+        get = getter(info)
+
+        def missing(o: Any, e: Env) -> frozenset[str] | None:
+            art = get(o, e)
+            if art is None:
+                return None
+            version = art.version if has_version else None
+            signed = {s.party for s in art.agreed_by if version is None or s.version == version}
+            return e.parties - signed
+
+        def fn(o: Any, e: Env) -> Tri:
+            m = missing(o, e)
+            return False if m is None else not m
+
+        def trace(o: Any, e: Env) -> Trace:
+            m = missing(o, e)
+            if m is None:
+                return Trace(
+                    node=f"{self.path} agreed by every party",
+                    outcome=False,
+                    path=f"{self.path}.agreed_by",
+                    actual="missing",
+                    expected=f"sign-off by {', '.join(sorted(e.parties))}",
+                    hint=f"record {self.path} and every party's sign-off",
+                )
+            art = get(o, e)
+            version = f" (version {art.version})" if has_version else ""
+            return Trace(
+                node=f"{self.path} agreed by every party{version}",
+                outcome=not m,
+                path=f"{self.path}.agreed_by",
+                actual=f"missing sign-off by {', '.join(sorted(m))}"
+                if m
+                else "signed by every party",
+                expected=f"sign-off by {', '.join(sorted(e.parties))}",
+                hint=f"get {', '.join(sorted(m))} to sign the current version" if m else None,
+            )
+
+        reads = {(*info.path, "agreed_by"), ("rel", "parties")}
+        if has_version:
+            reads.add((*info.path, "version"))
+        return Bound(condition=self, fn=fn, reads=frozenset(reads), trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: self.path}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        return cls(reader.path(body, where))
+
+
+def function_name(function: Callable[..., Any]) -> str:
+    """The name a ``check`` function goes by in rule files (its ``__name__``)."""
+    return str(getattr(function, "__name__", ""))
+
+
+def arity_mismatch(function: Callable[..., Any], paths: tuple[str, ...]) -> str | None:
+    """Say why *function* cannot take one argument per path of *paths* (``None`` if it can)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature: checked when it runs
+        return None
+    try:
+        signature.bind(*paths)
+    except TypeError as exc:
+        name = function_name(function)
+        return (
+            f"check function {name!r} cannot take the {len(paths)} fact(s) {list(paths)} "
+            f"({exc}); its signature is {name}{signature}: give one path per parameter"
+        )
+    return None
+
+
+def _check_function(_instance: Check, _attribute: Any, function: Any) -> None:
+    if isinstance(function, str):
+        raise RuleDefinitionError(
+            f"check() takes the function itself, not its name: write check({function}, ...) "
+            "with the function object (rule files name functions and pass functions={...})"
+        )
+    if not callable(function):
+        raise RuleDefinitionError(f"check() needs a function; got {function!r}")
+    name = function_name(function)
+    if not name.isidentifier():
+        raise RuleDefinitionError(
+            f"check() needs a named function (def {name or 'name'}(...)), not {function!r}: "
+            "its name stands for it in rule files and explanations"
+        )
+
+
+@attrs.frozen
+class Check(Condition):
+    """A pure function applied to the facts at ``paths`` returns true (``None``: unknown)."""
+
+    keyword: ClassVar[str] = "check"
+    function: Callable[..., Any] = attrs.field(validator=_check_function)
+    paths: tuple[str, ...] = attrs.field(converter=as_tuple)
+
+    @property
+    def name(self) -> str:
+        """The function's name, as rule files write it."""
+        return function_name(self.function)
+
+    def bind(self, binder: Binder) -> Bound:
+        impl = self.function
+        mismatch = arity_mismatch(impl, self.paths)
+        if mismatch:
+            who = f"Rule {binder.rule_id!r}" if binder.rule_id else "A rule"
+            raise RuleDefinitionError(f"{who}: {mismatch}")
+        infos = [binder.path(p) for p in self.paths]
+        getters = [getter(i) for i in infos]
+
+        def fn(o: Any, e: Env) -> Tri:
+            result = impl(*[g(o, e) for g in getters])
+            return None if result is None else bool(result)
+
+        def trace(o: Any, e: Env) -> Trace:
+            args = [g(o, e) for g in getters]
+            return Trace(
+                node=f"{self.name}({', '.join(self.paths)})",
+                outcome=fn(o, e),
+                path=self.paths[0] if self.paths else None,
+                actual=", ".join(show(a) for a in args),
+                expected="true",
+                hint=getattr(impl, "__doc__", None),
+            )
+
+        return Bound(condition=self, fn=fn, reads=reads_of(*infos), trace=trace)
+
+    def to_data(self) -> dict[str, Any]:
+        return {self.keyword: {"function": self.name, "paths": list(self.paths)}}
+
+    @classmethod
+    def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
+        fields = reader.fields(body, where, cls.keyword, required=("function", "paths"))
+        paths = fields["paths"]
+        if not isinstance(paths, list):
+            raise reader.refuse(f"{where}.paths", "paths is a list of fact paths")
+        function = reader.function(fields["function"], f"{where}.function")
+        read = tuple(reader.path(p, f"{where}.paths[{i}]") for i, p in enumerate(paths))
+        if isinstance(function, str):  # unknown: reported by the reader, the rule is not built
+            return Present(read[0] if read else "id")
+        mismatch = arity_mismatch(function, read)
+        if mismatch:
+            raise reader.refuse(f"{where}.paths", mismatch)
+        return cls(function, read)
