@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from collabrel._public import defined_in
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "reference"
 
@@ -251,7 +253,7 @@ def config_page() -> str:
     """Return ``config.md``: every key of :class:`collabrel.Config` with default and docstring."""
     from collabrel import Config, ReviewIntervals
 
-    docs = module_attribute_docs(sys.modules[Config.__module__])
+    docs = module_attribute_docs(sys.modules[defined_in(Config)])
     defaults = Config().to_mapping()
     lines = [
         BANNER,

@@ -17,6 +17,7 @@ from collabrel.errors import (
     GateBlockedError,
     LifecycleError,
     LoadError,
+    MissingExtraError,
     Problem,
     RuleDefinitionError,
     RuleFileError,
@@ -24,8 +25,10 @@ from collabrel.errors import (
     TransitionNotAllowedError,
     UnitError,
     UnknownFieldError,
+    UnknownItemError,
     UnknownRuleError,
     UnknownSubjectError,
+    UsageError,
     explain,
 )
 
@@ -46,6 +49,9 @@ TREE = [
     (UnknownSubjectError, (LookupError,), UnknownSubjectError("no relationship")),
     (ConfigError, (ValueError,), ConfigError("bad interval", key="review.rmp")),
     (UnitError, (TypeError,), UnitError("bad unit")),
+    (UnknownItemError, (LookupError,), UnknownItemError("no item 'p13'")),
+    (UsageError, (ValueError, ConfigError), UsageError("--format xlsx needs -o")),
+    (MissingExtraError, (ImportError,), MissingExtraError("pip install 'collabrel[xlsx]'")),
     (LifecycleError, (), LifecycleError("lifecycle")),
     (
         TransitionNotAllowedError,
@@ -76,6 +82,21 @@ TREE = [
     ),
 ]
 IDS = [cls.__name__ for cls, _, _ in TREE]
+
+
+def test_a_structured_error_needs_its_context():
+    with pytest.raises(TypeError, match="needs the context allowed, current"):
+        TransitionNotAllowedError("x", relationship_id="r", requested="y")
+    blocked = GateBlockedError("blocked", relationship_id="r", findings=())
+    assert blocked.reasons == ()  # a declared default
+    assert blocked.relationship_id == "r"
+
+
+def test_the_docstring_tree_names_every_error():
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert name in errors.__doc__
 
 
 def test_the_table_covers_every_exported_error():

@@ -176,6 +176,7 @@ from collabrel._model import (
     ValueStatement,
     WorkingTogether,
 )
+from collabrel._public import publish
 from collabrel._stages import Phase, Stage
 
 __all__ = [
@@ -344,6 +345,8 @@ __all__ = [
     "weeks",
     "years",
 ]
+
+publish(__name__, globals())
 
 
 def __getattr__(name: str) -> Any:

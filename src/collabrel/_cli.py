@@ -28,6 +28,7 @@ from collabrel.errors import (
     GateBlockedError,
     LoadError,
     TransitionNotAllowedError,
+    UsageError,
 )
 from collabrel.reports import Report, _optional, report
 from collabrel.rules import (
@@ -60,10 +61,6 @@ _PORTFOLIO_HELP = "the portfolio file (YAML, JSON or TOML)"
 _FORMATS = ("text", "md", "html", "csv", "json", "xlsx")
 _SUFFIXES = {".txt": "text", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
              ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}  # fmt: skip
-
-
-class _UsageError(CollabrelError, ValueError):
-    """A combination of options that cannot work."""
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -257,13 +254,13 @@ def _assess(args: argparse.Namespace) -> int:
     if fmt is None:
         fmt = "text" if out is None else _SUFFIXES.get(out.suffix.lower())
         if fmt is None:
-            raise _UsageError(
+            raise UsageError(
                 f"cannot tell the report format from {out}; name it .md, .html, .csv, .json, "
                 ".xlsx or .txt, or give --format"
             )
     if fmt == "xlsx":
         if out is None:
-            raise _UsageError("--format xlsx writes a binary workbook; give -o FILE.xlsx")
+            raise UsageError("--format xlsx writes a binary workbook; give -o FILE.xlsx")
         _optional("openpyxl", "an xlsx report", "xlsx")  # fail before the long part
     portfolio = _load(args.portfolio)
     ruleset = _ruleset(args.rules)
@@ -414,7 +411,7 @@ def _lifecycle(args: argparse.Namespace) -> int:
     lc = Lifecycle(_ruleset(args.rules))
     if args.advance is not None:
         if not args.approved_by:
-            raise _UsageError("--advance needs --approved-by PERSON (who approves the change)")
+            raise UsageError("--advance needs --approved-by PERSON (who approves the change)")
         rel = portfolio.relationship(args.advance)
         on: date = args.on or as_of
         try:

@@ -13,14 +13,20 @@ which values, and what to do next::
     │   └── UnknownFieldError                        a rule reads a fact path that does not exist
     ├── UnknownRuleError(CollabrelError, LookupError)    no rule with that id
     ├── UnknownSubjectError(CollabrelError, LookupError) no relationship with that id
+    ├── UnknownItemError(CollabrelError, LookupError)    no item with that key in a view
     ├── ConfigError(CollabrelError, ValueError)      a bad interval, threshold or option
+    │   └── UsageError                               command-line options that cannot work together
     ├── UnitError(CollabrelError, TypeError)         a quantity with the wrong unit or registry
+    ├── MissingExtraError(CollabrelError, ImportError)   an optional extra is not installed
     └── LifecycleError(CollabrelError)
         ├── TransitionNotAllowedError(LifecycleError, ValueError)
+        ├── StatusChangeError(LifecycleError, ValueError)   a record cannot take that status
         └── GateBlockedError(LifecycleError)         carries the failing findings
     CollabrelWarning(UserWarning)
 
 Every error pickles (the constructor arguments are kept) so it can cross process boundaries.
+Structured errors declare their context fields as class annotations; the base class takes
+them as keyword arguments, checks that every one is given, and sets them as attributes.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "GateBlockedError",
     "LifecycleError",
     "LoadError",
+    "MissingExtraError",
     "Problem",
     "RuleDefinitionError",
     "RuleFileError",
@@ -48,8 +55,10 @@ __all__ = [
     "TransitionNotAllowedError",
     "UnitError",
     "UnknownFieldError",
+    "UnknownItemError",
     "UnknownRuleError",
     "UnknownSubjectError",
+    "UsageError",
     "explain",
 ]
 
@@ -58,11 +67,40 @@ def _rebuild(cls: type[CollabrelError], args: tuple[Any, ...], kwargs: dict[str,
     return cls(*args, **kwargs)
 
 
+_FIELDS: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _context_fields(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """The context fields an error class declares: (every field, the required ones)."""
+    known = _FIELDS.get(cls)
+    if known is not None:
+        return known
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is CollabrelError or not issubclass(klass, CollabrelError):
+            continue
+        names |= {n for n in vars(klass).get("__annotations__", {}) if not n.startswith("_")}
+    required = {n for n in names if not hasattr(cls, n)}
+    _FIELDS[cls] = (frozenset(names), frozenset(required))
+    return _FIELDS[cls]
+
+
 class CollabrelError(Exception):
-    """Base class of every exception collabrel raises."""
+    """Base class of every exception collabrel raises.
+
+    A subclass with structured context declares its fields as class annotations (a class
+    attribute gives a default); they are passed as keyword arguments after the message and
+    become attributes. Any error may carry further context the same way.
+    """
 
     def __init__(self, message: str, /, **context: Any) -> None:
         super().__init__(message)
+        missing = sorted(_context_fields(type(self))[1] - context.keys())
+        if missing:
+            msg = f"{type(self).__name__} needs the context {', '.join(missing)} (keywords)"
+            raise TypeError(msg)
+        for name, value in context.items():
+            setattr(self, name, value)
         self._context = context
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -137,8 +175,20 @@ class UnknownSubjectError(CollabrelError, LookupError):
     """No relationship with the given id exists in the portfolio or session."""
 
 
+class UnknownItemError(CollabrelError, LookupError):
+    """No item with the given key in a view (an ISO 44003 principle, an ERMP section, ...)."""
+
+
 class ConfigError(CollabrelError, ValueError):
     """A configuration value (interval, threshold, option) is invalid."""
+
+
+class UsageError(ConfigError):
+    """Command-line options (or arguments) that cannot work together."""
+
+
+class MissingExtraError(CollabrelError, ImportError):
+    """An optional dependency (an extra of collabrel, such as ``collabrel[xlsx]``) is missing."""
 
 
 class UnitError(CollabrelError, TypeError):
@@ -159,27 +209,10 @@ class TransitionNotAllowedError(LifecycleError, ValueError):
         allowed: the transitions that are allowed from the current stage.
     """
 
-    def __init__(
-        self,
-        message: str,
-        /,
-        *,
-        relationship_id: str,
-        current: str,
-        requested: str,
-        allowed: tuple[str, ...],
-    ) -> None:
-        super().__init__(
-            message,
-            relationship_id=relationship_id,
-            current=current,
-            requested=requested,
-            allowed=allowed,
-        )
-        self.relationship_id = relationship_id
-        self.current = current
-        self.requested = requested
-        self.allowed = allowed
+    relationship_id: str
+    current: str
+    requested: str
+    allowed: tuple[str, ...]
 
 
 class StatusChangeError(LifecycleError, ValueError):
@@ -192,23 +225,10 @@ class StatusChangeError(LifecycleError, ValueError):
         allowed: the statuses it may move to.
     """
 
-    def __init__(
-        self,
-        message: str,
-        /,
-        *,
-        subject_id: str,
-        current: str,
-        requested: str,
-        allowed: tuple[str, ...],
-    ) -> None:
-        super().__init__(
-            message, subject_id=subject_id, current=current, requested=requested, allowed=allowed
-        )
-        self.subject_id = subject_id
-        self.current = current
-        self.requested = requested
-        self.allowed = allowed
+    subject_id: str
+    current: str
+    requested: str
+    allowed: tuple[str, ...]
 
 
 class GateBlockedError(LifecycleError):
@@ -221,21 +241,9 @@ class GateBlockedError(LifecycleError):
             trigger the agreed exit strategy does not name).
     """
 
-    def __init__(
-        self,
-        message: str,
-        /,
-        *,
-        relationship_id: str,
-        findings: tuple[Finding, ...],
-        reasons: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(
-            message, relationship_id=relationship_id, findings=findings, reasons=reasons
-        )
-        self.relationship_id = relationship_id
-        self.findings = findings
-        self.reasons = reasons
+    relationship_id: str
+    findings: tuple[Finding, ...]
+    reasons: tuple[str, ...] = ()
 
 
 def explain(exc: BaseException) -> list[str]:

@@ -43,7 +43,7 @@ from collabrel._config import Config
 from collabrel._mappings import clause_key
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
-from collabrel.errors import CollabrelError, UnknownRuleError
+from collabrel.errors import MissingExtraError, UnknownRuleError
 from collabrel.rules import Assessment, Fact, Finding, RuleSet, Verdict, evaluate
 from collabrel.views import COUNTING, Score
 
@@ -85,10 +85,6 @@ _LEVEL_NAMES = {
     "JNT": "Joint (every party)",
 }
 _NO_STAGE = "none"
-
-
-class _MissingExtraError(CollabrelError, ImportError):
-    """An optional dependency (an extra of collabrel) is not installed."""
 
 
 # --------------------------------------------------------------------------- the model
@@ -750,7 +746,7 @@ def _optional(module: str, feature: str, extra: str) -> Any:
         return importlib.import_module(module)
     except ImportError as exc:
         msg = f"{feature} needs {module}, which is not installed: pip install 'collabrel[{extra}]'"
-        raise _MissingExtraError(msg) from exc
+        raise MissingExtraError(msg) from exc
 
 
 @cache

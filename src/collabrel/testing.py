@@ -35,7 +35,6 @@ from __future__ import annotations
 import enum
 import functools
 import string
-import types
 import typing
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -58,6 +57,7 @@ from collabrel._model import (
 )
 from collabrel._model._common import ref_kind
 from collabrel._stages import Stage
+from collabrel._typing import field_hints, optional_type
 
 __all__ = [
     "DEFAULT_ORG_ID",
@@ -249,19 +249,6 @@ class _Pools:
     complete: bool | None
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _unwrap(hint: Any) -> tuple[Any, bool]:
-    """Return the type inside ``X | None`` and whether ``None`` is allowed."""
-    if typing.get_origin(hint) in (types.UnionType, typing.Union):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        return (args[0] if len(args) == 1 else typing.Union[tuple(args)]), True  # noqa: UP007
-    return hint, False
-
-
 def _ids(prefix: str) -> st.SearchStrategy[str]:
     return st.integers(1, 3).map(lambda n: f"{prefix}-{n}")
 
@@ -320,7 +307,7 @@ def _scalar(name: str, tp: Any, pools: _Pools) -> Strategy | None:
 
 def _field(cls: type, field: attrs.Attribute[Any], pools: _Pools, depth: int) -> Strategy | None:
     """Return the strategy of one field, or ``None`` when no valid value can be built."""
-    hint, optional = _unwrap(_hints(cls)[field.name])
+    hint, optional = optional_type(field_hints(cls)[field.name])
     kind = ref_kind(field)
     is_tuple = typing.get_origin(hint) is tuple
     if kind is not None:
@@ -387,7 +374,7 @@ def _evidence_slots(cls: type) -> list[tuple[str, ...]]:
     """Paths (one or two fields deep) of the optional artefacts of *cls*."""
     slots: list[tuple[str, ...]] = []
     for field in attrs.fields(cls):
-        hint, optional = _unwrap(_hints(cls)[field.name])
+        hint, optional = optional_type(field_hints(cls)[field.name])
         if not _is_record(hint):
             continue
         if optional:

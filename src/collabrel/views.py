@@ -33,7 +33,7 @@ from collabrel._mappings import (
     RAIO_STEPS,
     clause_key,
 )
-from collabrel.errors import CollabrelError
+from collabrel.errors import UnknownItemError, UnknownRuleError
 from collabrel.rules._findings import Finding, Verdict
 
 __all__ = [
@@ -153,7 +153,7 @@ class View:
         for it in self.items:
             if it.key == key:
                 return it
-        raise _NoSuchItemError(
+        raise UnknownItemError(
             f"no item {key!r} in {self.name}; items: {', '.join(i.key for i in self.items)}"
         )
 
@@ -175,10 +175,6 @@ class View:
              "rules": len(it.rule_ids)}
             for it in self.items
         ]  # fmt: skip
-
-
-class _NoSuchItemError(CollabrelError, LookupError):
-    """No view item with that key."""
 
 
 class _HasFindings(Protocol):
@@ -389,7 +385,7 @@ def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = 
     given = {o.rule_id: o for o in overrides}
     unknown = sorted(set(given) - set(by_rule))
     if unknown:
-        raise _NoSuchItemError(f"overrides name rules not in the assessment: {', '.join(unknown)}")
+        raise UnknownRuleError(f"overrides name rules not in the assessment: {', '.join(unknown)}")
     rows = []
     for rule_id, findings in by_rule.items():
         first = findings[0]

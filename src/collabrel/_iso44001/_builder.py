@@ -36,11 +36,42 @@ from collabrel.rules._conditions import (
 from collabrel.rules._spec import Basis, Flag, Level, Mode, RuleSpec, builtin_rules
 
 __all__ = [
-    "ARR", "EXE", "HLS", "INF", "JNT", "LAST_STAGE", "MIN_CANDIDATES", "ORG", "REL", "SEC",
-    "TOC", "A", "D", "J", "P", "R",
-    "active_ser", "approver_ok", "authority", "drivers_known", "entered", "gates", "iso",
-    "member", "participants_cover", "recent", "section", "sections", "signed_from_update",
-    "stage_update", "updated_after", "within_agreed",
+    "ARR",
+    "EXE",
+    "HLS",
+    "INF",
+    "JNT",
+    "LAST_STAGE",
+    "MIN_CANDIDATES",
+    "ORG",
+    "REL",
+    "SEC",
+    "TOC",
+    "A",
+    "D",
+    "J",
+    "P",
+    "R",
+    "active_ser",
+    "agreed_by_every_party",
+    "approver_ok",
+    "authority",
+    "covers_parties",
+    "drivers_known",
+    "entered",
+    "gates",
+    "iso",
+    "items_agreed",
+    "member",
+    "participants_cover",
+    "recent",
+    "section",
+    "sections",
+    "signed_by_every_party",
+    "signed_from_update",
+    "stage_update",
+    "updated_after",
+    "within_agreed",
 ]  # fmt: skip
 
 LAST_STAGE = 8
@@ -206,6 +237,37 @@ def participants_cover(participants: Any, party_ids: Any) -> bool | None:
     if participants is None or party_ids is None:
         return None
     return set(party_ids) <= {p.party for p in participants}
+
+
+# ------------------------------------------------------------------ joint sign-off (J)
+
+
+def agreed_by_every_party(item: Any, parties: set[str]) -> bool:
+    """Every party in *parties* signed the current version of *item* (its ``agreed_by``)."""
+    version = getattr(item, "version", None)
+    signed = {s.party for s in item.agreed_by if version is None or s.version == version}
+    return parties <= signed
+
+
+def signed_by_every_party(agreed_by: Any, party_ids: Any) -> bool | None:
+    """Every party has signed the plan (at initiation or later)."""
+    if agreed_by is None or party_ids is None:
+        return None
+    return set(party_ids) <= {s.party for s in agreed_by}
+
+
+def covers_parties(parties: Any, party_ids: Any) -> bool | None:
+    """The parties listed include every party of the relationship."""
+    if parties is None or party_ids is None:
+        return None
+    return set(party_ids) <= set(parties)
+
+
+def items_agreed(items: Any, party_ids: Any) -> bool | None:
+    """Every party signed the current version of each item."""
+    if items is None or party_ids is None:
+        return None
+    return all(agreed_by_every_party(i, set(party_ids)) for i in items)
 
 
 def entered(stage: int) -> Condition:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from collabrel import CalendarInterval, Stage
+from collabrel._iso44001._annex_b import ANNEX_B_CORPORATE
 from collabrel._iso44001._builder import (
     HLS,
     INF,
@@ -43,12 +44,6 @@ from collabrel.rules import (
 )
 
 __all__ = ["RULES"]
-
-ANNEX_B_CORPORATE = (
-    "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B10", "B11", "B12", "B16", "B17", "B20",
-    "B21",
-)  # fmt: skip
-"""The Annex B elements a corporate RMP is expected to hold (catalog §3, column C)."""
 
 
 _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")

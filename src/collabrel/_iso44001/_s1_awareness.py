@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from collabrel import ObjectiveLevel, Stage
+from collabrel._iso44001._annex_b import ANNEX_B_STAGE1
 from collabrel._iso44001._builder import (
     ARR,
     EXE,
@@ -53,10 +54,6 @@ _REL_SER_ACCOUNTABILITIES = (
     "lead_implementation", "governance_owner", "rmp_owner", "resource_approval",
     "performance_oversight",
 )  # fmt: skip
-
-
-ANNEX_B_STAGE1 = ("B1", "B3", "B4", "B5", "B8", "B10", "B11", "B22")
-"""The Annex B elements of a relationship RMP that stage 1 fills (catalog §3, column S)."""
 
 
 def rel_ser_accountabilities(accountabilities: Any) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from collabrel import Stage
+from collabrel._iso44001._annex_b import ANNEX_B_INTERNAL_ONLY
 from collabrel._iso44001._builder import (
     ARR,
     EXE,
@@ -31,6 +32,7 @@ from collabrel._iso44001._builder import (
     gates,
     iso,
     member,
+    signed_by_every_party,
 )
 from collabrel.rules import (
     RuleSpec,
@@ -51,9 +53,6 @@ from collabrel.rules import (
 )
 
 __all__ = ["RULES"]
-
-ANNEX_B_INTERNAL_ONLY = ("B13", "B14")
-"""Annex B elements that must never be copied into a joint RMP (catalog §3, column J)."""
 
 
 def before_engagements(approved_on: Any, engagements: Any) -> bool:
@@ -123,13 +122,6 @@ def references_selected(references: Any, selected: Any) -> bool | None:
     if references is None or selected is None:
         return None
     return all(any(c in r for r in references) for c in selected)
-
-
-def signed_by_every_party(agreed_by: Any, party_ids: Any) -> bool | None:
-    """Every party has signed the plan (at initiation or later)."""
-    if agreed_by is None or party_ids is None:
-        return None
-    return set(party_ids) <= {s.party for s in agreed_by}
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:

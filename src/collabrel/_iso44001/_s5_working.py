@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from collabrel import ObjectiveLevel, Stage
+from collabrel._iso44001._annex_b import AGREEMENT_SECTIONS, ANNEX_B_JOINT
 from collabrel._iso44001._builder import (
     ARR,
     EXE,
@@ -28,8 +29,11 @@ from collabrel._iso44001._builder import (
     P,
     R,
     active_ser,
+    agreed_by_every_party,
+    covers_parties,
     gates,
     iso,
+    items_agreed,
     participants_cover,
     sections,
     signed_from_update,
@@ -53,20 +57,6 @@ __all__ = ["RULES"]
 _MIN_LEVELS = 2
 
 
-ANNEX_B_JOINT = (
-    "B1", "B2", "B3", "B4", "B5", "B6", "B10", "B11", "B12", "B15", "B16", "B17", "B18", "B19",
-    "B20", "B21", "B22",
-)  # fmt: skip
-"""The Annex B elements a joint RMP is expected to hold in full (catalog §3, column J)."""
-
-
-AGREEMENT_SECTIONS = {
-    "governance": "B5", "objectives": "B3", "risk_allocation": "B10", "ip": "B12",
-    "value_sharing": "B4", "issue_resolution": "B18", "exit": "B21",
-}  # fmt: skip
-"""The joint RMP section that covers each agreement topic when the plan is annexed (8.6.10)."""
-
-
 def sponsors_cover(sponsors: Any, sers: Any, party_ids: Any) -> bool | None:
     """Every party's active SER is a sponsor of the joint governance."""
     if sponsors is None or sers is None or party_ids is None:
@@ -75,25 +65,12 @@ def sponsors_cover(sponsors: Any, sers: Any, party_ids: Any) -> bool | None:
     return set(party_ids) <= by_party
 
 
-def _agreed(item: Any, parties: set[str]) -> bool:
-    version = getattr(item, "version", None)
-    signed = {s.party for s in item.agreed_by if version is None or s.version == version}
-    return parties <= signed
-
-
 def joint_objectives_agreed(objectives: Any, party_ids: Any) -> bool | None:
     """There are joint objectives and every party signed the current version of each."""
     if objectives is None or party_ids is None:
         return None
     joint = [o for o in objectives if o.level is ObjectiveLevel.JOINT]
-    return bool(joint) and all(_agreed(o, set(party_ids)) for o in joint)
-
-
-def items_agreed(items: Any, party_ids: Any) -> bool | None:
-    """Every party signed the current version of each item."""
-    if items is None or party_ids is None:
-        return None
-    return all(_agreed(i, set(party_ids)) for i in items)
+    return bool(joint) and all(agreed_by_every_party(o, set(party_ids)) for o in joint)
 
 
 def no_cannot_shared(shared_items: Any, knowledge_map: Any) -> bool | None:
@@ -129,13 +106,6 @@ def jmt_records_in_plan(plan: Any, team: Any, records: Any) -> bool | None:
         return bool(plan.competence_record_ids)
     in_plan = {r.person for r in records if r.id in plan.competence_record_ids}
     return members <= in_plan
-
-
-def covers_parties(parties: Any, party_ids: Any) -> bool | None:
-    """The parties listed include every party of the relationship."""
-    if parties is None or party_ids is None:
-        return None
-    return set(party_ids) <= set(parties)
 
 
 @cache

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+from collabrel._public import publish
 from collabrel._stages import Phase, Stage
 from collabrel.lifecycle._diagram import Diagram, diagram
 from collabrel.lifecycle._gates import GateCheck, Lifecycle
@@ -35,3 +36,5 @@ __all__ = [
     "diagram",
     "transitions_from",
 ]
+
+publish(__name__, globals())

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collabrel._public import publish
 from collabrel.maturity._competence import (
     BEHAVIOURS,
     COMPETENCIES,
@@ -27,7 +28,7 @@ from collabrel.maturity._competence import (
 )
 from collabrel.maturity._example import example_self_assessments
 from collabrel.maturity._matrix import (
-    Level,
+    MaturityLevel,
     MaturityMatrix,
     Theme,
     default_matrix,
@@ -57,7 +58,7 @@ __all__ = [
     "CompetenceGap",
     "Gap",
     "GapReport",
-    "Level",
+    "MaturityLevel",
     "MaturityMatrix",
     "Profile",
     "Respondent",
@@ -76,3 +77,5 @@ __all__ = [
     "self_assessments_from_data",
     "target",
 ]
+
+publish(__name__, globals())

@@ -14,13 +14,20 @@ import attrs
 from collabrel._io import read_document
 from collabrel.errors import LoadError, Problem
 
-__all__ = ["Level", "MaturityMatrix", "Theme", "default_matrix", "load_matrix", "matrix_from_data"]
+__all__ = [
+    "MaturityLevel",
+    "MaturityMatrix",
+    "Theme",
+    "default_matrix",
+    "load_matrix",
+    "matrix_from_data",
+]
 
 STAGES = tuple(range(1, 9))
 
 
 @attrs.frozen(kw_only=True)
-class Level:
+class MaturityLevel:
     """A maturity level (reading B of Annex D)."""
 
     level: int
@@ -59,7 +66,7 @@ class MaturityMatrix:
     """The matrix's name."""
     themes: tuple[Theme, ...]
     """Its themes, in order."""
-    levels: tuple[Level, ...]
+    levels: tuple[MaturityLevel, ...]
     """Its levels, numbered 1..n."""
     description: str = ""
     """Where it comes from."""
@@ -86,7 +93,7 @@ class MaturityMatrix:
         msg = f"no theme {key!r} in {self.name!r}; themes: {', '.join(self.theme_keys)}"
         raise LookupError(msg)
 
-    def level(self, number: int) -> Level:
+    def level(self, number: int) -> MaturityLevel:
         """Return level *number*."""
         return self.levels[number - 1]
 
@@ -154,7 +161,7 @@ def matrix_from_data(data: Any, *, source: str = "<data>") -> MaturityMatrix:
     )
 
 
-def _levels(raw: Any, problems: list[Problem]) -> tuple[Level, ...]:
+def _levels(raw: Any, problems: list[Problem]) -> tuple[MaturityLevel, ...]:
     if not isinstance(raw, list) or not raw:
         problems.append(Problem(path="$.levels", message="levels must be a non-empty list"))
         return ()
@@ -172,7 +179,7 @@ def _levels(raw: Any, problems: list[Problem]) -> tuple[Level, ...]:
                                     hint=f"write level: {i + 1}"))  # fmt: skip
             continue
         problems += _unknown_keys(item, where, ("level", "name", "descriptor", "evidence"))
-        out.append(Level(level=i + 1, name=_text(item, "name", where, problems),
+        out.append(MaturityLevel(level=i + 1, name=_text(item, "name", where, problems),
                          descriptor=_text(item, "descriptor", where, problems),
                          evidence=str(item.get("evidence", ""))))  # fmt: skip
     return tuple(out)

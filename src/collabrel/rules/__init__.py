@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collabrel._public import publish
 from collabrel.rules._conditions import (
     Condition,
     Trace,
@@ -107,3 +108,5 @@ __all__ = [
     "rules_from_data",
     "verify_corrections",
 ]
+
+publish(__name__, globals())

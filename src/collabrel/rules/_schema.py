@@ -10,15 +10,12 @@ can be named: no private or dunder name, no method, nothing else.
 from __future__ import annotations
 
 import difflib
-import types
-import typing
-from datetime import date
-from functools import cache
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 import attrs
 
 from collabrel._model import Organization, Portfolio, Relationship, RiskItem
+from collabrel._typing import element_type, field_hints
 from collabrel.errors import UnknownFieldError
 
 __all__ = ["ROOTS", "Path", "PathInfo", "resolve", "split_root"]
@@ -54,31 +51,11 @@ class PathInfo:
     """Whether the path crosses a collection (only allowed as a for_each scope)."""
 
 
-def _unwrap(tp: Any) -> tuple[Any, bool]:
-    """Return (inner type, is_collection) for ``X | None`` and ``tuple[X, ...]``."""
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-        return tp, False
-    if origin is tuple:
-        items = get_args(tp)
-        if items:
-            return items[0], True
-    return tp, False
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def fields_of(cls: type) -> dict[str, Any]:
     """Return the names a path may use on *cls* with their types (fields and derived)."""
     if not attrs.has(cls):
         return {}
-    hints = _hints(cls)
+    hints = field_hints(cls)
     out = {f.name: hints.get(f.name, Any) for f in attrs.fields(cls)}
     for name, (tp, _) in DERIVED.get(cls, {}).items():
         out[name] = tp
@@ -181,7 +158,7 @@ def resolve(
                 raise UnknownFieldError(f"{who} reads {text!r}: {name!r} is a computed value")
             reads = tuple((*canonical, src) for src in derived[1])
         canonical.append(name)
-        current, is_coll = _unwrap(known[name])
+        current, is_coll = element_type(known[name])
     path = tuple(canonical)
     return PathInfo(
         path=path,
@@ -191,8 +168,3 @@ def resolve(
         getter_names=(*getter_prefix, *parts),
         through_collection=crossed,
     )
-
-
-def is_date_type(tp: Any) -> bool:
-    """Return whether *tp* is :class:`datetime.date`."""
-    return tp is date
