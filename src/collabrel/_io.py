@@ -7,6 +7,7 @@ YAML alias bombs, deep nesting) is refused before it is structured.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import enum
 import json
@@ -28,6 +29,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from collabrel._dates import Cadence, CalendarInterval
+from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
 from collabrel.errors import ConfigError, LoadError, Problem, UnitError
@@ -178,6 +180,9 @@ def _make_converter() -> cattrs.Converter:
         _quantity_text,
     )
 
+    conv.register_structure_hook(Facts, _facts)
+    conv.register_unstructure_hook(Facts, lambda f: _facts_data(conv, f))
+
     def struct_factory(cls: type) -> Callable[[Any, type], Any]:
         # the fields' own converters still run in __init__; the hooks above already gave them
         # the right types, so a field converter only ever sees a valid value
@@ -189,6 +194,28 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(attrs.has, struct_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstruct_factory)
     return conv
+
+
+FACT_FIELDS: contextvars.ContextVar[tuple[FactField, ...] | None] = contextvars.ContextVar(
+    "collabrel_fact_fields", default=None
+)
+"""The relationship facts declared by the organization of the portfolio being loaded."""
+
+
+def _facts(value: Any, _: type) -> Facts:
+    if not isinstance(value, Mapping):
+        raise _Bad(f"expected a mapping of fact names to values, got {type(value).__name__}")
+    fields = FACT_FIELDS.get()
+    if fields is None:
+        try:
+            return Facts(value)
+        except ValueError as exc:
+            raise _Bad(str(exc), "fact names are identifiers such as annual_value") from None
+    return Facts.typed(fields, value)  # a LoadError: its problems are placed below this path
+
+
+def _facts_data(conv: cattrs.Converter, facts: Facts) -> dict[str, Any]:
+    return {name: conv.unstructure(value) for name, value in facts.items()}
 
 
 def _enum_value(member: enum.Enum) -> Any:
@@ -254,6 +281,8 @@ def _problems(exc: BaseException, path: str, cls: Any) -> list[Problem]:
         return out
     if isinstance(exc, _Bad):
         return [Problem(path=path, message=exc.message, hint=exc.hint)]
+    if isinstance(exc, LoadError):  # a nested check (facts): its paths are relative to here
+        return [attrs.evolve(p, path=path + p.path[1:]) for p in exc.problems]
     if isinstance(exc, KeyError):
         return [Problem(path=path, message="required field is missing", hint="add it")]
     type_name = getattr(cls, "__name__", None) or str(cls)
@@ -283,11 +312,27 @@ def structure(data: Any, cls: type[T], *, source: str = "<document>") -> T:
             ],
             source=source,
         )
+    token = FACT_FIELDS.set(_declared_relationship_facts(data) if cls is Portfolio else None)
     try:
         return conv.structure(data, cls)
     except Exception as exc:  # noqa: BLE001 - cattrs raises groups of arbitrary members
         problems = _problems(exc, "$", cls)
         raise LoadError(problems or [Problem(path="$", message=str(exc))], source=source) from None
+    finally:
+        FACT_FIELDS.reset(token)
+
+
+def _declared_relationship_facts(data: Mapping[str, Any]) -> tuple[FactField, ...] | None:
+    """The relationship facts the organization of portfolio *data* declares (``None`` if it
+    declares none or the declaration itself is wrong: the full load reports that)."""
+    org = data.get("organization")
+    schema = org.get("fact_schema") if isinstance(org, Mapping) else None
+    if not schema:
+        return None
+    try:
+        return _converter().structure(schema, FactSchema).relationship
+    except Exception:  # noqa: BLE001 - reported with its path by the full structuring
+        return None
 
 
 def unstructure(obj: Any) -> Any:

@@ -9,6 +9,8 @@ from typing import Any
 import attrs
 
 from collabrel._dates import Cadence, CalendarInterval
+from collabrel._facts import Facts, FactSchema
+from collabrel.errors import LoadError
 from collabrel._model._artefacts import (
     SER,
     CorporateRMP,
@@ -893,6 +895,22 @@ class Organization:
     """Nonconformities and corrective actions (10.1)."""
     improvements: tuple[Improvement, ...] = many()
     """The improvement log (10.2)."""
+    fact_schema: FactSchema = attrs.field(factory=FactSchema)
+    """The organization-specific facts it records, on itself and on every relationship."""
+    facts: Facts = attrs.field(factory=Facts)
+    """Its organization-specific facts (declared in ``fact_schema.organization``)."""
+
+    def __attrs_post_init__(self) -> None:
+        fields = self.fact_schema.organization
+        if self.facts.fields is not fields and (fields or self.facts):
+            try:
+                typed = Facts.typed(fields, self.facts)
+            except LoadError as exc:
+                raise LoadError(
+                    [attrs.evolve(p, path=f"$.facts{p.path[1:]}") for p in exc.problems],
+                    source="<organization>",
+                ) from None
+            object.__setattr__(self, "facts", typed)
 
     def person(self, person_id: str) -> Person | None:
         """Return the person with *person_id*, or ``None``."""

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import attrs
 
+from collabrel._facts import Facts
 from collabrel._model._common import many, ref_kind
 from collabrel._model._organization import Organization
 from collabrel._model._relationship import Relationship
@@ -28,6 +29,31 @@ class Portfolio:
     """The organization and its corporate layer."""
     relationships: tuple[Relationship, ...] = many()
     """Its business relationships."""
+
+    def __attrs_post_init__(self) -> None:
+        # every relationship's facts are checked against the organization's declared schema
+        fields = self.organization.fact_schema.relationship
+        problems: list[Problem] = []
+        typed: list[Relationship] | None = None
+        for i, rel in enumerate(self.relationships):
+            facts = rel.facts
+            if facts.fields is fields or not (fields or facts):
+                continue
+            try:
+                new = Facts.typed(fields, facts)
+            except LoadError as exc:
+                problems += [
+                    attrs.evolve(p, path=f"$.relationships[{i}].facts{p.path[1:]}")
+                    for p in exc.problems
+                ]
+                continue
+            if typed is None:
+                typed = list(self.relationships)
+            typed[i] = attrs.evolve(rel, facts=new)
+        if problems:
+            raise LoadError(problems, source="<portfolio>")
+        if typed is not None:
+            object.__setattr__(self, "relationships", tuple(typed))
 
     def relationship(self, relationship_id: str) -> Relationship:
         """Return the relationship with *relationship_id*.

@@ -13,6 +13,7 @@ from datetime import date
 import attrs
 
 from collabrel._dates import Cadence, CalendarInterval
+from collabrel._facts import Facts
 from collabrel._model._artefacts import (
     RMP,
     SER,
@@ -1186,6 +1187,8 @@ class Relationship:
     """Stage 7 evidence (8.8)."""
     disengagement: Disengagement = attrs.field(factory=Disengagement)
     """Stage 8 evidence (8.9) and the exit evaluation (9.1.2)."""
+    facts: Facts = attrs.field(factory=Facts)
+    """Its organization-specific facts (declared in the organization's ``fact_schema``)."""
 
     def _repr_html_(self) -> str:
         from collabrel._html import table
