@@ -536,7 +536,7 @@ def test_a_python_rule_returning_the_wrong_type_is_an_error(example):
 
     finding = Session(example, RuleSet([odd]), as_of=AS_OF).finding("acme:odd", "rel-rail-jv")
     assert finding.verdict is ERROR
-    assert "must return Outcome, bool or None" in finding.error
+    assert "must return Outcome, True, False or None" in finding.error
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from collabrel._dates import (
     years,
 )
 from collabrel._example import example_path, example_portfolio
+from collabrel._facts import FactField, Facts, FactSchema, FactType
 from collabrel._io import dump, dumps, load, loads
 from collabrel._model import (
     CBRMS,
@@ -228,6 +229,10 @@ __all__ = [
     "ExitStrategy",
     "ExitTrigger",
     "ExpectedBenefit",
+    "FactField",
+    "FactSchema",
+    "FactType",
+    "Facts",
     "FutureOpportunity",
     "GovernanceBody",
     "GovernanceDeviation",

@@ -101,8 +101,14 @@ class FactField:
     """The unit of a quantity fact (``"EUR"``, ``"person_day"``); values are kept in it."""
     description: str = ""
     """What the fact records, for people."""
+    _exact: builtins.type | None = attrs.field(init=False, default=None, repr=False, eq=False)
+    _item: builtins.type | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        # a value of exactly this type (a tuple of exactly these items) needs no conversion
+        kind = _PLAIN_KINDS.get(self.type)
+        object.__setattr__(self, "_exact", None if self.list else kind)
+        object.__setattr__(self, "_item", kind if self.list else None)
         who = f"fact {self.name!r}"
         if self.type is FactType.ENUM and not self.choices:
             raise RuleDefinitionError(f"{who} is an enum: give its choices")
@@ -133,6 +139,13 @@ class FactField:
             return registry().Quantity
         return _PYTHON_TYPES[self.type]
 
+    def ready(self, value: Any) -> bool:
+        """Whether *value* is already exactly of this fact's type (nothing to convert)."""
+        if type(value) is self._exact:
+            return True
+        item = self._item
+        return item is not None and type(value) is tuple and all(type(v) is item for v in value)
+
     def coerce(self, value: Any) -> Any:
         """Return *value* as this fact's type (text dates, quantities and the like read).
 
@@ -154,7 +167,7 @@ class FactField:
             return None
         return self._one(value)
 
-    def _one(self, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per type
+    def _one(self, value: Any) -> Any:  # noqa: C901, PLR0912 - one branch per type
         t = self.type
         if value is None:
             raise _Refused("a list holds no missing values", "remove the null entry")
@@ -207,7 +220,7 @@ class FactField:
                 value = parse_quantity(value)
             except UnitError as exc:
                 raise _Refused(str(exc)) from None
-        if isinstance(value, bool) or isinstance(value, int | float | Decimal):
+        if isinstance(value, bool | int | float | Decimal):
             raise _Refused(
                 f"expected a quantity in {self.unit}; got the bare number {value!r}",
                 f"write it with its unit, such as '{value} {self.unit}'",
@@ -225,6 +238,15 @@ class FactField:
             raise _Refused(f"expected a finite quantity; got {value}")
         return value if value.units == unit else value.to(unit)
 
+
+_PLAIN_KINDS: dict[FactType, type] = {
+    FactType.TEXT: str,
+    FactType.INTEGER: int,
+    FactType.DECIMAL: float,
+    FactType.DATE: date,
+    FactType.BOOLEAN: bool,
+}
+"""The fact types whose values need no conversion when they come with their exact type."""
 
 _PYTHON_TYPES: dict[FactType, type] = {
     FactType.TEXT: str,
@@ -252,8 +274,10 @@ def _fields(value: Iterable[FactField]) -> tuple[FactField, ...]:
 
 @attrs.frozen(kw_only=True)
 class FactSchema:
-    """The facts an organization records beyond the ISO 44001 model, on itself and on
-    each relationship (declared once, on the organization)."""
+    """The facts an organization records beyond the ISO 44001 model.
+
+    Declared once, on the organization: its own facts and those of each relationship.
+    """
 
     organization: tuple[FactField, ...] = attrs.field(default=(), converter=_fields)
     """The facts of the organization."""
@@ -347,11 +371,16 @@ class Facts(Mapping[str, Any]):
         return cls._make(fields, tuple(out))
 
     @classmethod
-    def _make(cls, fields: tuple[FactField, ...], values: tuple[Any, ...]) -> Facts:
+    def _make(
+        cls,
+        fields: tuple[FactField, ...],
+        values: tuple[Any, ...],
+        index: dict[str, int] | None = None,
+    ) -> Facts:
         facts = cls.__new__(cls)
         _set = object.__setattr__
         _set(facts, "_fields", fields)
-        _set(facts, "_index", _index(fields))
+        _set(facts, "_index", _index(fields) if index is None else index)
         _set(facts, "_values", values)
         return facts
 
@@ -371,15 +400,19 @@ class Facts(Mapping[str, Any]):
         i = self._index.get(name)
         if i is None:
             return Facts.typed(self._fields, {**self, name: value})  # reports the name
-        try:
-            coerced = self._fields[i].coerce(value)
-        except _Refused as exc:
-            raise LoadError(
-                [Problem(path=f"$.{name}", message=exc.message, hint=exc.hint)], source="<facts>"
-            ) from None
-        values = list(self._values)
-        values[i] = coerced
-        return Facts._make(self._fields, tuple(values))
+        field = self._fields[i]
+        if field.ready(value):
+            coerced = value
+        else:
+            try:
+                coerced = field.coerce(value)
+            except _Refused as exc:
+                raise LoadError(
+                    [Problem(path=f"$.{name}", message=exc.message, hint=exc.hint)],
+                    source="<facts>",
+                ) from None
+        values = self._values
+        return Facts._make(self._fields, (*values[:i], coerced, *values[i + 1 :]), self._index)
 
     def __getitem__(self, name: str) -> Any:
         return self._values[self._index[name]]
@@ -436,5 +469,5 @@ def _rebuild(
     fields: tuple[FactField, ...] | None, names: tuple[str, ...], values: tuple[Any, ...]
 ) -> Facts:
     if fields is not None:
-        return Facts._make(fields, values)  # noqa: SLF001 - same module
+        return Facts._make(fields, values)
     return Facts(dict(zip(names, values, strict=True)))

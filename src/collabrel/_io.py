@@ -7,7 +7,6 @@ YAML alias bombs, deep nesting) is refused before it is structured.
 
 from __future__ import annotations
 
-import contextvars
 import difflib
 import enum
 import json
@@ -29,7 +28,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from collabrel._dates import Cadence, CalendarInterval
-from collabrel._facts import FactField, Facts, FactSchema
+from collabrel._facts import Facts, FactType
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
 from collabrel.errors import ConfigError, LoadError, Problem, UnitError
@@ -196,26 +195,18 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-FACT_FIELDS: contextvars.ContextVar[tuple[FactField, ...] | None] = contextvars.ContextVar(
-    "collabrel_fact_fields", default=None
-)
-"""The relationship facts declared by the organization of the portfolio being loaded."""
-
-
 def _facts(value: Any, _: type) -> Facts:
     if not isinstance(value, Mapping):
         raise _Bad(f"expected a mapping of fact names to values, got {type(value).__name__}")
-    fields = FACT_FIELDS.get()
-    if fields is None:
-        try:
-            return Facts(value)
-        except ValueError as exc:
-            raise _Bad(str(exc), "fact names are identifiers such as annual_value") from None
-    return Facts.typed(fields, value)  # a LoadError: its problems are placed below this path
+    try:
+        return Facts(value)  # typed by the organization (its own) and the portfolio (the rest)
+    except ValueError as exc:
+        raise _Bad(str(exc), "fact names are identifiers such as annual_value") from None
 
 
 def _facts_data(conv: cattrs.Converter, facts: Facts) -> dict[str, Any]:
-    return {name: conv.unstructure(value) for name, value in facts.items()}
+    # a missing fact is not written (None cannot be written in TOML, and it loads back None)
+    return {name: conv.unstructure(value) for name, value in facts.items() if value is not None}
 
 
 def _enum_value(member: enum.Enum) -> Any:
@@ -226,7 +217,7 @@ def _enum_classes() -> list[type[enum.Enum]]:
     from collabrel import _model
 
     found = [getattr(_model, name) for name in _model.__all__]
-    return [c for c in found if isinstance(c, type) and issubclass(c, enum.Enum)]
+    return [c for c in found if isinstance(c, type) and issubclass(c, enum.Enum)] + [FactType]
 
 
 def _quantity_text(q: Any) -> str:
@@ -312,27 +303,11 @@ def structure(data: Any, cls: type[T], *, source: str = "<document>") -> T:
             ],
             source=source,
         )
-    token = FACT_FIELDS.set(_declared_relationship_facts(data) if cls is Portfolio else None)
     try:
         return conv.structure(data, cls)
     except Exception as exc:  # noqa: BLE001 - cattrs raises groups of arbitrary members
         problems = _problems(exc, "$", cls)
         raise LoadError(problems or [Problem(path="$", message=str(exc))], source=source) from None
-    finally:
-        FACT_FIELDS.reset(token)
-
-
-def _declared_relationship_facts(data: Mapping[str, Any]) -> tuple[FactField, ...] | None:
-    """The relationship facts the organization of portfolio *data* declares (``None`` if it
-    declares none or the declaration itself is wrong: the full load reports that)."""
-    org = data.get("organization")
-    schema = org.get("fact_schema") if isinstance(org, Mapping) else None
-    if not schema:
-        return None
-    try:
-        return _converter().structure(schema, FactSchema).relationship
-    except Exception:  # noqa: BLE001 - reported with its path by the full structuring
-        return None
 
 
 def unstructure(obj: Any) -> Any:

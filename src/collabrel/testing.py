@@ -46,6 +46,7 @@ from hypothesis.errors import InvalidArgument
 
 from collabrel import units
 from collabrel._dates import Cadence, CalendarInterval, days, months, weeks, years
+from collabrel._facts import FactSchema
 from collabrel._model import (
     Onboarding,
     Organization,
@@ -335,8 +336,14 @@ def _field(cls: type, field: attrs.Attribute[Any], pools: _Pools, depth: int) ->
 
 
 def _is_record(tp: Any) -> bool:
-    """Whether *tp* is a domain record (CalendarInterval and Cadence are attrs, yet values)."""
-    return isinstance(tp, type) and attrs.has(tp) and tp not in (CalendarInterval, Cadence)
+    """Whether *tp* is a domain record to generate.
+
+    CalendarInterval and Cadence are attrs classes, yet values; the organization-specific
+    fact schema is the caller's to declare.
+    """
+    return (
+        isinstance(tp, type) and attrs.has(tp) and tp not in (CalendarInterval, Cadence, FactSchema)
+    )
 
 
 def _value(name: str, tp: Any, pools: _Pools, depth: int) -> Strategy | None:

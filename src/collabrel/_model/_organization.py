@@ -10,7 +10,6 @@ import attrs
 
 from collabrel._dates import Cadence, CalendarInterval
 from collabrel._facts import Facts, FactSchema
-from collabrel.errors import LoadError
 from collabrel._model._artefacts import (
     SER,
     CorporateRMP,
@@ -34,6 +33,7 @@ from collabrel._model._common import (
     quantity_field,
     ref,
 )
+from collabrel.errors import LoadError
 from collabrel.units import Quantity
 
 _NC_NEXT: dict[NonconformityStatus, tuple[NonconformityStatus, ...]] = {

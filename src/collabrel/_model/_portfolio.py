@@ -49,7 +49,7 @@ class Portfolio:
                 continue
             if typed is None:
                 typed = list(self.relationships)
-            typed[i] = attrs.evolve(rel, facts=new)
+            typed[i] = _with_facts(rel, new)
         if problems:
             raise LoadError(problems, source="<portfolio>")
         if typed is not None:
@@ -112,6 +112,14 @@ class Portfolio:
         if found:
             raise LoadError(found, source="portfolio")
         return self
+
+
+def _with_facts(rel: Relationship, facts: Facts) -> Relationship:
+    """*rel* with *facts* (already checked): a copy of its fields, no validator runs again."""
+    new = object.__new__(Relationship)
+    for f in attrs.fields(Relationship):
+        object.__setattr__(new, f.name, facts if f.name == "facts" else getattr(rel, f.name))
+    return new
 
 
 # ------------------------------------------------------------------ reference checking

@@ -1,212 +1,336 @@
 """The incremental engine: a session keeps every verdict current as facts change.
 
-Each rule's read set comes from its condition tree (or its declared ``reads``). A change to a
-relationship is diffed against the old value (unchanged sub-objects are the same objects, so
-the diff only descends where something changed); an index from fact path to rules gives the
-(rule, subject) pairs to re-evaluate. Relationship rules whose condition is an ``all_of`` or
-``any_of`` with organization-only branches have those branches evaluated once per change of
-the organization, not once per relationship.
+Each rule is compiled once per session into a plain Python function returning a verdict code
+(see :mod:`._compile`); per lifecycle stage, a generated runner calls the rules that apply
+there, so evaluating a relationship is one straight run of plain calls writing into a compact
+row (one byte per rule). A change to a relationship is diffed against the old value
+(unchanged sub-objects are the same objects, so the diff only descends where something
+changed), or named directly with :meth:`Session.set`; an index from fact path to rules gives
+the rules to run again. Relationship rules whose condition is an ``all_of``/``any_of`` with
+organization-only branches have those branches evaluated once per change of the
+organization; when their value does not change, nothing else runs. Organization rules that
+read every relationship can keep a *tally* that the engine maintains incrementally, so a
+change to one relationship costs the same whatever the number of relationships.
+
+Findings (explanations, the facts read) are built on demand from the compact verdicts, and
+indexed by subject.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import functools
+import gc
+import weakref
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from functools import cache, lru_cache
 from typing import Any, overload
 
 import attrs
 
 from collabrel._config import Config
+from collabrel._dates import CalendarInterval
+from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import ApplicationLevel, Organization, Portfolio, Relationship
-from collabrel.errors import UnknownRuleError, UnknownSubjectError
-from collabrel.rules._conditions import (
-    AllOf,
-    AnyOf,
-    Binder,
-    Bound,
-    Env,
-    Tri,
-    all_fn,
-    any_fn,
-    kleene_and,
-    kleene_or,
-    show,
+from collabrel._stages import Stage
+from collabrel.errors import (
+    CollabrelError,
+    LoadError,
+    RuleDefinitionError,
+    UnknownFieldError,
+    UnknownRuleError,
+    UnknownSubjectError,
 )
+from collabrel.rules._assessment import Assessment, VerdictTable
+from collabrel.rules._compile import (
+    ERROR,
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    RAISED,
+    UNKNOWN,
+    CompiledRule,
+    OrgPartRaised,
+    compile_condition,
+    compile_rule,
+)
+from collabrel.rules._conditions import Binder, Env, show
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
-from collabrel.rules._ruleset import RuleExclusion, RuleSet
+from collabrel.rules._ruleset import RuleSet
+from collabrel.rules._runtime import (
+    VERDICTS,
+    Block,
+    Changes,
+    PathIndex,
+    RuntimeEnv,
+    diff,
+    replace_field,
+    rule_refresher,
+    stage_runner,
+)
 from collabrel.rules._schema import Path
 from collabrel.rules._spec import Level, Outcome, RuleContext, RuleSpec
 
-__all__ = ["Assessment", "Listener", "Session", "evaluate"]
+__all__ = ["Assessment", "Listener", "Session", "VerdictTable", "evaluate"]
 
 Listener = Callable[[tuple[VerdictChange, ...]], None]
+"""A function told of the verdicts each update changed."""
 
-_PASS, _FAIL, _NA, _UNKNOWN, _ERROR = (
-    Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.UNKNOWN, Verdict.ERROR,
-)  # fmt: skip
-_TRI = {True: _PASS, False: _FAIL, None: _UNKNOWN}
-_RAISED = object()
-"""The organization part of a factored rule raised (its error message is kept)."""
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(cls))
+_PASS, _FAIL, _NA, _UNKNOWN, _ERROR = VERDICTS
+_TRI_CODE = {True: PASS, False: FAIL, None: UNKNOWN}
+_NO_CHANGES = Changes()
+"""The result of an update that changed no verdict (shared: it is empty and immutable)."""
+_LARGE = 5_000
+"""From this many relationships on, a session pauses the cyclic garbage collector while it
+evaluates everything and freezes the objects it holds afterwards (see :func:`_bulk`)."""
 
 
-def diff(old: Any, new: Any, prefix: Path, out: list[Path]) -> None:
-    """Append to *out* the paths below *prefix* where *new* differs from *old*.
+@contextlib.contextmanager
+def _bulk(size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk work on *size* subjects.
 
-    Identical sub-objects are skipped without looking inside; collections are compared as a
-    whole (a changed tuple is one changed path).
+    The survivors are frozen afterwards: a large session's millions of long-lived objects
+    are never garbage, and scanning them again at every collection costs more than the
+    evaluation itself.
     """
-    if old is new:
+    if size < _LARGE or not gc.isenabled():
+        yield
         return
-    cls = type(old)
-    if cls is not type(new) or not attrs.has(cls):
-        if isinstance(old, tuple) or old != new:
-            out.append(prefix)
-        return
-    for name in _field_names(cls):
-        a = getattr(old, name)
-        b = getattr(new, name)
-        if a is not b:
-            diff(a, b, (*prefix, name), out)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.freeze()
 
 
-@attrs.define(eq=False)
-class _Compiled:
-    """A rule prepared for the session: compiled parts and where it applies."""
+def _check_date(value: object, name: str) -> date:
+    """Refuse anything but a calendar date for *name* (a datetime, a text, ``None``)."""
+    from datetime import datetime
 
-    spec: RuleSpec
-    index: int
-    fn: Callable[[Any, Env], Tri] | None
-    org_fn: Callable[[Any, Env], Tri] | None
-    rel_fn: Callable[[Any, Env], Tri] | None
-    combine: Callable[[Tri, Tri], Tri] | None
-    when: Callable[[Any, Env], Tri] | None
-    stages: frozenset[Any]
-    org_reads: frozenset[Path]
-    rel_reads: frozenset[Path]
-    factored_org_reads: frozenset[Path]
-
-    @property
-    def factored(self) -> bool:
-        return self.combine is not None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        got = "a datetime" if isinstance(value, datetime) else f"{type(value).__name__} {value!r}"
+        msg = f"{name} must be a datetime.date such as date(2026, 11, 23); got {got}" + (
+            " (use .date())" if isinstance(value, datetime) else ""
+        )
+        raise _DateTypeError(msg)
+    return value
 
 
-@lru_cache(maxsize=8192)
-def _bound_parts(spec: RuleSpec) -> tuple[Bound, ...]:
-    """The bound children of a rule's top-level all_of / any_of (bound once per rule)."""
-    cond = spec.condition
-    assert isinstance(cond, AllOf | AnyOf)  # noqa: S101 - checked by the caller
-    binder = Binder(
-        scope=Relationship,
-        scope_path=("rel",),
-        default_root="rel",
-        rule_id=spec.id,
-    )
-    return tuple(c.bind(binder) for c in cond.conditions)
+class _DateTypeError(CollabrelError, TypeError):
+    """An evaluation date that is not a :class:`datetime.date`."""
 
 
-def _compile_rel(spec: RuleSpec, index: int) -> _Compiled:
-    bound = spec.bound
-    when = spec.when.fn if spec.when is not None else None
-    org_fn = rel_fn = combine = None
-    factored_org: frozenset[Path] = frozenset()
-    fn = bound.fn if bound is not None else None
-    cond = spec.condition
-    if bound is not None and when is None and isinstance(cond, AllOf | AnyOf):
-        parts = _bound_parts(spec)
-        org_parts = [p for p in parts if p.org_only]
-        rel_parts = [p for p in parts if not p.org_only]
-        if org_parts:
-            join = all_fn if isinstance(cond, AllOf) else any_fn
-            org_fn = join([p.fn for p in org_parts])
-            rel_fn = join([p.fn for p in rel_parts]) if rel_parts else None
-            combine = kleene_and if isinstance(cond, AllOf) else kleene_or
-            factored_org = frozenset().union(*(p.reads for p in org_parts))
-    elif bound is not None and when is None and bound.org_only:
-        org_fn, rel_fn, combine = bound.fn, None, kleene_and
-        factored_org = bound.reads
-    reads = spec.read_paths
-    return _Compiled(
-        spec=spec, index=index, fn=fn, org_fn=org_fn, rel_fn=rel_fn, combine=combine,
-        when=when, stages=spec.stages_in,
-        org_reads=frozenset(p for p in reads if p[0] == "org"),
-        rel_reads=frozenset(p for p in reads if p[0] == "rel"),
-        factored_org_reads=factored_org,
-    )  # fmt: skip
-
-
-def _outcome(value: object) -> tuple[Verdict, str]:
+def _outcome_code(value: object) -> int:
     if isinstance(value, Outcome):
         if not value.applicable:
-            return _NA, value.message
-        return _TRI[value.result], value.message
-    if value is None or isinstance(value, bool):
-        return _TRI[value], ""
-    msg = f"a rule must return Outcome, bool or None; got {type(value).__name__}"
+            return NOT_APPLICABLE
+        return _TRI_CODE[value.result]
+    if value is None or value is True or value is False:
+        return _TRI_CODE[value]
+    msg = f"a rule must return Outcome, True, False or None; got {type(value).__name__}"
     raise TypeError(msg)
 
 
-@attrs.frozen(kw_only=True)
-class Assessment:
-    """The findings of a rule set on a portfolio as of a date."""
+# ------------------------------------------------------------------------ compiled rules
 
-    findings: tuple[Finding, ...]
-    """One finding per (rule, subject)."""
-    as_of: date
-    """The evaluation date."""
-    ruleset_version: str
-    """The rule set's version."""
-    exclusions: tuple[RuleExclusion, ...] = ()
-    """Rules excluded from the rule set, with their justifications."""
 
-    def __iter__(self) -> Iterator[Finding]:
-        return iter(self.findings)
+@attrs.frozen(eq=False)
+class _Rules:
+    """A rule set compiled for one fact schema: what a session runs."""
+
+    rel: tuple[RuleSpec, ...]
+    org: tuple[RuleSpec, ...]
+    rel_verdicts: tuple[Callable[[Any, Any, Any], int], ...]
+    org_verdicts: tuple[Callable[[Any, Any, Any], int], ...]
+    compiled: tuple[CompiledRule | None, ...]
+    """The compiled relationship rules (``None`` for a Python rule)."""
+    rel_paths: PathIndex
+    """Relationship paths -> relationship rules."""
+    org_paths_rel: PathIndex
+    """Organization paths -> relationship rules."""
+    org_paths_org: PathIndex
+    """Organization paths -> organization rules."""
+    portfolio_paths: PathIndex
+    """``relationships.*`` paths -> organization rules that read every relationship."""
+    ids: dict[str, tuple[bool, int]]
+    """Rule id -> (is a relationship rule, position)."""
+    runners: dict[tuple[int, ...], Callable[[Any, Any, bytearray], None]] = attrs.field(
+        factory=dict
+    )
+    """Generated stage runners, by the positions they run."""
+
+    refreshers: dict[int, Callable[..., None]] = attrs.field(factory=dict)
+    """Generated refresh loops, by rule position."""
+
+    def refresher(self, position: int) -> Callable[..., None]:
+        """The loop that runs the rule at *position* on many relationships (generated once)."""
+        found = self.refreshers.get(position)
+        if found is None:
+            found = self.refreshers[position] = rule_refresher(
+                position, self.rel_verdicts[position], self.compiled[position]
+            )
+        return found
+
+    def runner(self, positions: tuple[int, ...]) -> Callable[[Any, Any, bytearray], None]:
+        """The runner of the rules at *positions* (generated once per rule set)."""
+        found = self.runners.get(positions)
+        if found is None:
+            found = self.runners[positions] = stage_runner(
+                positions, self.rel_verdicts, self.compiled
+            )
+        return found
+
+
+def _binder(spec: RuleSpec, facts: FactSchema | None) -> Binder:
+    root = "org" if spec.level is Level.ORG else "rel"
+    return Binder(
+        scope=Organization if root == "org" else Relationship,
+        scope_path=(root,),
+        default_root=root,
+        rule_id=spec.id,
+        facts=facts,
+    )
+
+
+def _check_facts(spec: RuleSpec, facts: FactSchema) -> None:
+    """Bind the rule again with the declared facts.
+
+    A fact it reads must exist with a type its nodes accept (a list for a count, a unit of
+    the same dimension...).
+    """
+    if not any(len(p) > 1 and p[1] == "facts" for p in spec.read_paths):
+        return
+    binder = _binder(spec, facts)
+    try:
+        for tree in (spec.condition, spec.applies_when):
+            if tree is not None:
+                tree.bind(binder)
+        for text in spec.reads:
+            binder.path(text.removeprefix("relationships."))
+    except RuleDefinitionError as exc:
+        text = str(exc)
+        who = "" if spec.id in text else f"Rule {spec.id!r}: "
+        msg = f"{who}{text} (checked against the facts this portfolio's organization declares)"
+        raise type(exc)(msg) from None
+
+
+def _python_verdict(
+    spec: RuleSpec, when: Callable[[Any, Any, Any], bool | None] | None, position: int
+) -> Callable[[Any, Any, Any], int]:
+    predicate = spec.predicate
+    assert predicate is not None  # noqa: S101 - a Python rule
+    tallied = spec.tally is not None
+
+    def verdict(s: Any, e: Any, v: Any) -> int:
+        if when is not None:
+            w = when(s, e, v)
+            if w is not True:
+                return NOT_APPLICABLE if w is False else UNKNOWN
+        ctx = e.ctx if not tallied else attrs.evolve(e.ctx, tally=e.tallies[position])
+        return _outcome_code(predicate(s, ctx))
+
+    return verdict
+
+
+_COMPILED: weakref.WeakKeyDictionary[RuleSet, dict[FactSchema | None, _Rules]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Rule sets already compiled, per fact schema (a rule set compiles once, however many
+sessions use it)."""
+
+
+def _compile_rules(ruleset: RuleSet, facts: FactSchema | None) -> _Rules:
+    by_schema = _COMPILED.setdefault(ruleset, {})
+    found = by_schema.get(facts)
+    if found is None:
+        found = by_schema[facts] = _compile(ruleset, facts)
+    return found
+
+
+def _compile(ruleset: RuleSet, facts: FactSchema | None) -> _Rules:
+    rel = tuple(s for s in ruleset if s.level is not Level.ORG)
+    org = tuple(s for s in ruleset if s.level is Level.ORG)
+    if facts is not None:
+        for spec in ruleset:
+            _check_facts(spec, facts)
+    rel_verdicts: list[Callable[[Any, Any, Any], int]] = []
+    compiled: list[CompiledRule | None] = []
+    for i, spec in enumerate(rel):
+        if spec.condition is not None:
+            c = compile_rule(spec, _binder(spec, facts), index=i, facts=facts)
+            compiled.append(c)
+            rel_verdicts.append(c.verdict)
+        else:
+            when = _compiled_when(spec, facts)
+            compiled.append(None)
+            rel_verdicts.append(_python_verdict(spec, when, i))
+    org_verdicts: list[Callable[[Any, Any, Any], int]] = []
+    for j, spec in enumerate(org):
+        if spec.condition is not None:
+            org_verdicts.append(
+                compile_rule(spec, _binder(spec, facts), index=j, facts=facts, factor=False).verdict
+            )
+        else:
+            org_verdicts.append(_python_verdict(spec, _compiled_when(spec, facts), j))
+
+    def of(specs: Sequence[RuleSpec], root: str) -> list[tuple[int, list[Path]]]:
+        return [(i, [p for p in s.read_paths if p[0] == root]) for i, s in enumerate(specs)]
+
+    ids = {s.id: (True, i) for i, s in enumerate(rel)} | {
+        s.id: (False, j) for j, s in enumerate(org)
+    }
+    return _Rules(
+        rel=rel,
+        org=org,
+        rel_verdicts=tuple(rel_verdicts),
+        org_verdicts=tuple(org_verdicts),
+        compiled=tuple(compiled),
+        rel_paths=PathIndex(of(rel, "rel")),
+        org_paths_rel=PathIndex(of(rel, "org")),
+        org_paths_org=PathIndex(of(org, "org")),
+        portfolio_paths=PathIndex(
+            [
+                (j, [("rel", *p[1:]) for p in s.read_paths if p[0] == "relationships"])
+                for j, s in enumerate(org)
+            ]
+        ),
+        ids=ids,
+    )
+
+
+def _compiled_when(
+    spec: RuleSpec, facts: FactSchema | None
+) -> Callable[[Any, Any, Any], bool | None] | None:
+    if spec.applies_when is None:
+        return None
+    return compile_condition(spec.applies_when, _binder(spec, facts), facts=facts).fn
+
+
+class _RelationshipsView(Sequence[Relationship]):
+    """The session's relationships as a read-only sequence, without copying them."""
+
+    __slots__ = ("_rels",)
+
+    def __init__(self, rels: dict[str, Relationship]) -> None:
+        self._rels = rels
 
     def __len__(self) -> int:
-        return len(self.findings)
+        return len(self._rels)
 
-    def _repr_html_(self) -> str:
-        from collabrel._html import table
+    def __iter__(self) -> Iterator[Relationship]:
+        return iter(self._rels.values())
 
-        counts = self.by_verdict()
-        caption = f"Assessment as of {self.as_of} (rule set {self.ruleset_version}): " + ", ".join(
-            f"{n} {v.label}" for v, n in counts.items()
-        )
-        rows = [(f.verdict.label, f.subject_id, f.rule_id, f.title, f.message, f.remedy)
-                for f in self.failed()]  # fmt: skip
-        return table(caption, ("verdict", "subject", "rule", "requirement", "why", "remedy"), rows)
+    @overload
+    def __getitem__(self, index: int) -> Relationship: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Relationship]: ...
+    def __getitem__(self, index: int | slice) -> Relationship | Sequence[Relationship]:
+        return tuple(self._rels.values())[index]
 
-    def failed(self) -> tuple[Finding, ...]:
-        """The FAIL, UNKNOWN and ERROR findings."""
-        return tuple(f for f in self.findings if not f.ok)
 
-    def by_verdict(self) -> dict[Verdict, int]:
-        """How many findings have each verdict."""
-        counts = dict.fromkeys(Verdict, 0)
-        for f in self.findings:
-            counts[f.verdict] += 1
-        return counts
-
-    def for_subject(self, subject_id: str) -> tuple[Finding, ...]:
-        """The findings on one subject."""
-        return tuple(f for f in self.findings if f.subject_id == subject_id)
-
-    def get(self, rule_id: str, subject_id: str) -> Finding:
-        """Return the finding of *rule_id* on *subject_id*.
-
-        Raises:
-            UnknownRuleError: when there is none.
-        """
-        for f in self.findings:
-            if f.rule_id == rule_id and f.subject_id == subject_id:
-                return f
-        raise UnknownRuleError(f"no finding for rule {rule_id!r} on {subject_id!r}")
+# ------------------------------------------------------------------------------ session
 
 
 class Session:
@@ -235,37 +359,73 @@ class Session:
             from collabrel.rules import default_ruleset
 
             ruleset = default_ruleset()
-        self._org: Organization = portfolio.organization
-        self._rels: dict[str, Relationship] = {}
+        _check_ruleset(ruleset)
+        config = _check_config(Config() if config is None else config)
+        rels: dict[str, Relationship] = {}
         for rel in portfolio.relationships:
-            if rel.id in self._rels:
+            if rel.id in rels:
                 raise UnknownSubjectError(f"relationship id {rel.id!r} appears twice")
-            self._rels[rel.id] = rel
-        self._as_of = as_of
-        self._config = config or Config()
+            rels[rel.id] = rel
+        self._org: Organization = portfolio.organization
+        self._rels = rels
+        self._as_of = _check_date(as_of, "as_of")
+        self._config = config
         self._listeners: list[Listener] = []
         self._portfolio_cache: Portfolio | None = portfolio
-        self._set_config_values()
-        self._install(ruleset)
-        self._evaluate_all()
+        self._ruleset = ruleset
+        self._facts: FactSchema | None = None
+        self._rules: _Rules
+        self._portfolio_rules = False
+        """Whether an organization rule reads every relationship (``relationships.*``)."""
+        self._env: RuntimeEnv
+        self._scope: frozenset[str] | None = None
+        """The relationships in scope (``None``: every one)."""
+        self._excluded: dict[str, tuple[frozenset[str] | None, str]] = {}
+        """Rule id -> (the relationships it is excluded for, ``None`` for all; why)."""
+        self._limited: dict[str, tuple[int, ...]] = {}
+        """Relationship id -> positions of the rules excluded for it alone."""
+        self._applies: list[frozenset[Stage]] = []
+        """Per relationship rule: the stages it is evaluated in (empty when excluded)."""
+        self._runners: dict[Stage, Callable[[Any, Any, bytearray], None]] = {}
+        self._affected_memo: dict[tuple[Path, Stage] | None, tuple[int, ...]] = {}
+        """(changed path, stage) -> the rules to run again."""
+        self._blank = bytearray()
+        self._rows: dict[str, bytearray] = {}
+        """Relationship id -> one verdict code per relationship rule."""
+        self._org_row = bytearray()
+        self._org_errors: dict[int, str] = {}
+        """Position -> the error of a factored organization part that raised."""
+        self._tallies: dict[int, Counter[Hashable]] = {}
+        self._tallied: dict[int, dict[str, tuple[Hashable, ...]]] = {}
+        self._findings: tuple[Finding, ...] | None = None
+        self._stale: dict[str, tuple[Any, ...]] = {}
+        """Relationship id -> its fact values, set with :meth:`set` since the relationship
+        value was last built."""
+        self._fact_memo: dict[
+            tuple[str, Stage], tuple[tuple[int, Callable[[Any, Any, Any], int], str, bool], ...]
+        ] = {}
+        """(fact name, stage) -> the rules to run again when the fact changes."""
+        self._fact_paths: dict[str, str] = {}
+        """Paths already seen by :meth:`set` that name a declared relationship fact."""
+        with _bulk(len(rels)):
+            self._install(ruleset)
+            self._evaluate_all()
 
     # ---------------------------------------------------------------------- plumbing
 
-    def _set_config_values(self) -> None:
+    def _make_env(self) -> RuntimeEnv:
         mapping = self._config.to_mapping()
-        from collabrel._dates import CalendarInterval
-
-        self._intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
-        self._values = mapping
-
-    def _env(self, rel: Relationship | None) -> Env:
-        return Env(
+        intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+        env = RuntimeEnv(
             as_of=self._as_of,
-            intervals=self._intervals,
-            values=self._values,
+            intervals=intervals,
+            values=mapping,
             org=self._org,
-            rel=rel,
+            ctx=self._ctx(),
         )
+        env.op = [None] * len(self._rules.rel)
+        env.tallies = self._tallies
+        return env
 
     def _ctx(self) -> RuleContext:
         return RuleContext(
@@ -276,138 +436,20 @@ class Session:
         )
 
     def _install(self, ruleset: RuleSet) -> None:
+        schema = self._org.fact_schema
+        self._facts = schema if (schema.organization or schema.relationship) else None
+        self._fact_paths.clear()
         self._ruleset = ruleset
+        self._rules = _compile_rules(ruleset, self._facts)
+        self._portfolio_rules = bool(self._rules.portfolio_paths)
+        self._env = self._make_env()
+        self._blank = bytearray([NOT_APPLICABLE]) * len(self._rules.rel)
         self._compute_scope()
-        org_rules = [s for s in ruleset if s.level is Level.ORG]
-        rel_rules = [s for s in ruleset if s.level is not Level.ORG]
-        self._org_specs = org_rules
-        self._rel = [_compile_rel(s, i) for i, s in enumerate(rel_rules)]
-        self._org_fns = [s.bound.fn if s.bound is not None else None for s in org_rules]
-        # indexes from canonical fact path to rule positions
-        exact: dict[Path, set[int]] = {}
-        under: dict[Path, set[int]] = {}
-        org_exact: dict[Path, set[int]] = {}
-        org_under: dict[Path, set[int]] = {}
-        for c in self._rel:
-            for p in c.rel_reads:
-                exact.setdefault(p, set()).add(c.index)
-                for k in range(1, len(p) + 1):
-                    under.setdefault(p[:k], set()).add(c.index)
-            for p in c.org_reads:
-                org_exact.setdefault(p, set()).add(c.index)
-                for k in range(1, len(p) + 1):
-                    org_under.setdefault(p[:k], set()).add(c.index)
-        self._exact, self._under = exact, under
-        self._org_exact, self._org_under = org_exact, org_under
-        o_exact: dict[Path, set[int]] = {}
-        o_under: dict[Path, set[int]] = {}
-        p_exact: dict[Path, set[int]] = {}
-        p_under: dict[Path, set[int]] = {}
-        for i, s in enumerate(org_rules):
-            for p in s.read_paths:
-                e, u = (p_exact, p_under) if p[0] == "relationships" else (o_exact, o_under)
-                e.setdefault(p, set()).add(i)
-                for k in range(1, len(p) + 1):
-                    u.setdefault(p[:k], set()).add(i)
-        self._o_exact, self._o_under = o_exact, o_under
-        self._p_exact, self._p_under = p_exact, p_under
-        self._memo: dict[Path, tuple[int, ...]] = {}
-        self._portfolio_memo: dict[Path, frozenset[int]] = {}
-        by_stage: dict[Any, list[_Compiled]] = {}
-        for c in self._rel:
-            for stage in c.stages:
-                by_stage.setdefault(stage, []).append(c)
-        self._by_stage = {k: tuple(v) for k, v in by_stage.items()}
-        self._org_memo: dict[Path, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._rel_index = {c.spec.id: c for c in self._rel}
-        self._org_index = {s.id: i for i, s in enumerate(org_rules)}
-
-    @staticmethod
-    def _lookup(p: Path, exact: dict[Path, set[int]], under: dict[Path, set[int]]) -> set[int]:
-        hit = set(under.get(p, ()))
-        for k in range(1, len(p)):
-            hit |= exact.get(p[:k], set())
-        return hit
-
-    def _affected(self, p: Path) -> tuple[int, ...]:
-        hit = self._memo.get(p)
-        if hit is None:
-            hit = tuple(sorted(self._lookup(p, self._exact, self._under)))
-            self._memo[p] = hit
-        return hit
-
-    # -------------------------------------------------------------------- evaluation
-
-    def _eval_org_rule(self, i: int, env: Env, ctx: RuleContext | None) -> Verdict:
-        spec = self._org_specs[i]
-        fn = self._org_fns[i]
-        if spec.id in self._excluded and self._excluded[spec.id][0] is None:
-            return _NA
-        if spec.when is not None and spec.when.fn(self._org, env) is not True:
-            return _NA if spec.when.fn(self._org, env) is False else _UNKNOWN
-        if fn is not None:
-            try:
-                return _TRI[fn(self._org, env)]
-            except Exception as exc:  # noqa: BLE001 - a registered function raised
-                self._messages[(spec.id, self._org.id)] = f"{type(exc).__name__}: {exc}"
-                return _ERROR
-        return self._run_python(spec, self._org, ctx or self._ctx(), self._org.id)
-
-    def _run_python(self, spec: RuleSpec, subject: Any, ctx: RuleContext, sid: str) -> Verdict:
-        assert spec.predicate is not None  # noqa: S101 - internal invariant
-        try:
-            verdict, message = _outcome(spec.predicate(subject, ctx))
-        except Exception as exc:  # noqa: BLE001 - a custom rule's crash is reported, not raised
-            self._messages[(spec.id, sid)] = f"{type(exc).__name__}: {exc}"
-            return _ERROR
-        if message:
-            self._messages[(spec.id, sid)] = message
-        else:
-            self._messages.pop((spec.id, sid), None)
-        return verdict
-
-    def _eval_rel_rule(
-        self, c: _Compiled, rel: Relationship, env: Env, ctx: RuleContext | None
-    ) -> tuple[Verdict, Tri]:
-        if rel.stage not in c.stages or (self._scope is not None and rel.id not in self._scope):
-            return _NA, None
-        if c.spec.id in self._excluded:
-            limited = self._excluded[c.spec.id][0]
-            if limited is None or rel.id in limited:
-                return _NA, None
-        try:
-            if c.when is not None:
-                w = c.when(rel, env)
-                if w is not True:
-                    return (_NA if w is False else _UNKNOWN), None
-            if c.combine is not None:
-                org_part = self._org_vals[c.index]
-                if org_part is _RAISED:
-                    self._messages[(c.spec.id, rel.id)] = self._org_errors[c.index]
-                    return _ERROR, None
-                part = c.rel_fn(rel, env) if c.rel_fn is not None else True
-                return _TRI[c.combine(org_part, part)], part  # type: ignore[arg-type]
-            if c.fn is not None:
-                return _TRI[c.fn(rel, env)], None
-        except Exception as exc:  # noqa: BLE001 - a registered function raised
-            self._messages[(c.spec.id, rel.id)] = f"{type(exc).__name__}: {exc}"
-            return _ERROR, None
-        return self._run_python(c.spec, rel, ctx or self._ctx(), rel.id), None
-
-    def _org_part(self, c: _Compiled, env: Env) -> Tri | object:
-        """Evaluate the organization part of a factored rule (``_RAISED`` if it raised)."""
-        if c.org_fn is None:
-            return True
-        try:
-            return c.org_fn(None, env)
-        except Exception as exc:  # noqa: BLE001 - a registered function raised
-            self._org_errors[c.index] = f"{type(exc).__name__}: {exc}"
-            return _RAISED
 
     def _compute_scope(self) -> None:
-        """Cache the relationships the scope (4.3) covers and the rules it excludes.
+        """Cache the scope (4.3): the relationships it covers and the rules it excludes.
 
-        ``None`` means every relationship, for the scope and for an exclusion's reach.
+        The stage runners depend on the exclusions, so they are chosen here too.
         """
         scope = self._org.scope
         excluded: dict[str, tuple[frozenset[str] | None, str]] = {}
@@ -420,9 +462,28 @@ class Session:
                     excluded[s.id] = (merged, ex.justification)
         self._excluded = excluded
         if scope is None or scope.application_level in (None, ApplicationLevel.ORGANIZATION_WIDE):
-            self._scope: frozenset[str] | None = None
+            self._scope = None
         else:
             self._scope = frozenset(scope.relationships_in_scope)
+        rules = self._rules
+        applies: list[frozenset[Stage]] = []
+        limited_by: dict[str, list[int]] = {}
+        for i, spec in enumerate(rules.rel):
+            reach = excluded.get(spec.id, (frozenset(), ""))[0]
+            applies.append(frozenset() if reach is None else spec.stages_in)
+            for rid in reach or ():
+                limited_by.setdefault(rid, []).append(i)
+        self._applies = applies
+        self._affected_memo.clear()
+        self._fact_memo.clear()
+        self._limited = {rid: tuple(v) for rid, v in limited_by.items()}
+        by_stage: dict[Stage, list[int]] = {}
+        for i, stages in enumerate(applies):
+            for stage in stages:
+                by_stage.setdefault(stage, []).append(i)
+        self._runners = {
+            stage: rules.runner(tuple(positions)) for stage, positions in by_stage.items()
+        }
 
     def in_scope(self, relationship_id: str) -> bool:
         """Return whether the organization's scope (4.3) covers the relationship.
@@ -431,34 +492,95 @@ class Session:
         """
         return self._scope is None or relationship_id in self._scope
 
-    def _compute_org_vals(self) -> None:
-        env = self._env(None)
-        self._org_errors: dict[int, str] = {}
-        self._org_vals: list[Tri | object] = [self._org_part(c, env) for c in self._rel]
+    # -------------------------------------------------------------------- evaluation
 
     def _evaluate_all(self) -> None:
-        self._messages: dict[tuple[str, str], str] = {}
-        self._compute_scope()
-        self._compute_org_vals()
-        ctx = self._ctx() if any(s.is_python for s in self._ruleset) else None
-        env = self._env(None)
-        self._org_verdicts = [self._eval_org_rule(i, env, ctx) for i in range(len(self._org_specs))]
-        self._verdicts: dict[str, list[Verdict]] = {}
-        self._parts: dict[str, list[Tri]] = {}
+        self._findings = None
+        self._env = self._make_env()
+        self._compute_org_parts(range(len(self._rules.rel)))
+        self._init_tallies()
+        self._org_row = bytearray(self._eval_org(j) for j in range(len(self._rules.org)))
+        self._rows = {}
         for rid, rel in self._rels.items():
-            self._evaluate_relationship(rid, rel, ctx)
+            self._rows[rid] = self._evaluate_relationship(rid, rel)
 
-    def _evaluate_relationship(self, rid: str, rel: Relationship, ctx: RuleContext | None) -> None:
-        n = len(self._rel)
-        verdicts: list[Verdict] = [_NA] * n  # rules that do not apply at the stage stay N/A
-        parts: list[Tri] = [None] * n
+    def _evaluate_relationship(self, rid: str, rel: Relationship) -> bytearray:
+        row = bytearray(self._blank)
         if self._scope is None or rid in self._scope:
-            env = self._env(rel)
-            eval_rule = self._eval_rel_rule
-            for c in self._by_stage.get(rel.stage, ()):
-                verdicts[c.index], parts[c.index] = eval_rule(c, rel, env, ctx)
-        self._verdicts[rid] = verdicts
-        self._parts[rid] = parts
+            runner = self._runners.get(rel.stage)
+            if runner is not None:
+                runner(rel, self._env, row)
+            for i in self._limited.get(rid, ()):
+                row[i] = NOT_APPLICABLE
+        return row
+
+    def _eval_rel(self, i: int, rel: Relationship) -> int:
+        """The verdict code of relationship rule *i* on *rel*, where it applies."""
+        if rel.stage not in self._applies[i] or (
+            self._scope is not None and rel.id not in self._scope
+        ):
+            return NOT_APPLICABLE
+        if i in self._limited.get(rel.id, ()):
+            return NOT_APPLICABLE
+        try:
+            return self._rules.rel_verdicts[i](rel, self._env, _values(rel))
+        except Exception:  # noqa: BLE001 - a check function or Python rule raised
+            return ERROR
+
+    def _eval_org(self, j: int) -> int:
+        spec = self._rules.org[j]
+        if spec.id in self._excluded:
+            return NOT_APPLICABLE
+        try:
+            return self._rules.org_verdicts[j](self._org, self._env, ())
+        except Exception:  # noqa: BLE001 - a check function or Python rule raised
+            return ERROR
+
+    def _compute_org_parts(self, positions: Iterable[int]) -> list[int]:
+        """Evaluate the factored organization parts at *positions*; return those that changed."""
+        op = self._env.op
+        changed = []
+        for i in positions:
+            c = self._rules.compiled[i]
+            if c is None or c.org_part is None:
+                continue
+            value: object
+            try:
+                value = c.org_part(None, self._env, ())
+                self._org_errors.pop(i, None)
+            except Exception as exc:  # noqa: BLE001 - a check function raised
+                value = RAISED
+                self._org_errors[i] = f"{type(exc).__name__}: {exc}"
+            if value is not op[i]:
+                op[i] = value
+                changed.append(i)
+        return changed
+
+    def _init_tallies(self) -> None:
+        self._tallies.clear()
+        self._tallied.clear()
+        for j, spec in enumerate(self._rules.org):
+            if spec.tally is None:
+                continue
+            counter: Counter[Hashable] = Counter()
+            keys: dict[str, tuple[Hashable, ...]] = {}
+            for rid, rel in self._rels.items():
+                keys[rid] = tuple(spec.tally(rel))
+                counter.update(keys[rid])
+            self._tallies[j], self._tallied[j] = counter, keys
+
+    def _retally(self, j: int, rid: str, rel: Relationship | None) -> None:
+        spec = self._rules.org[j]
+        assert spec.tally is not None  # noqa: S101 - only tallied rules come here
+        counter, keys = self._tallies[j], self._tallied[j]
+        old = keys.pop(rid, ())
+        counter.subtract(old)
+        for k in old:
+            if counter[k] <= 0:
+                del counter[k]
+        if rel is not None:
+            keys[rid] = tuple(spec.tally(rel))
+            counter.update(keys[rid])
 
     # ------------------------------------------------------------------------ queries
 
@@ -485,10 +607,9 @@ class Session:
     @property
     def portfolio(self) -> Portfolio:
         """The current portfolio."""
+        self._flush()
         if self._portfolio_cache is None:
-            self._portfolio_cache = Portfolio(
-                organization=self._org, relationships=tuple(self._rels.values())
-            )
+            self._portfolio_cache = _portfolio(self._org, tuple(self._rels.values()))
         return self._portfolio_cache
 
     def relationship(self, relationship_id: str) -> Relationship:
@@ -497,6 +618,7 @@ class Session:
         Raises:
             UnknownSubjectError: when there is none.
         """
+        self._flush()
         try:
             return self._rels[relationship_id]
         except KeyError:
@@ -504,9 +626,28 @@ class Session:
 
     def _unknown_subject(self, sid: str) -> UnknownSubjectError:
         known = ", ".join(list(self._rels)[:10]) or "none"
+        more = f" (and {len(self._rels) - 10} more)" if len(self._rels) > 10 else ""  # noqa: PLR2004
         return UnknownSubjectError(
-            f"no relationship {sid!r} in this session; known ids include: {known}"
+            f"no relationship {sid!r} in this session; known ids include: {known}{more}"
         )
+
+    def _locate(self, rule_id: str, subject_id: str) -> tuple[RuleSpec, bool, int, int]:
+        """(spec, is a relationship rule, position, verdict code) of a pair."""
+        found = self._rules.ids.get(rule_id)
+        if found is None:
+            self._ruleset.get(rule_id)  # raises with a did-you-mean
+            raise UnknownRuleError(rule_id)  # pragma: no cover - get() raised
+        is_rel, pos = found
+        if not is_rel:
+            if subject_id != self._org.id:
+                raise UnknownSubjectError(
+                    f"{rule_id!r} is an organization rule; its subject is {self._org.id!r}"
+                )
+            return self._rules.org[pos], False, pos, self._org_row[pos]
+        row = self._rows.get(subject_id)
+        if row is None:
+            raise self._unknown_subject(subject_id)
+        return self._rules.rel[pos], True, pos, row[pos]
 
     def verdict(self, rule_id: str, subject_id: str) -> Verdict:
         """Return the current verdict of *rule_id* on *subject_id*.
@@ -515,31 +656,64 @@ class Session:
             UnknownRuleError: when the rule is not in the rule set (with a did-you-mean).
             UnknownSubjectError: when the subject is unknown.
         """
-        if rule_id in self._org_index:
-            if subject_id != self._org.id:
-                raise UnknownSubjectError(
-                    f"{rule_id!r} is an organization rule; its subject is {self._org.id!r}"
-                )
-            return self._org_verdicts[self._org_index[rule_id]]
-        c = self._rel_index.get(rule_id)
-        if c is None:
-            self._ruleset.get(rule_id)  # raises with a did-you-mean
-            raise UnknownRuleError(rule_id)  # pragma: no cover - get() raised
-        verdicts = self._verdicts.get(subject_id)
-        if verdicts is None:
-            raise self._unknown_subject(subject_id)
-        return verdicts[c.index]
+        return VERDICTS[self._locate(rule_id, subject_id)[3]]
 
     def verdicts(self) -> dict[tuple[str, str], Verdict]:
         """Return every current verdict, keyed by (rule id, subject id)."""
+        org_id = self._org.id
         out = {
-            (s.id, self._org.id): v
-            for s, v in zip(self._org_specs, self._org_verdicts, strict=True)
+            (s.id, org_id): VERDICTS[c] for s, c in zip(self._rules.org, self._org_row, strict=True)
         }
-        for rid, verdicts in self._verdicts.items():
-            for c, v in zip(self._rel, verdicts, strict=True):
-                out[(c.spec.id, rid)] = v
+        ids = [s.id for s in self._rules.rel]
+        for rid, row in self._rows.items():
+            for rule_id, c in zip(ids, row, strict=True):
+                out[(rule_id, rid)] = VERDICTS[c]
         return out
+
+    def counts(self) -> dict[Verdict, int]:
+        """How many (rule, subject) pairs have each verdict, without building findings."""
+        totals = [self._org_row.count(code) for code in range(len(VERDICTS))]
+        for row in self._rows.values():
+            for code in range(len(VERDICTS)):
+                totals[code] += row.count(code)
+        return dict(zip(VERDICTS, totals, strict=True))
+
+    def table(self, *, messages: bool = True) -> VerdictTable:
+        """Every verdict as columns, without making a :class:`Finding` per pair.
+
+        The columns are subject, rule, clause, stage, level, verdict and message; convert
+        the table with ``to_pandas()``.
+
+        *messages* explains the non-passing pairs (a passing pair's message is empty).
+        """
+        self._flush()
+        return VerdictTable.build(self, messages=messages)
+
+    def _table(self, *, messages: bool) -> VerdictTable:
+        rules = self._rules
+        cols: dict[str, list[Any]] = {k: [] for k in VerdictTable.COLUMNS}
+
+        def add(specs: Sequence[RuleSpec], codes: bytearray, sid: str, is_rel: bool) -> None:
+            for pos, (spec, code) in enumerate(zip(specs, codes, strict=True)):
+                cols["subject"].append(sid)
+                cols["rule"].append(spec.id)
+                cols["clause"].append(spec.clause)
+                cols["stage"].append(spec.stage.number if spec.stage is not None else None)
+                cols["level"].append(spec.level.value)
+                cols["verdict"].append(VERDICTS[code].value)
+                needs = messages and code in (FAIL, UNKNOWN, ERROR)
+                cols["message"].append(
+                    self._explain(spec, is_rel, pos, code, sid).message if needs else ""
+                )
+
+        add(rules.org, self._org_row, self._org.id, False)
+        for rid, row in self._rows.items():
+            add(rules.rel, row, rid, True)
+        return VerdictTable(
+            **{k: tuple(v) for k, v in cols.items()},
+            as_of=self._as_of,
+            ruleset_version=self._ruleset.version,
+        )
 
     def explain(self, rule_id: str, subject_id: str) -> Explanation:
         """Explain the current verdict of *rule_id* on *subject_id*.
@@ -547,27 +721,65 @@ class Session:
         The explanation holds the failing leaves with their actual and expected values, and
         the facts read.
         """
-        verdict = self.verdict(rule_id, subject_id)
-        spec = self._ruleset.get(rule_id)
-        if spec.level is Level.ORG:
-            subject: Any = self._org
-            env = self._env(None)
-        else:
-            subject = self._rels[subject_id]
-            env = self._env(subject)
+        self._flush()
+        spec, is_rel, pos, code = self._locate(rule_id, subject_id)
+        return self._explain(spec, is_rel, pos, code, subject_id)
+
+    def _explain(
+        self, spec: RuleSpec, is_rel: bool, pos: int, code: int, subject_id: str
+    ) -> Explanation:
+        verdict = VERDICTS[code]
+        subject: Any = self._rels[subject_id] if is_rel else self._org
         trace = None
-        message = self._messages.get((rule_id, subject_id), "")
-        if spec.bound is not None and verdict is not _ERROR:
-            message = ""  # a tree explains itself; a message is kept only for its errors
+        message = ""
         if verdict is _NA:
-            structural = self._structural_na(spec, subject)
-            message = structural or message or "its applicability condition does not hold"
-        elif spec.bound is not None and verdict is not _ERROR:
+            message = (
+                self._structural_na(spec, subject)
+                or self._python_message(spec, subject, pos, is_rel)
+                or "its applicability condition does not hold"
+            )
+        elif verdict is _ERROR:
+            message = self._error_message(subject, pos, is_rel)
+        elif spec.bound is not None:
+            env = self._trace_env(subject if is_rel else None)
             trace = spec.bound.trace(subject, env)
             message = _summary(trace, verdict)
+        else:
+            message = self._python_message(spec, subject, pos, is_rel)
         return Explanation(
-            rule_id=rule_id, subject_id=subject_id, verdict=verdict, trace=trace, message=message
+            rule_id=spec.id, subject_id=subject_id, verdict=verdict, trace=trace, message=message
         )
+
+    def _trace_env(self, rel: Relationship | None) -> Env:
+        env = self._env
+        return Env(as_of=env.as_of, intervals=env.intervals, values=env.values, org=self._org,
+                   rel=rel)  # fmt: skip
+
+    def _python_message(self, spec: RuleSpec, subject: Any, pos: int, is_rel: bool) -> str:
+        """The message of a Python rule's outcome (the rule is run again: it is pure)."""
+        if spec.predicate is None:
+            return ""
+        ctx = self._env.ctx
+        if not is_rel and spec.tally is not None:
+            ctx = attrs.evolve(ctx, tally=self._tallies[pos])
+        try:
+            result = spec.predicate(subject, ctx)
+        except Exception as exc:  # noqa: BLE001 - reported as the ERROR's message
+            return f"{type(exc).__name__}: {exc}"
+        return result.message if isinstance(result, Outcome) else ""
+
+    def _error_message(self, subject: Any, pos: int, is_rel: bool) -> str:
+        """Why a pair is ERROR: run it again (it is pure) and catch what it raises."""
+        if is_rel and pos in self._org_errors:
+            return self._org_errors[pos]
+        verdicts = self._rules.rel_verdicts if is_rel else self._rules.org_verdicts
+        try:
+            code = verdicts[pos](subject, self._env, _values(subject) if is_rel else ())
+        except OrgPartRaised:
+            return self._org_errors.get(pos, "the organization part raised")
+        except Exception as exc:  # noqa: BLE001 - this is what is reported
+            return f"{type(exc).__name__}: {exc}"
+        return f"the rule returned an unexpected verdict ({code})"
 
     def _structural_na(self, spec: RuleSpec, subject: Any) -> str | None:
         """Why the rule cannot apply to *subject* whatever the facts (scope, exclusion, stage)."""
@@ -583,34 +795,82 @@ class Session:
 
     def finding(self, rule_id: str, subject_id: str) -> Finding:
         """Return the full finding (with explanation and facts) of one pair."""
-        spec = self._ruleset.get(rule_id)
-        explanation = self.explain(rule_id, subject_id)
-        verdict = explanation.verdict
-        subject: Any = self._org if spec.level is Level.ORG else self._rels[subject_id]
-        message = explanation.message or (
-            "requirement met" if verdict is _PASS else verdict.label.lower()
-        )
+        self._flush()
+        spec, is_rel, pos, code = self._locate(rule_id, subject_id)
+        return self._finding(spec, is_rel, pos, code, subject_id, detail=True)
+
+    def _finding(
+        self, spec: RuleSpec, is_rel: bool, pos: int, code: int, subject_id: str, *, detail: bool
+    ) -> Finding:
+        verdict = VERDICTS[code]
+        explanation = None
+        if detail or code in (FAIL, UNKNOWN, ERROR):
+            explanation = self._explain(spec, is_rel, pos, code, subject_id)
+            message = explanation.message
+        elif verdict is _NA:
+            message = (
+                self._structural_na(spec, self._rels[subject_id] if is_rel else self._org)
+                or "its applicability condition does not hold"
+            )
+        else:
+            message = ""
+        message = message or ("requirement met" if verdict is _PASS else verdict.label.lower())
+        subject: Any = self._rels[subject_id] if is_rel else self._org
+        show_facts = detail or code in (FAIL, UNKNOWN, ERROR)
         return Finding(
             rule_id=spec.id, clause=spec.clause, title=spec.title, subject_id=subject_id,
             level=spec.level.value, verdict=verdict, message=message, remedy=spec.remedy,
             as_of=self._as_of, ruleset_version=self._ruleset.version, stage=spec.stage,
             mode=spec.mode.value,
             explanation=explanation if verdict in {_FAIL, _UNKNOWN, _ERROR} else None,
-            facts=_facts(spec, subject, self._org),
+            facts=_facts(spec, subject, self._org) if show_facts else (),
             error=message if verdict is _ERROR else None,
             tags=spec.tags, severity=spec.severity.value,
         )  # fmt: skip
 
-    def findings(self, *, subject_id: str | None = None) -> tuple[Finding, ...]:
-        """Return every finding (or those of one subject), organization rules first."""
-        pairs = [(s.id, self._org.id) for s in self._org_specs]
-        pairs += [(c.spec.id, rid) for rid in self._rels for c in self._rel]
+    def findings(
+        self, *, subject_id: str | None = None, detail: str = "failing"
+    ) -> tuple[Finding, ...]:
+        """Return every finding (or those of one subject), organization rules first.
+
+        Explanations and the facts read are built for the findings that need action (FAIL,
+        UNKNOWN, ERROR); ``detail="all"`` builds them for every finding. One subject's
+        findings cost what its rules cost, whatever the size of the portfolio.
+
+        Raises:
+            UnknownSubjectError: for an unknown *subject_id*.
+            ValueError: for a *detail* other than ``"failing"`` or ``"all"``.
+        """
+        self._flush()
+        if detail not in ("failing", "all"):
+            msg = f"detail is 'failing' or 'all'; got {detail!r}"
+            raise ValueError(msg)
+        full = detail == "all"
+        rules = self._rules
         if subject_id is not None:
-            pairs = [p for p in pairs if p[1] == subject_id]
-        return tuple(self.finding(r, s) for r, s in pairs)
+            if subject_id == self._org.id:
+                codes = zip(rules.org, self._org_row, strict=True)
+                return tuple(self._finding(s, False, j, c, subject_id, detail=full)
+                             for j, (s, c) in enumerate(codes))  # fmt: skip
+            row = self._rows.get(subject_id)
+            if row is None:
+                raise self._unknown_subject(subject_id)
+            return tuple(self._finding(s, True, i, c, subject_id, detail=full)
+                         for i, (s, c) in enumerate(zip(rules.rel, row, strict=True)))  # fmt: skip
+        if not full and self._findings is not None:
+            return self._findings
+        out = [self._finding(s, False, j, c, self._org.id, detail=full)
+               for j, (s, c) in enumerate(zip(rules.org, self._org_row, strict=True))]  # fmt: skip
+        for rid, row in self._rows.items():
+            out += [self._finding(s, True, i, c, rid, detail=full)
+                    for i, (s, c) in enumerate(zip(rules.rel, row, strict=True))]  # fmt: skip
+        found = tuple(out)
+        if not full:
+            self._findings = found
+        return found
 
     def assessment(self) -> Assessment:
-        """Return the current findings as an :class:`Assessment`."""
+        """Return the current findings as an :class:`Assessment` (shares :meth:`findings`)."""
         return Assessment(
             findings=self.findings(),
             as_of=self._as_of,
@@ -634,296 +894,578 @@ class Session:
 
         return unsubscribe
 
-    def _publish(self, changes: list[VerdictChange]) -> tuple[VerdictChange, ...]:
-        delta = tuple(changes)
-        if delta:
-            for listener in list(self._listeners):
-                listener(delta)
-        return delta
+    def _publish(self, changes: Changes) -> Changes:
+        if changes:
+            self._findings = None
+            if self._listeners:
+                delta = tuple(changes)
+                for listener in list(self._listeners):
+                    listener(delta)
+        return changes
 
-    def update_relationship(self, relationship: Relationship) -> tuple[VerdictChange, ...]:
+    def set(self, subject_id: str, path: str, value: Any) -> Changes:
+        """Set one fact of a relationship and return the verdicts that changed.
+
+        With the organization's id as *subject_id*, the fact is the organization's.
+
+        *path* is a dotted field path, as in rules: ``"facts.annual_value"``,
+        ``"working.agreement.last_reviewed_on"``. The value is checked against the schema
+        (a declared fact's type, a field's validators); only the rules that read the path
+        run again.
+
+        Raises:
+            UnknownSubjectError: for an unknown subject.
+            UnknownFieldError: for a path the schema does not have (with a did-you-mean).
+            LoadError: for a value of the wrong type, with its path.
+        """
+        fact = self._fact_paths.get(path)
+        if fact is not None:
+            rel = self._rels.get(subject_id)
+            if rel is not None:
+                return self._set_fact(subject_id, rel, fact, value, path)
+        if subject_id == self._org.id:
+            self._flush()
+            names = _setter_path(path, Organization, "org", self._facts)
+            new_org = _set_path(self._org, names, value, path)
+            return self._apply_org(new_org, [("org", *names)])
+        old = self._rels.get(subject_id)
+        if old is None:
+            raise self._unknown_subject(subject_id)
+        names = _setter_path(path, Relationship, "rel", self._facts)
+        if len(names) == 2 and names[0] == "facts" and self._facts is not None:  # noqa: PLR2004
+            self._fact_paths[path] = names[1]
+            return self._set_fact(subject_id, old, names[1], value, path)
+        self._flush()
+        old = self._rels[subject_id]
+        new = _set_path(old, names, value, path)
+        return self._apply_rel(subject_id, old, new, [("rel", *names)])
+
+    def _set_fact(self, rid: str, rel: Relationship, name: str, value: Any, path: str) -> Changes:
+        """Set a declared fact of a relationship.
+
+        The session keeps the new fact values and builds the relationship value with them
+        only when someone asks for it (:meth:`_flush`), so a stream of fact updates costs
+        what the rules that read them cost.
+        """
+        base = rel.facts
+        position = base._index.get(name)  # noqa: SLF001 - the facts' own index
+        fields = base._fields
+        if position is None or fields is None:
+            self._flush()
+            new = _set_path(rel, ("facts", name), value, path)  # reports the problem
+            return self._apply_rel(rid, rel, new, [("rel", "facts", name)])
+        field = fields[position]
+        if type(value) is not field._exact and not field.ready(value):  # noqa: SLF001
+            value = _coerced(field, value, path, rid)
+        values = self._stale.get(rid)
+        if values is None:
+            values = base._values  # noqa: SLF001 - the facts' own storage
+        values = (*values[:position], value, *values[position + 1 :])
+        self._stale[rid] = values
+        self._portfolio_cache = None
+        self._findings = None
+        out: list[tuple[str, str, int, int]] = []
+        if self._scope is None or rid in self._scope:
+            row = self._rows[rid]
+            barred = self._limited.get(rid)
+            env = self._env
+            for i, fn, rule_id, python in self._fact_plan(name, rel.stage):
+                if barred is not None and i in barred:
+                    continue
+                try:
+                    code = fn(self._materialize(rid) if python else rel, env, values)
+                except Exception:  # noqa: BLE001 - a check function or Python rule raised
+                    code = ERROR
+                old_code = row[i]
+                if code != old_code:
+                    row[i] = code
+                    out.append((rule_id, rid, old_code, code))
+        if self._portfolio_rules:
+            changed: list[Path] = [("rel", "facts", name)]
+            hit = self._rules.portfolio_paths.touched(changed)
+            if hit:
+                self._flush()
+                for j in hit:
+                    if j in self._tallies:
+                        self._retally(j, rid, self._rels[rid])
+                self._reevaluate_org(hit, out)
+        if not out:
+            return _NO_CHANGES
+        changes = Changes(out)
+        if self._listeners:
+            self._publish(changes)
+        return changes
+
+    def _fact_plan(
+        self, name: str, stage: Stage
+    ) -> tuple[tuple[int, Callable[[Any, Any, Any], int], str, bool], ...]:
+        """What to run again when the fact *name* of a relationship at *stage* changes.
+
+        Each entry is (position, verdict function, rule id, is a Python rule); remembered.
+        """
+        key = (name, stage)
+        found = self._fact_memo.get(key)
+        if found is None:
+            rules = self._rules
+            found = self._fact_memo[key] = tuple(
+                (i, rules.rel_verdicts[i], rules.rel[i].id, rules.compiled[i] is None)
+                for i in self._affected([("rel", "facts", name)], stage)
+            )
+        return found
+
+    def _materialize(self, rid: str) -> Relationship:
+        """The current value of relationship *rid*, built with the facts set since."""
+        values = self._stale.pop(rid, None)
+        if values is not None:
+            self._rels[rid] = _with_fact_values(self._rels[rid], values)
+        return self._rels[rid]
+
+    def _flush(self) -> None:
+        """Build the relationship values whose facts were set (see :meth:`_set_fact`)."""
+        if self._stale:
+            rels = self._rels
+            for rid, values in self._stale.items():
+                rels[rid] = _with_fact_values(rels[rid], values)
+            self._stale.clear()
+
+    def update_relationship(self, relationship: Relationship) -> Changes:
         """Replace the relationship with the same id; return the verdicts that changed.
 
         Raises:
             UnknownSubjectError: when no relationship has that id (use add_relationship).
         """
+        self._flush()
         rid = relationship.id
         old = self._rels.get(rid)
         if old is None:
             raise self._unknown_subject(rid)
         if old is relationship:
-            return ()
+            return Changes()
+        relationship = self._typed(relationship)
         changed: list[Path] = []
         diff(old, relationship, ("rel",), changed)
-        self._rels[rid] = relationship
+        return self._apply_rel(rid, old, relationship, changed)
+
+    def _typed(self, rel: Relationship) -> Relationship:
+        """*rel* with its facts checked against the declared schema."""
+        fields = self._org.fact_schema.relationship
+        if rel.facts.fields is fields or not (fields or rel.facts):
+            return rel
+        try:
+            return attrs.evolve(rel, facts=Facts.typed(fields, rel.facts))
+        except LoadError as exc:
+            raise LoadError(
+                [attrs.evolve(p, path=f"$.facts{p.path[1:]}") for p in exc.problems],
+                source=f"relationship {rel.id!r}",
+            ) from None
+
+    def _apply_rel(
+        self, rid: str, old: Relationship, new: Relationship, changed: list[Path]
+    ) -> Changes:
+        self._rels[rid] = new
         self._portfolio_cache = None
+        self._findings = None
         if not changed:
-            return ()
-        affected: set[int] = set()
-        for p in changed:
-            affected.update(self._affected(p))
-        env = self._env(relationship)
-        ctx = None
-        verdicts, parts = self._verdicts[rid], self._parts[rid]
-        out: list[VerdictChange] = []
-        rel_rules = self._rel
-        for i in sorted(affected):
-            c = rel_rules[i]
-            if c.spec.predicate is not None and ctx is None:
-                ctx = self._ctx()
-            v, part = self._eval_rel_rule(c, relationship, env, ctx)
-            parts[i] = part
-            if v is not verdicts[i]:
-                out.append(VerdictChange(rule_id=c.spec.id, subject_id=rid, old=verdicts[i], new=v))
-                verdicts[i] = v
-        if self._p_under:
-            out += self._reevaluate_portfolio_rules(changed)
-        return self._publish(out)
+            return Changes()
+        out: list[tuple[str, str, int, int]] = []
+        row = self._rows[rid]
+        rules = self._rules
+        if new.stage is not old.stage:
+            fresh = self._evaluate_relationship(rid, new)
+            for i, (a, b) in enumerate(zip(row, fresh, strict=True)):
+                if a != b:
+                    out.append((rules.rel[i].id, rid, a, b))
+            self._rows[rid] = fresh
+        elif self._scope is None or rid in self._scope:
+            # the stage did not change, so the rules that apply did not either
+            affected = self._affected(changed, new.stage)
+            barred = self._limited.get(rid)
+            env = self._env
+            fns = rules.rel_verdicts
+            specs = rules.rel
+            values = new.facts._values  # noqa: SLF001 - the facts' own storage
+            for i in affected:
+                if barred is not None and i in barred:
+                    continue
+                try:
+                    code = fns[i](new, env, values)
+                except Exception:  # noqa: BLE001 - a check function or Python rule raised
+                    code = ERROR
+                old_code = row[i]
+                if code != old_code:
+                    row[i] = code
+                    out.append((specs[i].id, rid, old_code, code))
+        if rules.portfolio_paths:
+            hit = rules.portfolio_paths.touched(changed)
+            for j in hit:
+                if j in self._tallies:
+                    self._retally(j, rid, new)
+            self._reevaluate_org(hit, out)
+        return self._publish(Changes(out))
 
-    def _reevaluate_portfolio_rules(self, changed: Iterable[Path]) -> list[VerdictChange]:
-        hit: set[int] = set()
-        memo = self._portfolio_memo
-        for p in changed:
-            found = memo.get(p)
-            if found is None:
-                q = ("relationships", *p[1:])
-                found = memo[p] = frozenset(self._lookup(q, self._p_exact, self._p_under))
-            hit |= found
-        return self._reevaluate_org_rules(hit)
+    def _affected(self, changed: list[Path], stage: Stage) -> tuple[int, ...]:
+        """The rules that read *changed* and apply at *stage* (remembered per path)."""
+        key = (changed[0], stage) if len(changed) == 1 else None
+        found = self._affected_memo.get(key) if key is not None else None
+        if found is None:
+            index = self._rules.rel_paths
+            hit = index(changed[0]) if len(changed) == 1 else sorted(index.touched(changed))
+            found = tuple(i for i in hit if stage in self._applies[i])
+            if key is not None:
+                self._affected_memo[key] = found
+        return found
 
-    def _reevaluate_org_rules(self, indexes: Iterable[int]) -> list[VerdictChange]:
-        out: list[VerdictChange] = []
-        indexes = sorted(set(indexes))
-        if not indexes:
-            return out
-        env = self._env(None)
-        ctx = self._ctx()
-        for i in indexes:
-            v = self._eval_org_rule(i, env, ctx)
-            old = self._org_verdicts[i]
-            if v is not old:
-                self._org_verdicts[i] = v
-                out.append(
-                    VerdictChange(
-                        rule_id=self._org_specs[i].id, subject_id=self._org.id, old=old, new=v
-                    )
-                )
-        return out
+    def _reevaluate_org(
+        self, positions: Iterable[int], out: list[tuple[str, str, int, int]]
+    ) -> None:
+        if not positions:
+            return
+        self._flush()
+        self._env.ctx = self._ctx()
+        org_id = self._org.id
+        for j in sorted(positions):
+            old_code = self._org_row[j]
+            new_code = self._eval_org(j)
+            if new_code != old_code:
+                self._org_row[j] = new_code
+                out.append((self._rules.org[j].id, org_id, old_code, new_code))
 
-    def add_relationship(self, relationship: Relationship) -> tuple[VerdictChange, ...]:
+    def add_relationship(self, relationship: Relationship) -> Changes:
         """Add a relationship; return its new verdicts (and organization verdicts changed).
 
         Raises:
             UnknownSubjectError: when a relationship with that id exists already.
         """
+        self._flush()
         rid = relationship.id
         if rid in self._rels:
             raise UnknownSubjectError(
                 f"relationship {rid!r} is already in the session; use update_relationship"
             )
+        relationship = self._typed(relationship)
         self._rels[rid] = relationship
         self._portfolio_cache = None
-        self._evaluate_relationship(rid, relationship, self._ctx() if self._has_python() else None)
-        out = [
-            VerdictChange(rule_id=c.spec.id, subject_id=rid, old=None, new=v)
-            for c, v in zip(self._rel, self._verdicts[rid], strict=True)
-        ]
-        out += self._reevaluate_org_rules(self._p_under.get(("relationships",), set()))
-        return self._publish(out)
+        self._findings = None
+        self._env.ctx = self._ctx()
+        row = self._rows[rid] = self._evaluate_relationship(rid, relationship)
+        out = [(s.id, rid, -1, c) for s, c in zip(self._rules.rel, row, strict=True)]
+        hit = self._rules.portfolio_paths(("rel",))
+        for j in hit:
+            if j in self._tallies:
+                self._retally(j, rid, relationship)
+        self._reevaluate_org(hit, out)
+        return self._publish(Changes(out))
 
-    def remove_relationship(self, relationship_id: str) -> tuple[VerdictChange, ...]:
+    def remove_relationship(self, relationship_id: str) -> Changes:
         """Remove a relationship; return its verdicts as removed.
 
         Raises:
             UnknownSubjectError: when there is no such relationship.
         """
+        self._flush()
         if relationship_id not in self._rels:
             raise self._unknown_subject(relationship_id)
         del self._rels[relationship_id]
         self._portfolio_cache = None
-        verdicts = self._verdicts.pop(relationship_id)
-        self._parts.pop(relationship_id)
-        for key in [k for k in self._messages if k[1] == relationship_id]:
-            del self._messages[key]
-        out = [
-            VerdictChange(rule_id=c.spec.id, subject_id=relationship_id, old=v, new=None)
-            for c, v in zip(self._rel, verdicts, strict=True)
-        ]
-        out += self._reevaluate_org_rules(self._p_under.get(("relationships",), set()))
-        return self._publish(out)
+        self._findings = None
+        row = self._rows.pop(relationship_id)
+        out = [(s.id, relationship_id, c, -1) for s, c in zip(self._rules.rel, row, strict=True)]
+        hit = self._rules.portfolio_paths(("rel",))
+        for j in hit:
+            if j in self._tallies:
+                self._retally(j, relationship_id, None)
+        self._reevaluate_org(hit, out)
+        return self._publish(Changes(out))
 
-    def _has_python(self) -> bool:
-        return any(s.is_python for s in self._ruleset)
-
-    def update_organization(self, organization: Organization) -> tuple[VerdictChange, ...]:
+    def update_organization(self, organization: Organization) -> Changes:
         """Replace the organization; return the verdicts that changed.
 
         Organization-only branches of relationship rules are evaluated once; relationships
-        are re-evaluated only for the rules whose relationship part reads what changed.
+        are re-evaluated only for the rules whose relationship part reads what changed, or
+        whose organization part changed value.
         """
+        self._flush()
         old = self._org
         if old is organization:
-            return ()
+            return Changes()
         changed: list[Path] = []
         diff(old, organization, ("org",), changed)
+        return self._apply_org(organization, changed)
+
+    def _apply_org(self, organization: Organization, changed: list[Path]) -> Changes:
+        old = self._org
         self._org = organization
         self._portfolio_cache = None
+        self._findings = None
         if not changed:
-            return ()
-        org_rule_hits: set[int] = set()
-        rel_hits: set[int] = set()
-        for p in changed:
-            org_rule_hits |= self._lookup(p, self._o_exact, self._o_under)
-            rel_hits |= self._lookup(p, self._org_exact, self._org_under)
-        out = self._reevaluate_org_rules(org_rule_hits)
+            return Changes()
+        if old.fact_schema is not organization.fact_schema and (
+            old.fact_schema != organization.fact_schema
+        ):
+            return self._reinstall(self._ruleset)
+        self._env.org = organization
+        self._env.ctx = self._ctx()
+        out: list[tuple[str, str, int, int]] = []
+        rules = self._rules
         if any(p[:2] == ("org", "scope") or p == ("org",) for p in changed):
             before = (self._scope, self._excluded)
             self._compute_scope()
             if (self._scope, self._excluded) != before:
-                out += self._reevaluate_org_rules(range(len(self._org_specs)))
-                # every relationship rule is evaluated again in full
-                out += self._refresh_rel_rules({c.index for c in self._rel}, None)
-                return self._publish(out)
-        out += self._refresh_rel_rules(rel_hits, changed)
-        return self._publish(out)
+                return self._refresh_everything()
+        self._reevaluate_org(rules.org_paths_org.touched(changed), out)
+        blocks: list[Block] = []
+        self._refresh_rel(rules.org_paths_rel.touched(changed), changed, blocks)
+        return self._publish(Changes(out, blocks))
 
-    def _refresh_rel_rules(self, hits: set[int], changed: list[Path] | None) -> list[VerdictChange]:
-        """Re-evaluate relationship rules *hits* after an organization, date or config change.
+    def _refresh_rel(
+        self, hits: Iterable[int], changed: list[Path] | None, blocks: list[Block]
+    ) -> None:
+        """Run the relationship rules *hits* again on every relationship.
 
-        A factored rule whose relationship part did not read what changed only recombines
-        its cached relationship part with the new organization part.
+        This follows a change of the organization, the date or the config (*changed*: the
+        organization paths, or ``None`` for everything). A factored rule whose organization
+        part kept its value and whose other parts did not read the change costs nothing.
         """
-        if not hits:
-            return []
-        env0 = self._env(None)
-        recombine: list[_Compiled] = []
-        full: list[_Compiled] = []
+        full: list[int] = []
         for i in sorted(hits):
-            c = self._rel[i]
-            if c.factored and changed is not None and not self._rel_part_touched(c, changed):
-                old_val = self._org_vals[i]
-                new_val = self._org_part(c, env0)
-                if new_val is not old_val:
-                    self._org_vals[i] = new_val
-                    # a raised organization part cannot be recombined: evaluate in full
-                    (full if _RAISED in (old_val, new_val) else recombine).append(c)
-            else:
-                if c.org_fn is not None:
-                    self._org_vals[i] = self._org_part(c, env0)
-                full.append(c)
-        out: list[VerdictChange] = []
-        if not recombine and not full:
-            return out
-        ctx = self._ctx() if any(c.spec.is_python for c in full) else None
-        for rid, rel in self._rels.items():
-            verdicts, parts = self._verdicts[rid], self._parts[rid]
-            env = self._env(rel) if full else env0
-            for c in recombine:
-                i = c.index
-                if verdicts[i] is _NA or rel.stage not in c.stages:
+            c = self._rules.compiled[i]
+            if c is not None and c.org_part is not None:
+                moved = self._compute_org_parts((i,))
+                touched_rest = changed is None or _touches(
+                    changed, self._rules.rel[i].read_paths, c.factored_reads
+                )
+                if not moved and not touched_rest:
                     continue
-                part = parts[i]
-                if verdicts[i] is _ERROR:  # the relationship part raised: evaluate in full
-                    v, part = self._eval_rel_rule(c, rel, self._env(rel), ctx)
-                    parts[i] = part
-                else:
-                    v = _TRI[c.combine(self._org_vals[i], part)]  # type: ignore[misc, arg-type]
-                if v is not verdicts[i]:
-                    out.append(
-                        VerdictChange(rule_id=c.spec.id, subject_id=rid, old=verdicts[i], new=v)
-                    )
-                    verdicts[i] = v
-            for c in full:
-                i = c.index
-                v, part = self._eval_rel_rule(c, rel, env, ctx)
-                parts[i] = part
-                if v is not verdicts[i]:
-                    out.append(
-                        VerdictChange(rule_id=c.spec.id, subject_id=rid, old=verdicts[i], new=v)
-                    )
-                    verdicts[i] = v
-        return out
+            full.append(i)
+        if not full:
+            return
+        blocks.extend(self._refresh_rule(i) for i in full)
 
-    def _rel_part_touched(self, c: _Compiled, changed: list[Path]) -> bool:
-        """Whether an organization change reaches more of *c* than its factored branches."""
-        other = c.org_reads - c.factored_org_reads
-        if not other:
-            return False
-        for p in changed:
-            for q in other:
-                n = min(len(p), len(q))
-                if p[:n] == q[:n]:
-                    return True
-        return False
+    def _refresh_rule(self, i: int) -> Block:
+        """Run relationship rule *i* again on every relationship it applies to."""
+        rules = self._rules
+        block = Block(rules.rel[i].id)
+        stages = self._applies[i]
+        if not stages:
+            return block
+        items: Iterable[tuple[str, Relationship]] = self._rels.items()
+        rows: Iterable[bytearray] = self._rows.values()
+        barred = {rid for rid, positions in self._limited.items() if i in positions}
+        if self._scope is not None or barred:
+            keep = [
+                (pair, row) for pair, row in zip(items, rows, strict=True)
+                if (self._scope is None or pair[0] in self._scope) and pair[0] not in barred
+            ]  # fmt: skip
+            items, rows = [k[0] for k in keep], [k[1] for k in keep]
+        c = rules.compiled[i]
+        constant = None
+        if c is not None and c.junction is not None:
+            # a factored part that settles the verdict alone: the rest need not run
+            part = self._env.op[i]
+            if part is False and c.junction == "and":
+                constant = FAIL
+            elif part is True and c.junction == "or":
+                constant = PASS
+        if constant is None:
+            rules.refresher(i)(items, rows, self._env, block, stages)
+            return block
+        for (rid, rel), row in zip(items, rows, strict=True):
+            if rel.stage in stages and row[i] != constant:
+                block.rids.append(rid)
+                block.old.append(row[i])
+                block.new.append(constant)
+                row[i] = constant
+        return block
 
-    def set_as_of(self, as_of: date) -> tuple[VerdictChange, ...]:
+    def _refresh_everything(self) -> Changes:
+        before = self.verdicts()
+        self._evaluate_all()
+        return self._publish(_delta(before, self.verdicts()))
+
+    def _reinstall(self, ruleset: RuleSet) -> Changes:
+        before = self.verdicts()
+        with _bulk(len(self._rels)):
+            typed = [self._typed(r) for r in self._rels.values()]
+            self._rels = {r.id: r for r in typed}
+            self._install(ruleset)
+            self._evaluate_all()
+        return self._publish(_delta(before, self.verdicts()))
+
+    def set_as_of(self, as_of: date) -> Changes:
         """Move the evaluation date; re-evaluates only the time-aware rules."""
+        self._flush()
+        _check_date(as_of, "as_of")
         if as_of == self._as_of:
-            return ()
+            return Changes()
         self._as_of = as_of
-        out = self._reevaluate_org_rules(i for i, s in enumerate(self._org_specs) if s.uses_as_of)
-        out += self._refresh_rel_rules({c.index for c in self._rel if c.spec.uses_as_of}, None)
-        return self._publish(out)
+        self._findings = None
+        self._env = self._make_env_keeping_parts()
+        out: list[tuple[str, str, int, int]] = []
+        rules = self._rules
+        self._reevaluate_org([j for j, s in enumerate(rules.org) if s.uses_as_of], out)
+        blocks: list[Block] = []
+        self._refresh_rel([i for i, s in enumerate(rules.rel) if s.uses_as_of], None, blocks)
+        return self._publish(Changes(out, blocks))
 
-    def set_config(self, config: Config) -> tuple[VerdictChange, ...]:
+    def _make_env_keeping_parts(self) -> RuntimeEnv:
+        op = self._env.op
+        env = self._make_env()
+        env.op = op
+        return env
+
+    def set_config(self, config: Config) -> Changes:
         """Change the configuration; re-evaluates the rules that read it."""
+        self._flush()
+        config = _check_config(config)
         if config == self._config:
-            return ()
+            return Changes()
         old = self._config.to_mapping()
         self._config = config
-        self._set_config_values()
-        keys = {k for k, v in self._values.items() if old.get(k) != v}
+        self._findings = None
+        self._env = self._make_env_keeping_parts()
+        keys = {k for k, v in self._env.values.items() if old.get(k) != v}
 
         def reads_config(s: RuleSpec) -> bool:
             return s.is_python or bool(s.config_keys & keys)
 
-        out = self._reevaluate_org_rules(
-            i for i, s in enumerate(self._org_specs) if reads_config(s)
-        )
-        out += self._refresh_rel_rules({c.index for c in self._rel if reads_config(c.spec)}, None)
-        return self._publish(out)
+        out: list[tuple[str, str, int, int]] = []
+        rules = self._rules
+        self._reevaluate_org([j for j, s in enumerate(rules.org) if reads_config(s)], out)
+        blocks: list[Block] = []
+        self._refresh_rel([i for i, s in enumerate(rules.rel) if reads_config(s)], None, blocks)
+        return self._publish(Changes(out, blocks))
 
-    def set_ruleset(self, ruleset: RuleSet) -> tuple[VerdictChange, ...]:
-        """Change the rule set; unchanged rules keep their verdicts, the others are evaluated."""
-        before = self.verdicts()
-        old_specs = {s.id: s for s in self._ruleset}
-        old_org_verdicts = dict(
-            zip((s.id for s in self._org_specs), self._org_verdicts, strict=True)
+    def set_ruleset(self, ruleset: RuleSet) -> Changes:
+        """Change the rule set; return the verdicts that changed.
+
+        Pairs added or removed with the rules are included.
+        """
+        self._flush()
+        _check_ruleset(ruleset)
+        if ruleset is self._ruleset:
+            return Changes()
+        return self._reinstall(ruleset)
+
+
+def _values(rel: Relationship) -> tuple[Any, ...]:
+    """The values of the relationship's declared facts, in the schema's order."""
+    return rel.facts._values  # noqa: SLF001 - the engine reads the facts' own storage
+
+
+def _with_fact_values(rel: Relationship, values: tuple[Any, ...]) -> Relationship:
+    facts = rel.facts
+    fields = facts.fields
+    assert fields is not None  # noqa: S101 - only declared facts are set this way
+    new: Relationship = replace_field(rel, "facts", Facts._make(fields, values, facts._index))  # noqa: SLF001
+    return new
+
+
+def _coerced(field: FactField, value: Any, path: str, rid: str) -> Any:
+    """*value* as the type of the declared *field*, or a LoadError saying what to write."""
+    try:
+        return field.coerce(value)
+    except ValueError as exc:
+        from collabrel.errors import Problem
+
+        message, hint = getattr(exc, "message", str(exc)), getattr(exc, "hint", "")
+        raise LoadError(
+            [Problem(path=f"$.facts.{field.name}", message=message, hint=hint)],
+            source=f"set {path!r} on {rid!r}",
+        ) from None
+
+
+def _touches(changed: list[Path], reads: frozenset[Path], factored: frozenset[Path]) -> bool:
+    """Whether an organization change reaches more of a rule than its factored branches."""
+    other = [q for q in reads if q[0] == "org" and q not in factored]
+    for p in changed:
+        for q in other:
+            n = min(len(p), len(q))
+            if p[:n] == q[:n]:
+                return True
+    return False
+
+
+def _delta(
+    before: Mapping[tuple[str, str], Verdict], after: Mapping[tuple[str, str], Verdict]
+) -> Changes:
+    out = [
+        VerdictChange(rule_id=k[0], subject_id=k[1], old=before.get(k), new=after.get(k))
+        for k in before.keys() | after.keys()
+        if before.get(k) is not after.get(k)
+    ]
+    out.sort(key=lambda ch: (ch.subject_id, ch.rule_id))
+    return Changes.of(out)
+
+
+def _check_ruleset(ruleset: object) -> RuleSet:
+    if not isinstance(ruleset, RuleSet):
+        msg = f"ruleset must be a RuleSet (such as default_ruleset()); got {type(ruleset).__name__}"
+        raise RuleDefinitionError(msg)
+    return ruleset
+
+
+def _check_config(config: object) -> Config:
+    if not isinstance(config, Config):
+        from collabrel.errors import ConfigError
+
+        msg = f"config must be a collabrel.Config; got {type(config).__name__}"
+        raise ConfigError(msg)
+    return config
+
+
+def _portfolio(org: Organization, rels: tuple[Relationship, ...]) -> Portfolio:
+    """A portfolio of values the session already checked (no second check of the facts)."""
+    portfolio = Portfolio.__new__(Portfolio)
+    object.__setattr__(portfolio, "organization", org)
+    object.__setattr__(portfolio, "relationships", rels)
+    return portfolio
+
+
+@functools.lru_cache(maxsize=4096)
+def _setter_path(
+    path: str, cls: type, root: str, facts: FactSchema | None = None
+) -> tuple[str, ...]:
+    """The field names of a settable *path* (no collection hop).
+
+    The path is checked against the schema and the declared facts.
+    """
+    from collabrel.rules._schema import resolve
+
+    info = resolve(path, scope=cls, scope_path=(root,), default_root=root, facts=facts)
+    if info.through_collection or info.path[0] != root or len(info.reads) != 1:
+        raise UnknownFieldError(
+            f"cannot set {path!r}: give the path of one field (not a computed value, nor "
+            "inside a collection); replace a collection as a whole"
         )
-        old_rel = {c.spec.id: c.index for c in self._rel}
-        old_verdicts, old_parts = self._verdicts, self._parts
-        self._install(ruleset)
-        self._compute_org_vals()
-        ctx = self._ctx() if self._has_python() else None
-        env0 = self._env(None)
-        self._org_verdicts = [
-            old_org_verdicts[s.id] if old_specs.get(s.id) == s and s.id in old_org_verdicts
-            else self._eval_org_rule(i, env0, ctx)
-            for i, s in enumerate(self._org_specs)
-        ]  # fmt: skip
-        self._verdicts, self._parts = {}, {}
-        for rid, rel in self._rels.items():
-            env = self._env(rel)
-            verdicts: list[Verdict] = []
-            parts: list[Tri] = []
-            for c in self._rel:
-                j = old_rel.get(c.spec.id)
-                if j is not None and old_specs.get(c.spec.id) == c.spec:
-                    verdicts.append(old_verdicts[rid][j])
-                    parts.append(old_parts[rid][j])
-                else:
-                    v, p = self._eval_rel_rule(c, rel, env, ctx)
-                    verdicts.append(v)
-                    parts.append(p)
-            self._verdicts[rid], self._parts[rid] = verdicts, parts
-        after = self.verdicts()
-        out = [
-            VerdictChange(rule_id=k[0], subject_id=k[1], old=before.get(k), new=after.get(k))
-            for k in before.keys() | after.keys()
-            if before.get(k) is not after.get(k)
-        ]
-        out.sort(key=lambda ch: (ch.subject_id, ch.rule_id))
-        return self._publish(out)
+    return info.path[1:]
+
+
+def _set_path(obj: Any, names: tuple[str, ...], value: Any, text: str) -> Any:
+    """*obj* with the field at *names* set to *value*, checked by the field's own rules."""
+    head, rest = names[0], names[1:]
+    current = getattr(obj, head)
+    if isinstance(current, Facts) and len(rest) == 1:
+        try:
+            return replace_field(obj, head, current.with_value(rest[0], value))
+        except LoadError as exc:
+            raise LoadError(
+                [attrs.evolve(p, path=f"$.{head}{p.path[1:]}") for p in exc.problems],
+                source=f"set {text!r}",
+            ) from None
+    if not rest:
+        try:
+            return attrs.evolve(obj, **{head: value})
+        except (TypeError, ValueError) as exc:
+            from collabrel.errors import Problem
+
+            raise LoadError(
+                [Problem(path=f"$.{text}", message=str(exc))], source=f"set {text!r}"
+            ) from None
+    if current is None:
+        raise UnknownFieldError(
+            f"cannot set {text!r}: {head!r} is not recorded; set {head!r} as a whole first"
+        )
+    return replace_field(obj, head, _set_path(current, rest, value, text))
 
 
 def _summary(trace: Any, verdict: Verdict) -> str:
@@ -941,28 +1483,6 @@ def _summary(trace: Any, verdict: Verdict) -> str:
     more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
     return prefix + "; ".join(parts) + more
-
-
-class _RelationshipsView(Sequence[Relationship]):
-    """The session's relationships as a read-only sequence, without copying them."""
-
-    __slots__ = ("_rels",)
-
-    def __init__(self, rels: dict[str, Relationship]) -> None:
-        self._rels = rels
-
-    def __len__(self) -> int:
-        return len(self._rels)
-
-    def __iter__(self) -> Iterator[Relationship]:
-        return iter(self._rels.values())
-
-    @overload
-    def __getitem__(self, index: int) -> Relationship: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Relationship]: ...
-    def __getitem__(self, index: int | slice) -> Relationship | Sequence[Relationship]:
-        return tuple(self._rels.values())[index]
 
 
 def _overdue_hint(trace: Any) -> str | None:

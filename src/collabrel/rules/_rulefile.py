@@ -29,6 +29,7 @@ from typing import Any
 
 from collabrel._config import Config
 from collabrel._dates import CalendarInterval
+from collabrel._facts import FactSchema
 from collabrel._io import Format, read_document
 from collabrel._model import Organization, Relationship
 from collabrel.errors import CollabrelError, LoadError, Problem, RuleFileError
@@ -39,6 +40,7 @@ from collabrel.rules._conditions import (
     Present,
     Ref,
 )
+from collabrel.rules._conditions._base import coerce_literal
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._schema import PathInfo
 from collabrel.rules._spec import RuleSpec
@@ -214,6 +216,15 @@ class _Parser:
             f"such as '6 months', or {{ref: <path>}}; got {_short(value)}",
         )
 
+    def typed(self, info: PathInfo | None, value: Any, path: str, where: str) -> Any:
+        if info is None or isinstance(value, Ref):
+            return value
+        try:
+            return coerce_literal(info, value, path)
+        except CollabrelError as exc:
+            self.problems.append(_problem(where, str(exc)))
+            return value
+
     def count(self, value: Any, where: str) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise _Refused(where, f"n must be a whole number >= 0; got {_short(value)}")
@@ -277,8 +288,13 @@ def rules_from_data(
     *,
     source: str = "<data>",
     functions: Mapping[str, Callable[..., Any]] | None = None,
+    facts: FactSchema | None = None,
 ) -> RuleSet:
     """Return the rules described by parsed rule-file *data* as a :class:`RuleSet`.
+
+    With *facts* (an organization's :class:`~collabrel.FactSchema`), the paths and values
+    of organization-specific facts (``facts.annual_value``) are checked here, at their
+    node; without it they are checked when the rules meet a portfolio.
 
     Raises:
         RuleFileError: listing every problem with its path; no rule of the file is kept.
@@ -313,7 +329,7 @@ def rules_from_data(
     specs: list[RuleSpec] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        spec = _rule(item, f"$.rules[{i}]", problems, functions or {})
+        spec = _rule(item, f"$.rules[{i}]", problems, functions or {}, facts)
         if spec is None:
             continue
         if spec.id in seen:
@@ -352,7 +368,11 @@ def _list_problems(fields: Mapping[str, Any], where: str) -> list[Problem]:
 
 
 def _rule(
-    item: Any, where: str, problems: list[Problem], functions: Mapping[str, Callable[..., Any]]
+    item: Any,
+    where: str,
+    problems: list[Problem],
+    functions: Mapping[str, Callable[..., Any]],
+    facts: FactSchema | None = None,
 ) -> RuleSpec | None:
     if not isinstance(item, Mapping):
         problems.append(_problem(where, f"a rule is a mapping of its fields; got {_short(item)}"))
@@ -372,7 +392,7 @@ def _rule(
     for key in ("condition", "applies_when"):
         if key in fields:
             try:
-                parser = _Parser(_binder(item), functions)
+                parser = _Parser(_binder(item, facts), functions)
                 fields[key] = parser.node(fields[key], f"{where}.{key}", 0)
                 if parser.problems:
                     problems.extend(parser.problems)
@@ -393,7 +413,7 @@ def _rule(
         return None
 
 
-def _binder(item: Mapping[str, Any]) -> Binder | None:
+def _binder(item: Mapping[str, Any], facts: FactSchema | None = None) -> Binder | None:
     level = str(item.get("level", "")).upper()
     if level not in {"ORG", "REL", "JNT"}:
         return None  # the level itself is reported when the rule is built
@@ -403,6 +423,7 @@ def _binder(item: Mapping[str, Any]) -> Binder | None:
         scope_path=(root,),
         default_root=root,
         rule_id=str(item.get("id", "")),
+        facts=facts,
     )
 
 
@@ -411,6 +432,7 @@ def load_rules(
     *,
     format: Format | None = None,  # noqa: A002 - the natural name
     functions: Mapping[str, Callable[..., Any]] | None = None,
+    facts: FactSchema | None = None,
 ) -> RuleSet:
     """Load a rule file (a path, or the text itself) into a :class:`RuleSet`.
 
@@ -418,6 +440,8 @@ def load_rules(
         source: a ``.yaml``/``.yml``/``.json``/``.toml`` path, or the document's text.
         format: force a format instead of guessing from the suffix or the text.
         functions: the pure functions ``check`` nodes may call, by name.
+        facts: the organization's declared facts, to check ``facts.*`` paths and values
+            at load (``portfolio.organization.fact_schema``).
 
     Raises:
         RuleFileError: for any problem in the file (each with its path); nothing is kept.
@@ -442,7 +466,7 @@ def load_rules(
         raise
     except LoadError as exc:
         raise RuleFileError(exc.problems, source=exc.source) from None
-    return rules_from_data(data, source=name, functions=functions)
+    return rules_from_data(data, source=name, functions=functions, facts=facts)
 
 
 def dump_rules(ruleset: RuleSet) -> dict[str, Any]:

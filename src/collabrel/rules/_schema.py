@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import Organization, Portfolio, Relationship, RiskItem
 from collabrel._typing import element_type, field_hints
 from collabrel.errors import UnknownFieldError
@@ -49,6 +50,11 @@ class PathInfo:
     """The attribute names to follow from the scope object."""
     through_collection: bool = False
     """Whether the path crosses a collection (only allowed as a for_each scope)."""
+    fact: FactField | None = None
+    """The declared organization-specific fact the path ends at (``facts.<name>``)."""
+    unchecked_fact: bool = False
+    """Whether the path names an organization-specific fact no schema was given for: its type
+    is checked when the rule is used on a portfolio (whose organization declares its facts)."""
 
 
 def fields_of(cls: type) -> dict[str, Any]:
@@ -83,6 +89,7 @@ def resolve(
     default_root: str,
     rule_id: str = "",
     allow_collection_hop: bool = False,
+    facts: FactSchema | None = None,
 ) -> PathInfo:
     """Resolve a dotted *text* path against the schema.
 
@@ -93,6 +100,8 @@ def resolve(
         default_root: ``rel`` or ``org``, the root of the rule's subject.
         rule_id: for error messages.
         allow_collection_hop: allow crossing a collection (used for for_each scopes only).
+        facts: the declared organization-specific facts; without it a ``facts.<name>`` path
+            is accepted unchecked (its type is checked when the rule meets a portfolio).
 
     Raises:
         UnknownFieldError: with a did-you-mean, for an unknown, private or dunder name.
@@ -119,6 +128,7 @@ def resolve(
     if not parts:
         return PathInfo(base, cls, False, (base,), getter_prefix)
     current: Any = cls
+    owner_kind = "relationship"
     canonical = list(base)
     is_coll = False
     crossed = False
@@ -136,6 +146,10 @@ def resolve(
                     "for_each or count_at_least to look inside it"
                 )
             crossed = True
+        if current is Facts:
+            return _fact_path(
+                text, parts, i, canonical, getter_prefix, kind=owner_kind, facts=facts, who=who
+            )
         known = fields_of(current) if isinstance(current, type) else {}
         if name not in known:
             owner = getattr(current, "__name__", str(current))
@@ -158,6 +172,7 @@ def resolve(
                 raise UnknownFieldError(f"{who} reads {text!r}: {name!r} is a computed value")
             reads = tuple((*canonical, src) for src in derived[1])
         canonical.append(name)
+        owner_kind = "organization" if current is Organization else "relationship"
         current, is_coll = element_type(known[name])
     path = tuple(canonical)
     return PathInfo(
@@ -168,3 +183,31 @@ def resolve(
         getter_names=(*getter_prefix, *parts),
         through_collection=crossed,
     )
+
+
+def _fact_path(
+    text: str,
+    parts: list[str],
+    i: int,
+    canonical: list[str],
+    getter_prefix: tuple[str, ...],
+    *,
+    kind: str,
+    facts: FactSchema | None,
+    who: str,
+) -> PathInfo:
+    """Resolve ``facts.<name>``: a declared fact of the organization or of a relationship."""
+    name = parts[i]
+    if i != len(parts) - 1:
+        raise UnknownFieldError(
+            f"{who} reads {text!r}: a fact is a value, it has no fields ({name!r} is a fact)"
+        )
+    path = (*canonical, name)
+    getter_names = (*getter_prefix, *parts)
+    if facts is None:
+        return PathInfo(path, Any, False, (path,), getter_names, unchecked_fact=True)
+    try:
+        field = facts.field("organization" if kind == "organization" else "relationship", name)
+    except UnknownFieldError as exc:
+        raise UnknownFieldError(f"{who} reads {text!r}: {exc}") from None
+    return PathInfo(path, field.value_type, field.list, (path,), getter_names, fact=field)

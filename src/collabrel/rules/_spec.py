@@ -6,7 +6,7 @@ import contextlib
 import contextvars
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -150,6 +150,9 @@ class RuleContext:
     relationships: Sequence[Relationship] = ()
     """Every relationship, for rules that declare ``relationships.*`` reads (a read-only
     sequence: in a session it is a live view, so building a context costs nothing)."""
+    tally: Mapping[Hashable, int] = attrs.field(factory=dict)
+    """For a rule that keeps a tally: how many times each key its ``tally`` function gives
+    occurs over every relationship (kept current incrementally by the session)."""
 
 
 PythonRule = Callable[[Any, RuleContext], "Outcome | bool | None"]
@@ -285,6 +288,13 @@ class RuleSpec:
     """The Annex A checklist question, in our own words (generated from the title if absent)."""
     replaces: str | None = None
     """The id of the rule this one replaced in its rule set, if any."""
+    tally: Callable[[Relationship], Iterable[Hashable]] | None = attrs.field(
+        default=None, repr=False
+    )
+    """For an organization Python rule that reads every relationship: the keys each
+    relationship contributes to ``ctx.tally`` (such as its stage). The session keeps the
+    tally current as relationships change, so the rule reads a summary instead of scanning
+    every relationship, and a change to one relationship costs the same at any size."""
     _bound: Bound | None = attrs.field(init=False, default=None, repr=False)
     _when: Bound | None = attrs.field(init=False, default=None, repr=False)
     _read_paths: frozenset[Path] = attrs.field(init=False, factory=frozenset, repr=False)
@@ -366,6 +376,20 @@ class RuleSpec:
         elif self.level is Level.ORG:
             raise RuleDefinitionError(f"{who}: an organization rule has no applies_in stages")
         object.__setattr__(self, "_stages_in", stages)
+        self._check_tally(who, reads)
+
+    def _check_tally(self, who: str, reads: set[Path]) -> None:
+        if self.tally is None:
+            return
+        if self.level is not Level.ORG or self.predicate is None:
+            raise RuleDefinitionError(f"{who}: a tally is for organization Python rules")
+        if not callable(self.tally):
+            raise RuleDefinitionError(f"{who}: tally must be a function of a relationship")
+        if not any(p[0] == "relationships" for p in reads):
+            raise RuleDefinitionError(
+                f"{who}: a tally summarizes relationships; declare what it reads, such as "
+                "reads=('relationships.stage',)"
+            )
 
     # ------------------------------------------------------------------------ accessors
 
@@ -428,6 +452,7 @@ class RuleSpec:
             self.id, self.title, self.clause, self.level, self.remedy, self.stage, self.mode,
             self.flags, self.basis, self.severity, self.tags, self.condition, self.predicate,
             self.reads, self.applies_when, self._stages_in, self.question, self.replaces,
+            self.tally,
         )  # fmt: skip
 
     def __eq__(self, other: object) -> bool:

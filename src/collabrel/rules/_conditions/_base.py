@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import attrs
 
 from collabrel._dates import CalendarInterval
-from collabrel.errors import RuleDefinitionError
+from collabrel._facts import FactSchema
+from collabrel.errors import RuleDefinitionError, UnitError
 from collabrel.rules._schema import Path, PathInfo, resolve
 from collabrel.units import is_quantity
 
@@ -223,6 +224,8 @@ class Binder:
     """``rel`` or ``org``: the root of the rule's subject."""
     rule_id: str = ""
     """The rule being defined, for error messages."""
+    facts: FactSchema | None = None
+    """The organization-specific facts declared (``None``: ``facts.*`` paths unchecked)."""
 
     def path(self, text: str, *, collection_hop: bool = False) -> PathInfo:
         """Resolve *text* in this scope."""
@@ -233,6 +236,7 @@ class Binder:
             default_root=self.default_root,
             rule_id=self.rule_id,
             allow_collection_hop=collection_hop,
+            facts=self.facts,
         )
 
     def element(self, info: PathInfo) -> Binder:
@@ -317,6 +321,10 @@ class DataReader(Protocol):
         """Read a comparison value: a scalar or ``{ref: path}``."""
         ...
 
+    def typed(self, info: _PathInfo | None, value: Any, path: str, where: str) -> Any:
+        """Check a literal against the type of the fact it is compared with (when known)."""
+        ...
+
     def plain(self, value: Any, where: str) -> Any:
         """Read a scalar value (number, text, true/false)."""
         ...
@@ -391,13 +399,23 @@ def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def coerce_literal(info: PathInfo, value: Any, path: str) -> Any:
-    """Return *value* as the type of the fact at *info* (dates and enum members from text).
+    """Return *value* as the type of the fact at *info*.
+
+    Dates, enum members and quantities are read from text; a quantity compared with an
+    organization-specific fact is converted to the fact's declared unit.
 
     Raises:
-        RuleDefinitionError: when the text is not a value of that type.
+        RuleDefinitionError: when the value is not one of that type (a wrong dimension
+            included), with what to write instead.
     """
+    if isinstance(value, Ref):
+        return value
+    if info.fact is not None:
+        return _fact_literal(info, value, path)
     tp = info.value_type
-    if not isinstance(value, str) or not isinstance(tp, type) or isinstance(value, tp):
+    if tp is Any or not isinstance(value, str) or not isinstance(tp, type):
+        return value  # typing.Any is a class in Python 3.11: isinstance() would refuse it
+    if isinstance(value, tp):
         return value
     try:
         if tp is date:
@@ -405,16 +423,37 @@ def coerce_literal(info: PathInfo, value: Any, path: str) -> Any:
         if issubclass(tp, enum.Enum):
             parse = getattr(tp, "parse", None)
             return parse(value) if parse is not None else tp(value)
-    except ValueError:
+        if tp.__name__ in {"Quantity", "PlainQuantity"}:
+            from collabrel.units import parse_quantity
+
+            return parse_quantity(value)
+    except (ValueError, UnitError) as exc:
         allowed = (
             "a date such as 2026-01-31"
             if tp is date
+            else str(exc)
+            if isinstance(exc, UnitError)
             else "one of " + ", ".join(str(m.value) for m in tp)  # type: ignore[attr-defined]
         )
         raise RuleDefinitionError(
             f"{value!r} is not a valid value for {path!r}; use {allowed}"
         ) from None
     return value
+
+
+def _fact_literal(info: PathInfo, value: Any, path: str) -> Any:
+    field = info.fact
+    assert field is not None  # noqa: S101 - checked by the caller
+    try:
+        return field.coerce(value) if not field.list else field._one(value)  # noqa: SLF001
+    except ValueError as exc:
+        message = getattr(exc, "message", str(exc))
+        hint = getattr(exc, "hint", "")
+        raise RuleDefinitionError(
+            f"{value!r} cannot be compared with {path!r} ({field.type}"
+            f"{' in ' + field.unit if field.unit else ''}): {message}"
+            + (f"; {hint}" if hint else "")
+        ) from None
 
 
 def operand(

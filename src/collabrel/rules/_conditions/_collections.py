@@ -37,7 +37,7 @@ class CountAtLeast(Condition):
 
     def bind(self, binder: Binder) -> Bound:
         info = binder.path(self.path)
-        if not info.is_collection:
+        if not info.is_collection and not info.unchecked_fact:
             raise UnknownFieldError(f"count_at_least needs a collection; {self.path!r} is not one")
         get = getter(info)
         inner = self.where.bind(binder.element(info)) if self.where is not None else None
@@ -136,7 +136,7 @@ class ForEach(Condition):
 
     def bind(self, binder: Binder) -> Bound:
         info = binder.path(self.path)
-        if not info.is_collection:
+        if not info.is_collection and not info.unchecked_fact:
             raise UnknownFieldError(f"for_each needs a collection; {self.path!r} is not one")
         get = getter(info)
         inner = self.condition.bind(binder.element(info))

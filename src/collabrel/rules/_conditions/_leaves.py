@@ -171,10 +171,10 @@ class _Comparison(Condition):
     @classmethod
     def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
         fields = reader.fields(body, where, cls.keyword, required=("path", "value"))
-        return cls(
-            reader.path(fields["path"], f"{where}.path"),
-            reader.literal(fields["value"], f"{where}.value"),
-        )
+        path, info = reader.collection(fields["path"], f"{where}.path")
+        value = reader.literal(fields["value"], f"{where}.value")
+        reader.typed(info, value, path, f"{where}.value")
+        return cls(path, value)
 
 
 @attrs.frozen
@@ -256,10 +256,11 @@ class OneOf(Condition):
         values = fields["values"]
         if not isinstance(values, list) or not values:
             raise reader.refuse(f"{where}.values", "one_of takes a non-empty list of values")
-        return cls(
-            reader.path(fields["path"], f"{where}.path"),
-            tuple(reader.plain(v, f"{where}.values[{i}]") for i, v in enumerate(values)),
-        )
+        path, info = reader.collection(fields["path"], f"{where}.path")
+        read = tuple(reader.plain(v, f"{where}.values[{i}]") for i, v in enumerate(values))
+        for i, v in enumerate(read):
+            reader.typed(info, v, path, f"{where}.values[{i}]")
+        return cls(path, read)
 
 
 @attrs.frozen

@@ -1,0 +1,150 @@
+"""What an evaluation hands back: an assessment (findings) and a columnar table of verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from collabrel.errors import MissingExtraError, UnknownRuleError
+from collabrel.rules._findings import Finding, Verdict
+from collabrel.rules._ruleset import RuleExclusion
+
+if TYPE_CHECKING:
+    from collabrel.rules._engine import Session
+
+__all__ = ["Assessment", "VerdictTable"]
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """The findings of a rule set on a portfolio as of a date."""
+
+    findings: tuple[Finding, ...]
+    """One finding per (rule, subject)."""
+    as_of: date
+    """The evaluation date."""
+    ruleset_version: str
+    """The rule set's version."""
+    exclusions: tuple[RuleExclusion, ...] = ()
+    """Rules excluded from the rule set, with their justifications."""
+    _by_subject: dict[str, tuple[Finding, ...]] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def _repr_html_(self) -> str:
+        from collabrel._html import table
+
+        counts = self.by_verdict()
+        caption = f"Assessment as of {self.as_of} (rule set {self.ruleset_version}): " + ", ".join(
+            f"{n} {v.label}" for v, n in counts.items()
+        )
+        rows = [(f.verdict.label, f.subject_id, f.rule_id, f.title, f.message, f.remedy)
+                for f in self.failed()]  # fmt: skip
+        return table(caption, ("verdict", "subject", "rule", "requirement", "why", "remedy"), rows)
+
+    def failed(self) -> tuple[Finding, ...]:
+        """The FAIL, UNKNOWN and ERROR findings."""
+        return tuple(f for f in self.findings if not f.ok)
+
+    def by_verdict(self) -> dict[Verdict, int]:
+        """How many findings have each verdict."""
+        counts = dict.fromkeys(Verdict, 0)
+        for f in self.findings:
+            counts[f.verdict] += 1
+        return counts
+
+    def for_subject(self, subject_id: str) -> tuple[Finding, ...]:
+        """The findings on one subject (indexed on first use)."""
+        index = self._by_subject
+        if not index and self.findings:
+            grouped: dict[str, list[Finding]] = {}
+            for f in self.findings:
+                grouped.setdefault(f.subject_id, []).append(f)
+            index.update({k: tuple(v) for k, v in grouped.items()})
+        return index.get(subject_id, ())
+
+    def get(self, rule_id: str, subject_id: str) -> Finding:
+        """Return the finding of *rule_id* on *subject_id*.
+
+        Raises:
+            UnknownRuleError: when there is none.
+        """
+        for f in self.for_subject(subject_id):
+            if f.rule_id == rule_id:
+                return f
+        raise UnknownRuleError(f"no finding for rule {rule_id!r} on {subject_id!r}")
+
+
+@attrs.frozen(kw_only=True)
+class VerdictTable:
+    """Every verdict of a session as columns, one row per (rule, subject) pair.
+
+    Made without a :class:`Finding` per pair: the columns hold plain values (verdicts as
+    their text, stages as numbers). Convert with :meth:`to_pandas` (``collabrel[jupyter]``)
+    or read the columns directly.
+    """
+
+    subject: tuple[str, ...]
+    """The relationship (or organization) id of each row."""
+    rule: tuple[str, ...]
+    """The rule id of each row."""
+    clause: tuple[str, ...]
+    """The clause each rule evidences."""
+    stage: tuple[int | None, ...]
+    """The stage number of each rule (``None`` for rules of no stage)."""
+    level: tuple[str, ...]
+    """ORG, REL or JNT."""
+    verdict: tuple[str, ...]
+    """pass, fail, not_applicable, unknown or error."""
+    message: tuple[str, ...]
+    """Why, for the rows that need action (empty for the others)."""
+    as_of: date
+    """The evaluation date."""
+    ruleset_version: str
+    """The rule set's version."""
+
+    COLUMNS = ("subject", "rule", "clause", "stage", "level", "verdict", "message")
+    """The column names, in order."""
+
+    def __len__(self) -> int:
+        return len(self.subject)
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows as tuples, in :attr:`COLUMNS` order."""
+        return zip(
+            self.subject, self.rule, self.clause, self.stage, self.level, self.verdict,
+            self.message, strict=True,
+        )  # fmt: skip
+
+    def to_pandas(self) -> Any:
+        """Return a ``pandas.DataFrame`` (categorical verdict, level and clause columns).
+
+        Raises:
+            MissingExtraError: when pandas is not installed.
+        """
+        import importlib
+
+        try:
+            pd: Any = importlib.import_module("pandas")
+        except ImportError as exc:
+            msg = "VerdictTable.to_pandas needs pandas: pip install 'collabrel[jupyter]'"
+            raise MissingExtraError(msg) from exc
+        frame = pd.DataFrame({name: getattr(self, name) for name in self.COLUMNS})
+        for name in ("verdict", "level", "clause", "rule"):
+            frame[name] = frame[name].astype("category")
+        frame["stage"] = frame["stage"].astype("Int64")
+        return frame
+
+    @classmethod
+    def build(cls, session: Session, *, messages: bool = True) -> VerdictTable:
+        """The table of *session*'s current verdicts."""
+        return session._table(messages=messages)  # noqa: SLF001 - the session owns its rows

@@ -1,0 +1,387 @@
+"""The engine's run-time pieces.
+
+The environment compiled rules read, the fact-path index, the change diff, compact verdict
+changes, and the generated per-stage runners and per-rule refresh loops.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from functools import cache
+from typing import Any, overload
+
+import attrs
+
+from collabrel._dates import CalendarInterval
+from collabrel._facts import Facts
+from collabrel.rules._compile import ERROR, CompiledRule, Thresholds
+from collabrel.rules._findings import Verdict, VerdictChange
+from collabrel.rules._schema import Path
+from collabrel.rules._spec import RuleContext
+
+__all__ = [
+    "VERDICTS",
+    "Block",
+    "Changes",
+    "PathIndex",
+    "RuntimeEnv",
+    "diff",
+    "replace_field",
+    "stage_runner",
+]
+
+VERDICTS: tuple[Verdict, ...] = (
+    Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.UNKNOWN, Verdict.ERROR,
+)  # fmt: skip
+"""The verdict of each code (the compiled rules return codes 0-4)."""
+CODES: dict[Verdict, int] = {v: i for i, v in enumerate(VERDICTS)}
+"""The code of each verdict."""
+
+
+class RuntimeEnv:
+    """What compiled rules read besides their subject (one per session, kept current)."""
+
+    __slots__ = ("as_of", "ctx", "intervals", "op", "org", "tallies", "thresholds", "values")
+
+    def __init__(
+        self,
+        *,
+        as_of: date,
+        intervals: Mapping[str, CalendarInterval],
+        values: Mapping[str, Any],
+        org: Any,
+        ctx: RuleContext,
+    ) -> None:
+        self.as_of = as_of
+        self.intervals = intervals
+        self.values = values
+        self.org = org
+        self.ctx = ctx
+        self.thresholds = Thresholds(as_of, intervals)
+        self.op: list[Any] = []
+        """The value of each rule's factored organization part (by rule position)."""
+        self.tallies: Mapping[int, Mapping[Any, int]] = {}
+        """The tally of each organization rule that keeps one (by rule position)."""
+
+
+# ------------------------------------------------------------------------------- paths
+
+
+class PathIndex:
+    """Which rules read a fact path, or anything above or below it.
+
+    A change at ``rel.working.agreement`` concerns the rules reading that path, the ones
+    reading inside it (``rel.working.agreement.covers``) and the ones reading what contains
+    it (``rel.working``). Look-ups are remembered.
+    """
+
+    __slots__ = ("_exact", "_memo", "_under")
+
+    def __init__(self, reads: Iterable[tuple[int, Iterable[Path]]]) -> None:
+        self._exact: dict[Path, set[int]] = {}
+        self._under: dict[Path, set[int]] = {}
+        self._memo: dict[Path, tuple[int, ...]] = {}
+        for index, paths in reads:
+            for p in paths:
+                self._exact.setdefault(p, set()).add(index)
+                for k in range(1, len(p) + 1):
+                    self._under.setdefault(p[:k], set()).add(index)
+
+    def __call__(self, path: Path) -> tuple[int, ...]:
+        """The positions of the rules a change at *path* concerns, in order."""
+        found = self._memo.get(path)
+        if found is None:
+            hit = set(self._under.get(path, ()))
+            for k in range(1, len(path)):
+                hit |= self._exact.get(path[:k], set())
+            found = self._memo[path] = tuple(sorted(hit))
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self._exact)
+
+    def touched(self, paths: Iterable[Path]) -> set[int]:
+        """The positions of the rules any of *paths* concerns."""
+        out: set[int] = set()
+        for p in paths:
+            out.update(self(p))
+        return out
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls))
+
+
+def diff(old: Any, new: Any, prefix: Path, out: list[Path]) -> None:
+    """Append to *out* the paths below *prefix* where *new* differs from *old*.
+
+    Identical sub-objects are skipped without looking inside; collections are compared as a
+    whole (a changed tuple is one changed path); facts are compared name by name.
+    """
+    if old is new:
+        return
+    cls = type(old)
+    if cls is not type(new):
+        out.append(prefix)
+        return
+    if cls is Facts:
+        names = set(old) | set(new)
+        out.extend((*prefix, n) for n in sorted(names) if old.get(n) != new.get(n))
+        return
+    if not attrs.has(cls):
+        if isinstance(old, tuple) or old != new:
+            out.append(prefix)
+        return
+    for name in _field_names(cls):
+        a = getattr(old, name)
+        b = getattr(new, name)
+        if a is not b:
+            diff(a, b, (*prefix, name), out)
+
+
+_REPLACERS: dict[tuple[type, str], Callable[[Any, Any], Any]] = {}
+
+
+def _replacer(cls: type, field: str) -> Callable[[Any, Any], Any]:
+    """A function copying an instance of the frozen, slotted *cls* with *field* replaced."""
+    names = _field_names(cls)
+    lines = ["def replace(old, value):", "    new = _new(_cls)"]
+    for name in names:
+        source = "value" if name == field else f"old.{name}"
+        lines.append(f"    _set(new, {name!r}, {source})")
+    lines.append("    return new")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set": object.__setattr__}
+    tree = ast.parse("\n".join(lines))
+    exec(compile(tree, f"<replace {cls.__name__}.{field}>", "exec"), namespace)  # noqa: S102 - our own code
+    fn: Callable[[Any, Any], Any] = namespace["replace"]
+    return fn
+
+
+def replace_field(obj: Any, field: str, value: Any) -> Any:
+    """Return a copy of the frozen attrs object *obj* with *field* set to *value*.
+
+    The value is already valid: no validator runs (the caller checked it).
+    """
+    key = (type(obj), field)
+    fn = _REPLACERS.get(key)
+    if fn is None:
+        fn = _REPLACERS[key] = _replacer(*key)
+    return fn(obj, value)
+
+
+# ------------------------------------------------------------------------------ changes
+
+
+class Block:
+    """The verdicts of one rule that a bulk update changed, kept compact.
+
+    It holds the subjects, and the old and new verdict codes as bytes: no object per
+    changed pair until asked.
+    """
+
+    __slots__ = ("new", "old", "rids", "rule_id")
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule_id = rule_id
+        self.rids: list[str] = []
+        self.old = bytearray()
+        self.new = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.rids)
+
+
+class Changes(Sequence[VerdictChange]):
+    """The verdicts an update changed; :class:`VerdictChange` objects are made on demand.
+
+    It compares equal to a tuple of the same changes.
+    """
+
+    __slots__ = ("_blocks", "_items", "_made")
+
+    def __init__(
+        self,
+        items: list[tuple[str, str, int, int]] | None = None,
+        blocks: list[Block] | None = None,
+    ) -> None:
+        self._items = items or []
+        """(rule id, subject id, old code, new code); code -1 means no verdict."""
+        self._blocks = [b for b in blocks or () if b.rids]
+        self._made: tuple[VerdictChange, ...] | None = None
+
+    @staticmethod
+    def of(changes: Sequence[VerdictChange]) -> Changes:
+        """Changes already made as objects."""
+        out = Changes()
+        out._made = tuple(changes)
+        return out
+
+    def _all(self) -> tuple[VerdictChange, ...]:
+        if self._made is None:
+            made = [
+                VerdictChange(
+                    rule_id=rule_id,
+                    subject_id=sid,
+                    old=None if old < 0 else VERDICTS[old],
+                    new=None if new < 0 else VERDICTS[new],
+                )
+                for rule_id, sid, old, new in self._items
+            ]
+            for block in self._blocks:
+                made += [
+                    VerdictChange(
+                        rule_id=block.rule_id, subject_id=sid, old=VERDICTS[old], new=VERDICTS[new]
+                    )
+                    for sid, old, new in zip(block.rids, block.old, block.new, strict=True)
+                ]
+            self._made = tuple(made)
+        return self._made
+
+    def __len__(self) -> int:
+        if self._made is not None:
+            return len(self._made)
+        return len(self._items) + sum(len(b) for b in self._blocks)
+
+    def __bool__(self) -> bool:
+        return bool(self._items) or bool(self._blocks) or bool(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> VerdictChange: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[VerdictChange]: ...
+    def __getitem__(self, index: int | slice) -> VerdictChange | Sequence[VerdictChange]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[VerdictChange]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Changes | tuple | list):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Changes({list(self._all())!r})"
+
+
+# ------------------------------------------------------------------------------ runners
+
+
+def stage_runner(
+    positions: Sequence[int],
+    verdicts: Sequence[Callable[[Any, Any, Any], int]],
+    compiled: Sequence[CompiledRule | None],
+) -> Callable[[Any, Any, bytearray], None]:
+    """Generate ``run(subject, env, row)`` for the rules at *positions*.
+
+    Every rule writes its verdict code into *row*. Condition-tree rules are inlined (one
+    expression each, no call); Python rules are one plain call. A rule that raises gets
+    ERROR and the others go on.
+    """
+    namespace: dict[str, Any] = {"_ERROR": ERROR}
+    body: list[ast.stmt] = [_parse_stmt("V = s.facts._values")]
+    functions: list[ast.stmt] = []
+    for i in positions:
+        c = compiled[i]
+        if c is None:
+            namespace[f"_f{i}"] = verdicts[i]
+            value: ast.expr = _parse_expr(f"_f{i}(s, e, V)")
+        else:
+            namespace.update(c.namespace)
+            functions.extend(copy.deepcopy(c.functions))
+            value = copy.deepcopy(c.expression)
+        store = ast.Assign(
+            targets=[
+                ast.Subscript(value=_name("row"), slice=ast.Constant(value=i), ctx=ast.Store())
+            ],
+            value=value,
+        )
+        fallback = _parse_stmt(f"row[{i}] = _ERROR")
+        handler = ast.ExceptHandler(type=_name("Exception"), name=None, body=[fallback])
+        body.append(ast.Try(body=[store], handlers=[handler], orelse=[], finalbody=[]))
+    run = ast.parse("def run(s, e, row):\n    pass\n").body[0]
+    assert isinstance(run, ast.FunctionDef)  # noqa: S101 - our own template
+    run.body = body
+    module = ast.Module(body=[*functions, run], type_ignores=[])
+    ast.fix_missing_locations(module)
+    exec(compile(module, "<collabrel stage runner>", "exec"), namespace)  # noqa: S102 - our own code
+    fn: Callable[[Any, Any, bytearray], None] = namespace["run"]
+    return fn
+
+
+def _name(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _parse_expr(source: str) -> ast.expr:
+    return ast.parse(source, mode="eval").body
+
+
+def _parse_stmt(source: str) -> ast.stmt:
+    return ast.parse(source).body[0]
+
+
+_REFRESH = """
+def refresh(items, rows, e, block, stages):
+    changed_rid, changed_old, changed_new = block.rids.append, block.old.append, block.new.append
+    for (rid, s), row in zip(items, rows):
+        if s.stage not in stages:
+            continue
+        V = s.facts._values
+        try:
+            code = X
+        except Exception:
+            code = _ERROR
+        old = row[I]
+        if code != old:
+            row[I] = code
+            changed_rid(rid)
+            changed_old(old)
+            changed_new(code)
+"""
+
+
+def rule_refresher(
+    position: int,
+    verdict: Callable[[Any, Any, Any], int],
+    compiled: CompiledRule | None,
+) -> Callable[..., None]:
+    """Generate ``refresh(items, rows, env, block, stages)`` for the rule at *position*.
+
+    It runs the rule again on every (id, relationship) of *items* whose stage is in
+    *stages*, writing into the matching *rows* and recording what changed in the
+    :class:`Block`. The rule's expression is inlined, as in the stage runners.
+    """
+    namespace: dict[str, Any] = {"_ERROR": ERROR}
+    functions: list[ast.stmt] = []
+    if compiled is None:
+        namespace["_f"] = verdict
+        value: ast.expr = _parse_expr("_f(s, e, V)")
+    else:
+        namespace.update(compiled.namespace)
+        functions.extend(copy.deepcopy(compiled.functions))
+        value = copy.deepcopy(compiled.expression)
+    tree = ast.parse(_REFRESH)
+    fn = tree.body[0]
+
+    class _Fill(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id == "X":
+                return value
+            if node.id == "I":
+                return ast.Constant(value=position)
+            return node
+
+    _Fill().visit(fn)
+    module = ast.Module(body=[*functions, fn], type_ignores=[])
+    ast.fix_missing_locations(module)
+    exec(compile(module, f"<collabrel refresh {position}>", "exec"), namespace)  # noqa: S102 - our own code
+    refresh: Callable[..., None] = namespace["refresh"]
+    return refresh
