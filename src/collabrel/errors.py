@@ -15,8 +15,12 @@ which values, and what to do next::
     ├── UnknownSubjectError(CollabrelError, LookupError) no relationship with that id
     ├── ConfigError(CollabrelError, ValueError)      a bad interval, threshold or option
     ├── UnitError(CollabrelError, TypeError)         a quantity with the wrong unit or registry
+    ├── ValidationError(CollabrelError, ValueError)  a domain object refused a field value
+    │   └── FieldTypeError(ValidationError, TypeError)   ... a value of the wrong type
+    ├── NotADateError(CollabrelError, TypeError)     an as_of or on that is not a date
     └── LifecycleError(CollabrelError)
         ├── TransitionNotAllowedError(LifecycleError, ValueError)
+        ├── UnknownStageError(LifecycleError, ValueError)   no stage of that name or number
         └── GateBlockedError(LifecycleError)         carries the failing findings
     CollabrelWarning(UserWarning)
 
@@ -38,9 +42,11 @@ __all__ = [
     "CollabrelWarning",
     "ConfigError",
     "DuplicateRuleError",
+    "FieldTypeError",
     "GateBlockedError",
     "LifecycleError",
     "LoadError",
+    "NotADateError",
     "Problem",
     "RuleDefinitionError",
     "RuleFileError",
@@ -49,7 +55,9 @@ __all__ = [
     "UnitError",
     "UnknownFieldError",
     "UnknownRuleError",
+    "UnknownStageError",
     "UnknownSubjectError",
+    "ValidationError",
     "explain",
 ]
 
@@ -145,8 +153,65 @@ class UnitError(CollabrelError, TypeError):
     """A quantity has the wrong dimension, an unknown unit, or comes from a foreign registry."""
 
 
+class ValidationError(CollabrelError, ValueError):
+    """A domain object refused a value for one of its fields.
+
+    Raised wherever the object is built: its constructor, :func:`attrs.evolve`, and loading
+    (where the document path is added). The message names the class, the field, the value and
+    what to write instead.
+
+    Attributes:
+        owner: the class, such as ``"RiskItem"``.
+        field: the field, with an index for an element of a tuple field, such as
+            ``"likelihood"`` or ``"stage_history[2]"``.
+        hint: how to fix it (also part of the message).
+    """
+
+    def __init__(self, message: str, /, *, owner: str, field: str, hint: str = "") -> None:
+        super().__init__(message, owner=owner, field=field, hint=hint)
+        self.owner = owner
+        self.field = field
+        self.hint = hint
+
+
+class FieldTypeError(ValidationError, TypeError):
+    """A domain object was given a value of the wrong type (text for a date, ``None``...)."""
+
+
+class NotADateError(CollabrelError, TypeError):
+    """A date argument (``as_of``, ``on``) is not a :class:`datetime.date`.
+
+    A :class:`~datetime.datetime`, a text or ``None`` is refused rather than guessed at: a
+    datetime compares unequal to every date, and a text or ``None`` would turn every dated
+    rule into an ERROR.
+
+    Attributes:
+        name: the argument, such as ``"as_of"``.
+        got: the type that was given, such as ``"datetime"``.
+    """
+
+    def __init__(self, message: str, /, *, name: str, got: str) -> None:
+        super().__init__(message, name=name, got=got)
+        self.name = name
+        self.got = got
+
+
 class LifecycleError(CollabrelError):
     """Base class of the lifecycle errors."""
+
+
+class UnknownStageError(LifecycleError, ValueError):
+    """No lifecycle stage has the given name or number.
+
+    Attributes:
+        given: what was asked for, as text.
+        suggestion: the closest stage name, or ``""`` when none is close.
+    """
+
+    def __init__(self, message: str, /, *, given: str, suggestion: str = "") -> None:
+        super().__init__(message, given=given, suggestion=suggestion)
+        self.given = given
+        self.suggestion = suggestion
 
 
 class TransitionNotAllowedError(LifecycleError, ValueError):
