@@ -14,9 +14,11 @@ from collabrel.errors import (
     CollabrelWarning,
     ConfigError,
     DuplicateRuleError,
+    FieldTypeError,
     GateBlockedError,
     LifecycleError,
     LoadError,
+    NotADateError,
     Problem,
     RuleDefinitionError,
     RuleFileError,
@@ -25,7 +27,9 @@ from collabrel.errors import (
     UnitError,
     UnknownFieldError,
     UnknownRuleError,
+    UnknownStageError,
     UnknownSubjectError,
+    ValidationError,
     explain,
 )
 
@@ -46,6 +50,22 @@ TREE = [
     (UnknownSubjectError, (LookupError,), UnknownSubjectError("no relationship")),
     (ConfigError, (ValueError,), ConfigError("bad interval", key="review.rmp")),
     (UnitError, (TypeError,), UnitError("bad unit")),
+    (
+        ValidationError,
+        (ValueError,),
+        ValidationError("RiskItem.likelihood must be 1-5", owner="RiskItem", field="likelihood"),
+    ),
+    (
+        FieldTypeError,
+        (TypeError, ValueError, ValidationError),
+        FieldTypeError("Party.id must be text", owner="Party", field="id", hint="quote it"),
+    ),
+    (NotADateError, (TypeError,), NotADateError("as_of must be a date", name="as_of", got="str")),
+    (
+        UnknownStageError,
+        (ValueError, LifecycleError),
+        UnknownStageError("unknown stage 'nine'", given="'nine'", suggestion=""),
+    ),
     (LifecycleError, (), LifecycleError("lifecycle")),
     (
         TransitionNotAllowedError,
