@@ -21,6 +21,7 @@ __all__ = [
     "Cadence",
     "CalendarInterval",
     "age",
+    "date_field",
     "days",
     "due_date",
     "is_overdue",
@@ -30,6 +31,15 @@ __all__ = [
     "weeks",
     "years",
 ]
+
+
+def _validate_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def date_field(**kwargs: Any) -> Any:
+    """An attrs field holding a date, checked by :func:`require_date` (``as_of`` fields)."""
+    return attrs.field(validator=_validate_date, **kwargs)
 
 
 def _short_repr(value: object, limit: int = 60) -> str:

@@ -25,6 +25,7 @@ from typing import Protocol
 
 import attrs
 
+from collabrel._dates import date_field
 from collabrel.errors import CollabrelError
 from collabrel.rules._findings import Finding, Verdict
 from collabrel.rules._iso44001._base import (
@@ -136,7 +137,7 @@ class View:
     """The view's name."""
     items: tuple[ViewItem, ...]
     """Its items, in their usual order."""
-    as_of: date
+    as_of: date = date_field()
     """The evaluation date of the findings."""
     ruleset_version: str
     """The version of the rule set that produced them."""
@@ -337,7 +338,7 @@ class Checklist:
 
     rows: tuple[ChecklistRow, ...]
     """The questions."""
-    as_of: date
+    as_of: date = date_field()
     """The evaluation date."""
     ruleset_version: str
     """The rule set version."""
