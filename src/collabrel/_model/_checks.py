@@ -66,8 +66,10 @@ _SHOWN = 60
 
 
 def _shown(value: object) -> str:
+    from collabrel.units import is_quantity
+
     try:
-        text = repr(value)
+        text = str(value) if is_quantity(value) else repr(value)
     except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real error
         text = f"<{type(value).__name__} object>"
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

@@ -18,6 +18,7 @@ from collabrel._model._checks import (
     stage_converter,
     to_tuple,
 )
+from collabrel.errors import ConfigError, UnitError
 from collabrel.units import Quantity, ensure_quantity
 
 # --------------------------------------------------------------------------- field helpers
@@ -63,13 +64,23 @@ def ref_kind(field: attrs.Attribute[Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def _named(error: type[Exception], inst: Any, field: attrs.Attribute[Any], exc: Exception) -> Any:
+    """Return *exc* as *error* whose message starts with ``Owner.field``."""
+    where = f"{type(inst).__name__}.{field.name}"
+    text = str(exc)
+    return error(text if text.startswith(where) else f"{where}: {text}")
+
+
 def _quantity_converter(dimension: str | None, *, optional: bool) -> Any:
     def convert(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Quantity | None:
         if value is None and optional:
             return None
-        return ensure_quantity(
-            value, dimension=dimension, what=f"{type(inst).__name__}.{field.name}"
-        )
+        try:
+            return ensure_quantity(
+                value, dimension=dimension, what=f"{type(inst).__name__}.{field.name}"
+            )
+        except UnitError as exc:
+            raise _named(UnitError, inst, field, exc) from None
 
     return attrs.Converter(convert, takes_self=True, takes_field=True)
 
@@ -89,24 +100,34 @@ def quantity_field(dimension: str | None = None, *, optional: bool = True) -> An
     return attrs.field(converter=converter, metadata=metadata)
 
 
-def _optional_interval(value: Any) -> CalendarInterval | None:
-    return None if value is None else CalendarInterval.parse(value)
+def _optional_interval(
+    value: Any, inst: Any, field: attrs.Attribute[Any]
+) -> CalendarInterval | None:
+    try:
+        return None if value is None else CalendarInterval.parse(value)
+    except ConfigError as exc:
+        raise _named(ConfigError, inst, field, exc) from None
 
 
 def interval_field() -> Any:
     """An optional calendar interval (text such as '6 months' accepted)."""
-    return attrs.field(default=None, converter=_optional_interval)
+    converter = attrs.Converter(_optional_interval, takes_self=True, takes_field=True)
+    return attrs.field(default=None, converter=converter)
 
 
-def _optional_cadence(value: Any) -> Cadence | None:
+def _optional_cadence(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Cadence | None:
     if value is None or isinstance(value, Cadence):
         return value
-    return Cadence(value)
+    try:
+        return Cadence(value)
+    except ConfigError as exc:
+        raise _named(ConfigError, inst, field, exc) from None
 
 
 def cadence_field() -> Any:
     """An optional cadence (a word such as 'monthly' or an RRULE accepted)."""
-    return attrs.field(default=None, converter=_optional_cadence)
+    converter = attrs.Converter(_optional_cadence, takes_self=True, takes_field=True)
+    return attrs.field(default=None, converter=converter)
 
 
 def enum_field(cls: type[enum.Enum], default: Any, *, optional: bool = False) -> Any:
