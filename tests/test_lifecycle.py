@@ -273,3 +273,91 @@ def test_diagram_marks_the_current_stage():
     assert "class working_together blocked" in d.mermaid
     assert "working_together -> value_creation" in d.dot
     assert d._repr_markdown_().startswith("```mermaid")
+
+
+# ------------------------------------------------------- arguments refused (issue 13, 16)
+
+
+@pytest.mark.parametrize(
+    ("stage", "suggestion"),
+    [("workng together", "working_together"), ("staying-togther", "staying_together"),
+     ("bogus", ""), (99, ""), (None, ""), (2.5, "")],
+)  # fmt: skip
+def test_a_bad_stage_is_a_collabrel_error_with_the_closest_name(stage, suggestion):
+    from collabrel.errors import UnknownStageError
+
+    lc = Lifecycle(RuleSet([]))
+    rel = make_relationship(org_id="org")
+    for call in (
+        lambda: lc.gate(stage),
+        lambda: lc.retrofit(rel, stage=stage, on=AS_OF, approved_by="p-ser", organization=ORG),
+    ):
+        with pytest.raises(UnknownStageError) as info:
+            call()
+        assert isinstance(info.value, ValueError)  # as Stage.parse always was
+        assert info.value.suggestion == suggestion
+        assert "working_together" in str(info.value)  # the accepted names are listed
+        if suggestion:
+            assert f"did you mean {suggestion!r}" in str(info.value)
+
+
+def test_retrofit_to_a_stage_that_is_no_retrofit_target_names_the_allowed_ones():
+    rel = make_relationship(org_id="org")
+    with pytest.raises(TransitionNotAllowedError, match="retrofit_to_partner_selection"):
+        Lifecycle(RuleSet([])).retrofit(
+            rel, stage="knowledge", on=AS_OF, approved_by="p-ser", organization=ORG
+        )
+
+
+def test_the_approver_must_be_a_known_person(example):
+    from collabrel.errors import ValidationError
+
+    lc = Lifecycle(RuleSet([]))
+    org = example.organization
+    rel = example.relationship("rel-plant-hire")
+    with pytest.raises(ValidationError, match="did you mean 'p-coo'") as info:
+        lc.advance(rel, org, on=AS_OF, approved_by="p-cooo")
+    assert info.value.field == "approved_by"
+    # a person of the organization, a contact of a party: both approve
+    assert lc.advance(rel, org, on=AS_OF, approved_by="p-coo").stage_history[-1].approved_by
+    assert lc.advance(rel, org, on=AS_OF, approved_by="tph-acc")
+    # without the organization only the relationship's own people are known
+    with pytest.raises(ValidationError, match="pass organization="):
+        lc.withdraw(rel, on=AS_OF, approved_by="p-coo")
+    assert lc.withdraw(rel, on=AS_OF, approved_by="p-coo", organization=org).stage.is_closed
+    assert lc.withdraw(rel, on=AS_OF, approved_by="tph-acc").stage.is_closed
+
+
+@pytest.mark.parametrize("approver", [None, 5, "", "Helen Marsh"])
+def test_an_approver_that_is_not_a_person_id_is_refused(example, approver):
+    from collabrel.errors import ValidationError
+
+    rel = example.relationship("rel-aldermoor")
+    with pytest.raises(ValidationError, match="approved_by"):
+        Lifecycle(RuleSet([])).advance(rel, example.organization, on=AS_OF, approved_by=approver)
+
+
+def test_arguments_of_the_wrong_kind_are_refused_before_anything_changes(example):
+    from collabrel.errors import FieldTypeError
+
+    lc = Lifecycle(RuleSet([]))
+    rel = example.relationship("rel-rail-jv")
+    with pytest.raises(FieldTypeError, match="trigger"):
+        lc.activate_exit(rel, on=AS_OF, trigger=None, approved_by="p-rail")  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="must be a Relationship"):
+        lc.advance(None, example.organization, on=AS_OF, approved_by="p-ceo")  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="must be a Organization"):
+        lc.advance(rel, None, on=AS_OF, approved_by="p-ceo")  # type: ignore[arg-type]
+    with pytest.raises(TransitionNotAllowedError):
+        lc.check(rel, example.organization, None, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="note"):
+        lc.activate_exit(rel, on=AS_OF, trigger="objectives_met", approved_by="p-rail",
+                         justification=5)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_relationship_without_its_disengagement_group_cannot_exist(example):
+    from collabrel.errors import FieldTypeError
+
+    rel = example.relationship("rel-rail-jv")
+    with pytest.raises(FieldTypeError, match=r"disengagement must be a Disengagement"):
+        attrs.evolve(rel, disengagement=None)
