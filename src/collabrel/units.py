@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import copyreg
+import functools
 import math
 import re
 import threading
@@ -249,27 +250,40 @@ def _units(text: str, context: str) -> Any:
 
     Only unit names, ``*``, ``/`` and one-digit exponents are read; nothing is evaluated.
     """
-    import pint
-
     if len(text) > _MAX_TEXT or _UNIT_TEXT.fullmatch(text) is None:
         raise UnitError(
             f"{context}: use a unit name such as 'EUR', 'percent', 'person_day' or 'FTE', "
             "optionally divided by another ('person_day / day'); nothing is evaluated"
         )
+    try:
+        return _read_units(text.strip())
+    except _UnknownUnitError as exc:
+        raise UnitError(
+            f"{context}: unknown unit {exc.args[0]!r}; use a currency code "
+            f"({', '.join(CURRENCIES[:4])}, ...), 'percent', 'person_day', 'FTE' or a "
+            "pint unit such as 'day', as in '120000 EUR' or '2.5 FTE'"
+        ) from None
+
+
+class _UnknownUnitError(LookupError):
+    """A unit name the registry does not define (turned into a UnitError with context)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_units(text: str) -> Any:
+    """The unit container of a checked unit text; the few texts of a portfolio are cached."""
+    import pint
+
     reg = registry()
     exponents: dict[str, int] = {}
-    for match in _TERMS.finditer(text.strip()):
+    for match in _TERMS.finditer(text):
         op, name, power = match.group(1), match.group(2), match.group(3)
         if not name:
             continue
         try:
             canonical = reg.get_name(name)
         except (pint.UndefinedUnitError, AttributeError, ValueError):
-            raise UnitError(
-                f"{context}: unknown unit {name!r}; use a currency code "
-                f"({', '.join(CURRENCIES[:4])}, ...), 'percent', 'person_day', 'FTE' or a "
-                "pint unit such as 'day', as in '120000 EUR' or '2.5 FTE'"
-            ) from None
+            raise _UnknownUnitError(name) from None
         step = int(power) if power else 1
         sign = -1 if op.strip().endswith("/") else 1
         exponents[canonical] = exponents.get(canonical, 0) + sign * step
