@@ -537,3 +537,16 @@ def test_an_unknown_approver_is_refused_by_the_cli(workdir):
                "rel-plant-hire", "--approved-by", "nobody"], workdir)  # fmt: skip
     assert r.returncode == 2
     assert "is not a known person" in r.stderr
+
+
+def test_json_on_standard_output_stays_valid_json_with_hostile_data(workdir):
+    p = _hostile_portfolio(workdir)
+    r = _call(["assess", str(p), "--as-of", AS_OF, "--format", "json"], workdir)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.isascii()
+    data = json.loads(r.stdout)
+    names = {row["subject_name"] for row in data["rows"]}
+    assert any(BIDI in name and C1 in name for name in names)  # the data itself, intact
+    f = _call(["assess", str(p), "--as-of", AS_OF, "-o", str(workdir / "h.json")], workdir)
+    assert f.returncode == 0, f.stderr
+    assert json.loads((workdir / "h.json").read_text(encoding="utf-8")) == data

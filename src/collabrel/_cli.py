@@ -375,7 +375,11 @@ def _assess(args: argparse.Namespace) -> int:
             out.write_text(buf.getvalue(), encoding="utf-8")
     else:
         with _progress(f"rendering {fmt}"):
-            text = _render(rep, fmt) or ""
+            if fmt == "json" and out is None:
+                # ASCII escapes keep it valid JSON that the terminal filter leaves alone
+                text = json.dumps(rep.to_data(), indent=2, ensure_ascii=True) + "\n"
+            else:
+                text = _render(rep, fmt) or ""
         if out is None:
             sys.stdout.write(text)
         else:
