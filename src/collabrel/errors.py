@@ -158,7 +158,8 @@ class ValidationError(CollabrelError, ValueError):
 
     Raised wherever the object is built: its constructor, :func:`attrs.evolve`, and loading
     (where the document path is added). The message names the class, the field, the value and
-    what to write instead.
+    what to write instead. A lifecycle call refuses its arguments the same way (``owner`` is
+    then the call, such as ``"Lifecycle.advance"``, and ``field`` the argument).
 
     Attributes:
         owner: the class, such as ``"RiskItem"``.
