@@ -529,3 +529,12 @@ def test_a_loaded_portfolio_crosses_a_spawned_worker_and_back():
     assert [(f.rule_id, f.subject_id, f.verdict) for f in remote.findings] == [
         (f.rule_id, f.subject_id, f.verdict) for f in local.findings
     ]
+
+
+def test_repr_html_shows_control_characters_as_escapes():
+    rel = attrs.evolve(make_relationship(), name="x\x1b[31m \u202eexe <b>")
+    page = rel._repr_html_()
+    assert "\x1b" not in page
+    assert "\u202e" not in page
+    assert "\\x1b[31m" in page
+    assert "&lt;b&gt;" in page

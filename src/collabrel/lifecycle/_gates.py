@@ -128,6 +128,7 @@ class Lifecycle:
     @staticmethod
     def allowed(relationship: Relationship) -> tuple[str, ...]:
         """Return the names of the transitions allowed from the relationship's stage."""
+        _require(relationship, Relationship, "relationship", "allowed")
         return tuple(t.name for t in transitions_from(relationship.stage))
 
     def check(
