@@ -407,3 +407,146 @@ def test_maturity(runs: Runs) -> None:
 def test_progress_is_silent_when_stderr_is_not_a_terminal(runs: Runs) -> None:
     for name in ("assess_yaml", "checklist", "demo"):
         assert runs[name].stderr == ""
+
+
+# ------------------------------------------------------- hostile output and arguments (13)
+
+ANSI = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred"
+BIDI = "invoice\u202egnp.exe"
+C1 = "\x9b31mcsi"
+RAW = ("\x1b", "\x07", "\u202e", "\x9b")
+
+
+def _hostile_portfolio(d: Path) -> Path:
+    portfolio = collabrel.example_portfolio()
+    rel = portfolio.relationship("rel-westmere-ppp")
+    changed = portfolio.with_relationship(attrs.evolve(rel, name=f"{ANSI} {BIDI} {C1} é"))
+    org = attrs.evolve(changed.organization, name=f"Org é {BIDI} {ANSI}")
+    path = d / "hostile.json"
+    collabrel.dump(attrs.evolve(changed, organization=org), path)
+    return path
+
+
+# YAML double-quoted escapes: \e is ESC, \a is BEL, \u202e the right-to-left override
+HOSTILE_RULES = """\
+rules:
+  - id: acme:shout
+    title: "Shout \\e]0;pwned\\a\\e[2J\\e[31mred invoice\\u202egnp.exe"
+    clause: "8.2.7"
+    level: REL
+    remedy: "Do it \\e[5mnow"
+    condition: {present: exit_strategy}
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["assess", "{p}", "--as-of", AS_OF],
+        ["assess", "{p}", "--as-of", AS_OF, "--format", "md"],
+        ["assess", "{p}", "--as-of", AS_OF, "--format", "csv"],
+        ["assess", "{p}", "--as-of", AS_OF, "--format", "json"],
+        ["assess", "{p}", "--as-of", AS_OF, "--rules", "{r}"],
+        ["rules", "list", "--rules", "{r}"],
+        ["explain", "acme:shout", "{p}", "--rules", "{r}", "--as-of", AS_OF],
+        ["checklist", "{p}", "--as-of", AS_OF],
+        ["lifecycle", "{p}", "--as-of", AS_OF],
+        ["maturity", "{p}", "--as-of", AS_OF],
+        ["explain", f"iso44001:{ANSI}"],
+        ["assess", f"{{d}}/{BIDI}.yaml"],
+    ],
+    ids=["text", "md", "csv", "json", "rules", "list", "explain", "checklist", "lifecycle",
+         "maturity", "error-rule-id", "error-file-name"],
+)  # fmt: skip
+def test_control_characters_from_the_data_are_printed_as_escapes(workdir, args):
+    p = _hostile_portfolio(workdir)
+    (workdir / "hostile-rules.yaml").write_text(HOSTILE_RULES, encoding="utf-8")
+    argv = [a.format(p=p, r=workdir / "hostile-rules.yaml", d=workdir) for a in args]
+    r = _call(argv, workdir)
+    assert r.returncode in {0, 2}, r
+    for stream in (r.stdout, r.stderr):
+        assert not any(c in stream for c in RAW), stream[:400]
+    shown = ("\\x1b", "\\u001b", "\\u202e")  # escaped by the CLI, or by JSON itself
+    assert any(e in r.stdout + r.stderr for e in shown)
+
+
+def test_an_ascii_only_output_gets_escapes_instead_of_an_error(workdir):
+    p = _hostile_portfolio(workdir)
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "collabrel", "assess", str(p), "--as-of", AS_OF],
+        capture_output=True, cwd=workdir, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("ascii")  # every byte is ASCII
+    assert "\\xe9" in out  # the é of the relationship name, escaped
+    assert "\\u202e" in out
+
+
+def test_a_closed_standard_output_is_an_error(workdir):
+    proc = subprocess.run(  # a fixed shell line that closes fd 1 for the child
+        ["/bin/sh", "-c", 'exec "$0" -m collabrel rules list >&-', sys.executable],
+        capture_output=False, stderr=subprocess.PIPE, cwd=workdir, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert b"standard output is closed" in proc.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_status_2(workdir):
+    with subprocess.Popen(
+        [sys.executable, "-m", "collabrel", "rules", "list"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=workdir,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "20261123",
+        "2026-W47-1",
+        "2026-11-23T10:00",
+        "2026-11-2",
+        "",
+        "\u0662\u0660\u0662\u0666-11-23",
+    ],
+)
+def test_as_of_is_only_yyyy_mm_dd(workdir, when):
+    r = _call(["demo", "--as-of", when, "-o", str(workdir / "x.html")], workdir)
+    assert r.returncode == 2
+    assert "write it as YYYY-MM-DD" in r.stderr
+    assert not (workdir / "x.html").exists()
+
+
+def test_help_documents_the_exit_codes(workdir):
+    for argv in (["--help"], ["assess", "--help"], ["lifecycle", "--help"]):
+        r = _call(argv, workdir)
+        assert r.returncode == 0
+        for code in ("0 ", "1 ", "2 ", "130 "):
+            assert f"\n  {code}" in r.stdout, (argv, r.stdout)
+        assert "exit status:" in r.stdout
+
+
+def test_an_unknown_approver_is_refused_by_the_cli(workdir):
+    r = _call(["lifecycle", str(workdir / "p.json"), "--as-of", AS_OF, "--advance",
+               "rel-plant-hire", "--approved-by", "nobody"], workdir)  # fmt: skip
+    assert r.returncode == 2
+    assert "is not a known person" in r.stderr
+
+
+def test_json_on_standard_output_stays_valid_json_with_hostile_data(workdir):
+    p = _hostile_portfolio(workdir)
+    r = _call(["assess", str(p), "--as-of", AS_OF, "--format", "json"], workdir)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.isascii()
+    data = json.loads(r.stdout)
+    names = {row["subject_name"] for row in data["rows"]}
+    assert any(BIDI in name and C1 in name for name in names)  # the data itself, intact
+    f = _call(["assess", str(p), "--as-of", AS_OF, "-o", str(workdir / "h.json")], workdir)
+    assert f.returncode == 0, f.stderr
+    assert json.loads((workdir / "h.json").read_text(encoding="utf-8")) == data

@@ -317,3 +317,76 @@ def test_due_date_and_overdue_with_a_cadence():
 def test_a_cadence_always_moves_forward(cadence, last):
     assert cadence.next_after(last) > last
     assert due_date(last, cadence) == cadence.next_after(last)
+
+
+# ------------------------------------------------------------- require_date (issue 13, 7)
+
+
+@given(st.dates())
+def test_require_date_returns_a_date_unchanged(day):
+    from collabrel._dates import require_date
+
+    assert require_date(day) is day
+
+
+@given(st.datetimes())
+def test_require_date_refuses_a_datetime_though_it_is_a_date(moment):
+    from collabrel._dates import require_date
+    from collabrel.errors import NotADateError
+
+    with pytest.raises(NotADateError, match=r"value\.date\(\)") as info:
+        require_date(moment, "on")
+    assert isinstance(info.value, TypeError)
+    assert (info.value.name, info.value.got) == ("on", "datetime")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2026-11-23", "date.fromisoformat"),
+        (None, "nothing reads the clock"),
+        (20261123, "date(YYYY, MM, DD)"),
+        (1.5, "date(YYYY, MM, DD)"),
+        ("x" * 10_000, "got str"),
+    ],
+)
+def test_require_date_refuses_anything_else_saying_what_to_pass(value, words):
+    from collabrel._dates import require_date
+    from collabrel.errors import NotADateError
+
+    with pytest.raises(NotADateError, match=r"as_of must be a datetime\.date") as info:
+        require_date(value)
+    assert words in str(info.value)
+    assert len(str(info.value)) < 300  # a huge value is shortened, never printed whole
+
+
+def test_require_date_survives_a_hostile_repr():
+    from collabrel._dates import require_date
+    from collabrel.errors import NotADateError
+
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError
+
+    with pytest.raises(NotADateError, match="Hostile object"):
+        require_date(Hostile())
+
+
+def test_a_date_subclass_other_than_datetime_is_a_calendar_day():
+    from collabrel._dates import require_date
+
+    class Day(date):
+        pass
+
+    assert require_date(Day(2026, 1, 1)) == date(2026, 1, 1)
+
+
+def test_not_a_date_error_pickles():
+    from collabrel._dates import require_date
+    from collabrel.errors import NotADateError
+
+    with pytest.raises(NotADateError) as info:
+        require_date("tomorrow")
+    clone = pickle.loads(pickle.dumps(info.value))  # noqa: S301 - our own bytes
+    assert str(clone) == str(info.value)
+    assert clone.name == "as_of"

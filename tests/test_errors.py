@@ -14,10 +14,12 @@ from collabrel.errors import (
     CollabrelWarning,
     ConfigError,
     DuplicateRuleError,
+    FieldTypeError,
     GateBlockedError,
     LifecycleError,
     LoadError,
     MissingExtraError,
+    NotADateError,
     Problem,
     RuleDefinitionError,
     RuleFileError,
@@ -27,8 +29,10 @@ from collabrel.errors import (
     UnknownFieldError,
     UnknownItemError,
     UnknownRuleError,
+    UnknownStageError,
     UnknownSubjectError,
     UsageError,
+    ValidationError,
     explain,
 )
 
@@ -52,6 +56,22 @@ TREE = [
     (UnknownItemError, (LookupError,), UnknownItemError("no item 'p13'")),
     (UsageError, (ValueError, ConfigError), UsageError("--format xlsx needs -o")),
     (MissingExtraError, (ImportError,), MissingExtraError("pip install 'collabrel[xlsx]'")),
+    (
+        ValidationError,
+        (ValueError,),
+        ValidationError("RiskItem.likelihood must be 1-5", owner="RiskItem", field="likelihood"),
+    ),
+    (
+        FieldTypeError,
+        (TypeError, ValueError, ValidationError),
+        FieldTypeError("Party.id must be text", owner="Party", field="id", hint="quote it"),
+    ),
+    (NotADateError, (TypeError,), NotADateError("as_of must be a date", name="as_of", got="str")),
+    (
+        UnknownStageError,
+        (ValueError, LifecycleError),
+        UnknownStageError("unknown stage 'nine'", given="'nine'", suggestion=""),
+    ),
     (LifecycleError, (), LifecycleError("lifecycle")),
     (
         TransitionNotAllowedError,

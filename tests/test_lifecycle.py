@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import collabrel
-from collabrel import ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Signoff
+from collabrel import ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Person, Signoff
 from collabrel.errors import GateBlockedError, LifecycleError, TransitionNotAllowedError
 from collabrel.lifecycle import Lifecycle, Stage, diagram
 from collabrel.rules import RuleSet, RuleSpec, equals
@@ -45,7 +45,10 @@ REFERENCE = {
 }
 GATED = {"advance"} - {"candidate"}
 NAMES = sorted({name for _, name in REFERENCE} | {"jump", "close"})
-ORG = make_organization(id="org")
+ORG = make_organization(
+    id="org",
+    people=(Person(id="p-1", name="Alex Example"), Person(id="p-ser", name="Sam Senior")),
+)
 
 # A gate that the machine can open and shut: every stage's rule reads `intensity`.
 GATE_RULES = RuleSet([
@@ -125,14 +128,20 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
         if name == "advance":
             return lc.advance(rel, ORG, on=day, approved_by="p-ser")
         if name == "revise":
-            return lc.revise(rel, on=day, approved_by="p-ser")
+            return lc.revise(rel, on=day, approved_by="p-ser", organization=ORG)
         if name == "withdraw":
-            return lc.withdraw(rel, on=day, approved_by="p-ser")
+            return lc.withdraw(rel, on=day, approved_by="p-ser", organization=ORG)
         if name == "activate_exit":
-            return lc.activate_exit(rel, on=day, trigger="term_end", approved_by="p-ser")
+            return lc.activate_exit(
+                rel, on=day, trigger="term_end", approved_by="p-ser", organization=ORG
+            )
         if name.startswith("retrofit_to_"):
             return lc.retrofit(
-                rel, stage=name.removeprefix("retrofit_to_"), on=day, approved_by="p-ser"
+                rel,
+                stage=name.removeprefix("retrofit_to_"),
+                on=day,
+                approved_by="p-ser",
+                organization=ORG,
             )
         # names that are no transition at all go through the generic check
         return lc.check(rel, ORG, name, as_of=day) and rel
@@ -175,11 +184,11 @@ def test_each_example_relationship_advances_or_says_why_not(example):
         seen += 1
         check = lc.can_advance(rel, example.organization, as_of=AS_OF)
         if check.allowed:
-            moved = lc.advance(rel, example.organization, on=AS_OF, approved_by="p-ser")
+            moved = lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
             assert moved.stage is check.transition.dest
         else:
             with pytest.raises(GateBlockedError) as info:
-                lc.advance(rel, example.organization, on=AS_OF, approved_by="p-ser")
+                lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
             assert info.value.findings == check.blocking
             # every reason names a rule and its evidence
             for finding in check.blocking:
@@ -191,14 +200,14 @@ def test_each_example_relationship_advances_or_says_why_not(example):
 def test_illegal_transition_names_the_allowed_ones(example):
     rel = example.relationship("rel-rail-jv")  # stage 7: left only by exit activation
     with pytest.raises(TransitionNotAllowedError, match="activate_exit") as info:
-        Lifecycle().advance(rel, example.organization, on=AS_OF, approved_by="p-ser")
+        Lifecycle().advance(rel, example.organization, on=AS_OF, approved_by="p-ceo")
     assert info.value.allowed == ("activate_exit",)
 
 
 def test_exit_needs_a_trigger_the_agreed_strategy_names(example):
     rel = example.relationship("rel-rail-jv")
     with pytest.raises(GateBlockedError, match="not one the exit strategy names"):
-        Lifecycle().activate_exit(rel, on=AS_OF, trigger="boredom", approved_by="p-ser")
+        Lifecycle().activate_exit(rel, on=AS_OF, trigger="boredom", approved_by="p-rail")
 
 
 def test_exclusion_relaxes_a_gate_and_a_custom_rule_tightens_it():
@@ -221,12 +230,15 @@ def test_a_stage_change_cannot_be_backdated():
 def test_history_and_stage_round_trip_through_dump_and_load():
     rel = make_relationship(org_id="org")
     lc = Lifecycle(RuleSet([]))
-    rel = lc.retrofit(rel, stage="working together", on=AS_OF, approved_by="p-ser")
+    rel = lc.retrofit(
+        rel, stage="working together", on=AS_OF, approved_by="p-ser", organization=ORG
+    )
     rel = lc.activate_exit(
         attrs.evolve(rel, exit_strategy=_agreed_exit(rel)),
         on=AS_OF,
         trigger="term_end",
         approved_by="p-ser",
+        organization=ORG,
     )
     portfolio = collabrel.Portfolio(organization=ORG, relationships=(rel,))
     for fmt in ("yaml", "json", "toml"):
@@ -261,3 +273,91 @@ def test_diagram_marks_the_current_stage():
     assert "class working_together blocked" in d.mermaid
     assert "working_together -> value_creation" in d.dot
     assert d._repr_markdown_().startswith("```mermaid")
+
+
+# ------------------------------------------------------- arguments refused (issue 13, 16)
+
+
+@pytest.mark.parametrize(
+    ("stage", "suggestion"),
+    [("workng together", "working_together"), ("staying-togther", "staying_together"),
+     ("bogus", ""), (99, ""), (None, ""), (2.5, "")],
+)  # fmt: skip
+def test_a_bad_stage_is_a_collabrel_error_with_the_closest_name(stage, suggestion):
+    from collabrel.errors import UnknownStageError
+
+    lc = Lifecycle(RuleSet([]))
+    rel = make_relationship(org_id="org")
+    for call in (
+        lambda: lc.gate(stage),
+        lambda: lc.retrofit(rel, stage=stage, on=AS_OF, approved_by="p-ser", organization=ORG),
+    ):
+        with pytest.raises(UnknownStageError) as info:
+            call()
+        assert isinstance(info.value, ValueError)  # as Stage.parse always was
+        assert info.value.suggestion == suggestion
+        assert "working_together" in str(info.value)  # the accepted names are listed
+        if suggestion:
+            assert f"did you mean {suggestion!r}" in str(info.value)
+
+
+def test_retrofit_to_a_stage_that_is_no_retrofit_target_names_the_allowed_ones():
+    rel = make_relationship(org_id="org")
+    with pytest.raises(TransitionNotAllowedError, match="retrofit_to_partner_selection"):
+        Lifecycle(RuleSet([])).retrofit(
+            rel, stage="knowledge", on=AS_OF, approved_by="p-ser", organization=ORG
+        )
+
+
+def test_the_approver_must_be_a_known_person(example):
+    from collabrel.errors import ValidationError
+
+    lc = Lifecycle(RuleSet([]))
+    org = example.organization
+    rel = example.relationship("rel-plant-hire")
+    with pytest.raises(ValidationError, match="did you mean 'p-coo'") as info:
+        lc.advance(rel, org, on=AS_OF, approved_by="p-cooo")
+    assert info.value.field == "approved_by"
+    # a person of the organization, a contact of a party: both approve
+    assert lc.advance(rel, org, on=AS_OF, approved_by="p-coo").stage_history[-1].approved_by
+    assert lc.advance(rel, org, on=AS_OF, approved_by="tph-acc")
+    # without the organization only the relationship's own people are known
+    with pytest.raises(ValidationError, match="pass organization="):
+        lc.withdraw(rel, on=AS_OF, approved_by="p-coo")
+    assert lc.withdraw(rel, on=AS_OF, approved_by="p-coo", organization=org).stage.is_closed
+    assert lc.withdraw(rel, on=AS_OF, approved_by="tph-acc").stage.is_closed
+
+
+@pytest.mark.parametrize("approver", [None, 5, "", "Helen Marsh"])
+def test_an_approver_that_is_not_a_person_id_is_refused(example, approver):
+    from collabrel.errors import ValidationError
+
+    rel = example.relationship("rel-aldermoor")
+    with pytest.raises(ValidationError, match="approved_by"):
+        Lifecycle(RuleSet([])).advance(rel, example.organization, on=AS_OF, approved_by=approver)
+
+
+def test_arguments_of_the_wrong_kind_are_refused_before_anything_changes(example):
+    from collabrel.errors import FieldTypeError
+
+    lc = Lifecycle(RuleSet([]))
+    rel = example.relationship("rel-rail-jv")
+    with pytest.raises(FieldTypeError, match="trigger"):
+        lc.activate_exit(rel, on=AS_OF, trigger=None, approved_by="p-rail")  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="must be a Relationship"):
+        lc.advance(None, example.organization, on=AS_OF, approved_by="p-ceo")  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="must be a Organization"):
+        lc.advance(rel, None, on=AS_OF, approved_by="p-ceo")  # type: ignore[arg-type]
+    with pytest.raises(TransitionNotAllowedError):
+        lc.check(rel, example.organization, None, as_of=AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match="note"):
+        lc.activate_exit(rel, on=AS_OF, trigger="objectives_met", approved_by="p-rail",
+                         justification=5)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_relationship_without_its_disengagement_group_cannot_exist(example):
+    from collabrel.errors import FieldTypeError
+
+    rel = example.relationship("rel-rail-jv")
+    with pytest.raises(FieldTypeError, match=r"disengagement must be a Disengagement"):
+        attrs.evolve(rel, disengagement=None)

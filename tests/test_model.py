@@ -490,3 +490,51 @@ def test_every_stage_parses_from_its_slug_and_number(stage):
     assert Stage.parse(str(int(stage))) is stage
     if not stage.is_closed:
         assert Stage.parse(stage.label) is stage
+
+
+# -------------------------------------------------------------------- pickling (issue 12.5)
+
+
+def test_objects_holding_quantities_pickle_in_this_process():
+    import pickle
+
+    from collabrel import units
+
+    for value in (units.person_days(3), units.fte(2.5), units.money(1200, "EUR")):
+        clone = pickle.loads(pickle.dumps(value))  # noqa: S301 - our own bytes
+        assert clone == value
+        assert units.is_quantity(clone)
+        assert pickle.loads(pickle.dumps(value.units)) == value.units  # noqa: S301
+
+
+def test_a_loaded_portfolio_crosses_a_spawned_worker_and_back():
+    """A fresh interpreter (spawn) rebuilds the quantities in collabrel's own registry.
+
+    pint's own pickling rebuilds in its application registry, which has no ``person_day``;
+    the worker also evaluates the portfolio it received and sends the verdicts back.
+    """
+    import copy
+    import multiprocessing
+
+    from collabrel.rules import evaluate
+
+    portfolio = collabrel.load(collabrel.example_path())
+    as_of = date(2026, 11, 23)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        back = pool.apply(copy.copy, (portfolio,))
+        remote = pool.apply(evaluate, (portfolio,), {"as_of": as_of})
+    assert back == portfolio
+    assert back.organization.resource_plan.effort == portfolio.organization.resource_plan.effort
+    local = evaluate(portfolio, as_of=as_of)
+    assert [(f.rule_id, f.subject_id, f.verdict) for f in remote.findings] == [
+        (f.rule_id, f.subject_id, f.verdict) for f in local.findings
+    ]
+
+
+def test_repr_html_shows_control_characters_as_escapes():
+    rel = attrs.evolve(make_relationship(), name="x\x1b[31m \u202eexe <b>")
+    page = rel._repr_html_()
+    assert "\x1b" not in page
+    assert "\u202e" not in page
+    assert "\\x1b[31m" in page
+    assert "&lt;b&gt;" in page

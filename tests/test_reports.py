@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import collabrel
 from collabrel._render._common import condition_text, fact_text, md
@@ -637,3 +639,104 @@ def test_diff_lists_rows_added_and_removed(
     assert not rep.diff(rep)
     assert "## Rows removed (1)" in d.to_markdown()
     assert "None." in d.to_markdown()
+
+
+# ------------------------------------------------- formula guard and control characters
+
+# texts a spreadsheet runs as a formula, though they do not start with '='
+FORMULAS = [" =1+1", "\t=1+1", "\r=1+1", "  +SUM(A1)", "\n-2+3", "\u00a0@cmd", "\u200b=1",
+            "\ufeff=HYPERLINK(1)", "\uff1d1+1", "=1+1", "-5"]  # fmt: skip
+SAFE = ["plain text", "a = b", "2026-11-23", "x=1", "", "5"]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_the_formula_guard_looks_at_the_first_non_blank_character(text):
+    from collabrel._render._tabular import formula_like, neutralise
+
+    assert formula_like(text)
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", SAFE)
+def test_text_that_is_no_formula_is_left_alone(text):
+    from collabrel._render._tabular import neutralise
+
+    assert neutralise(text) == text
+
+
+@given(st.text(alphabet=" \t\r\n\u00a0\u200b\ufeff=+-@ab1", max_size=8))
+def test_text_left_alone_never_starts_a_formula(text):
+    from collabrel._render._tabular import neutralise
+
+    cell = neutralise(text)
+    if cell != text:
+        assert cell == "'" + text
+        return
+    visible = text.lstrip().lstrip("\u200b\ufeff").lstrip()
+    assert not visible.startswith(("=", "+", "-", "@"))
+    assert not text.startswith(("\t", "\r"))
+
+
+def _with_names(
+    portfolio: collabrel.Portfolio, rel_name: str, org_name: str
+) -> collabrel.Portfolio:
+    rel = portfolio.relationship("rel-westmere-ppp")
+    changed = portfolio.with_relationship(attrs.evolve(rel, name=rel_name))
+    return attrs.evolve(changed, organization=attrs.evolve(changed.organization, name=org_name))
+
+
+def test_csv_guards_a_formula_behind_a_space_or_a_tab(
+    portfolio: collabrel.Portfolio, ruleset: RuleSet
+) -> None:
+    rep = report(_with_names(portfolio, " =1+1", "\t=HYPERLINK(1)"), ruleset, as_of=AS_OF)
+    rows = list(csv.DictReader(io.StringIO(rep.to_csv())))
+    names = {r["subject_id"]: r["subject_name"] for r in rows}
+    assert names["rel-westmere-ppp"] == "' =1+1"
+    assert names["northbridge"] == "'\t=HYPERLINK(1)"
+
+
+def test_xlsx_writes_formula_like_text_as_text(
+    portfolio: collabrel.Portfolio, ruleset: RuleSet, tmp_path: Any
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    rep = report(_with_names(portfolio, "=1+1", " +cmd|' /C calc'!A0"), ruleset, as_of=AS_OF)
+    path = rep.to_xlsx(tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(path)["Findings"]
+    column = [c.value for c in sheet[1]].index("subject_name")
+    names = {row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert {"=1+1", " +cmd|' /C calc'!A0"} <= names  # kept as written, no quote added
+    cells = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value == "=1+1"]
+    assert cells
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert all(c.data_type != "f" for ws in openpyxl.load_workbook(path) for r in ws.iter_rows()
+               for c in r)  # fmt: skip
+
+
+CONTROL = "\x1b[31mred\x1b[0m \u202egnp.exe \x07\x9b2J end"
+
+
+def test_markdown_and_html_show_control_characters_as_escapes(
+    portfolio: collabrel.Portfolio, ruleset: RuleSet
+) -> None:
+    rep = report(_with_names(portfolio, CONTROL, "Org"), ruleset, as_of=AS_OF)
+    for text in (rep.to_markdown(), rep.to_html(), rep._repr_html_()):
+        assert "\x1b" not in text
+        assert "\u202e" not in text
+        assert "\x9b" not in text
+        assert "\x07" not in text
+    assert "\\\\x1b\\[31mred" in rep.to_markdown()  # shown, escaped for Markdown
+    assert "\\x1b[31mred" in rep.to_html()
+    assert "\\u202egnp.exe" in rep.to_html()
+
+
+def test_markdown_values_cannot_start_a_heading_or_a_list(
+    portfolio: collabrel.Portfolio, ruleset: RuleSet
+) -> None:
+    from collabrel._render._common import md
+
+    assert md("# Heading") == "\\# Heading"
+    assert md("1. item") == "1\\. item"
+    assert md("- item") == "\\- item"
+    assert md("2026-11-23") == "2026-11-23"
+    rep = report(_with_names(portfolio, "R", "# Evil heading"), ruleset, as_of=AS_OF)
+    assert not any(line.startswith("# Evil") for line in rep.to_markdown().splitlines())

@@ -201,7 +201,7 @@ CASES: list[Case] = [
         "iso44001:8.2.5/method",
         "method_version",
         "awareness.value_analysis.method_version",
-        0,
+        2,  # not the current version (1); 0 is no version at all and refused by the model
     ),
     ok("iso44001:8.2.5/analysis"),
     bad(

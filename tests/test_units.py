@@ -210,3 +210,96 @@ def test_ensure_quantity_refuses_a_quantity_of_another_registry():
     assert not units.is_quantity(foreign)
     with pytest.raises(UnitError, match="another pint registry"):
         units.ensure_quantity(foreign)
+
+
+# ------------------------------------------------ a number and a unit, never an expression
+
+EXPRESSIONS = ["10**10**10 GBP", "9**9**7 GBP", "2*3 EUR", "(1+1) EUR", "2^8 EUR", "1e3*1e3 EUR",
+               "5 m**9**9**9", "5 EUR**99", "5 EUR; import os", "__import__('os') EUR"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_parse_quantity_refuses_expressions_without_evaluating_them(text):
+    with pytest.raises(UnitError, match="cannot read a quantity") as info:
+        units.parse_quantity(text)
+    assert "120000 EUR" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("1" * 41 + " EUR", "more than 40 characters"),
+        ("1" * 31 + " EUR", "more than 30 digits"),
+        ("1e400 EUR", "too large"),
+        ("nan EUR", "nan and infinities"),
+        ("-inf EUR", "nan and infinities"),
+        ("1,000 EUR", "thousands separators"),
+        ("EUR 5", "put the number first"),
+        ("5 EUR EUR", "not a unit name"),
+        ("5 EUR/EUR", "no unit"),
+        (" " * 300 + "5 EUR", "longer than 200"),
+    ],
+)
+def test_parse_quantity_says_why_it_refuses(text, why):
+    with pytest.raises(UnitError, match=why):
+        units.parse_quantity(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 person_day / day", "80 %", "1e5 EUR", "-5.5 USD", ".5 EUR", "2 meter ** 2", "5 1 / day"],
+)
+def test_parse_quantity_reads_units_as_pint_writes_them(text):
+    q = units.parse_quantity(text)
+    # what the loader writes back (magnitude and str(units)) reads again to the same quantity
+    assert units.parse_quantity(f"{q.magnitude!r} {q.units}") == q
+
+
+MAGNITUDES = st.integers(-(10**15), 10**15) | st.floats(
+    -1e300, 1e300, allow_nan=False, allow_infinity=False
+)
+UNITS = st.sampled_from(["EUR", "GBP", "percent", "person_day", "FTE", "person_hour", "day"])
+
+
+@given(MAGNITUDES, UNITS)
+def test_a_quantity_written_as_text_reads_back_equal(magnitude, unit):
+    q = units.quantity(magnitude, unit)
+    again = units.parse_quantity(f"{q.magnitude!r} {q.units}")
+    assert again == q
+    assert type(again.magnitude) is type(q.magnitude)
+
+
+@given(st.text(max_size=40))
+def test_parse_quantity_of_any_text_is_a_quantity_or_a_unit_error(text):
+    try:
+        q = units.parse_quantity(text)
+    except UnitError:
+        return
+    assert units.is_quantity(q)
+
+
+@pytest.mark.parametrize("unit", ["m**9**9**9", "EUR; x", "", "(EUR)", "EUR/", 5])
+def test_quantity_refuses_units_that_are_not_unit_names(unit):
+    with pytest.raises(UnitError):
+        units.quantity(5, unit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [True, "5", float("nan"), float("inf"), 10**40, None])
+def test_quantity_refuses_magnitudes_that_cannot_be_written(value):
+    with pytest.raises(UnitError):
+        units.quantity(value, "EUR")  # type: ignore[arg-type]
+
+
+def test_ensure_quantity_checks_money_and_effort():
+    assert units.ensure_quantity("5 EUR", dimension="money") == units.money(5, "EUR")
+    assert units.ensure_quantity("2.5 FTE", dimension="effort") == units.fte(2.5)
+    assert units.ensure_quantity("3 person_hour", dimension="effort")
+    with pytest.raises(UnitError, match="amount of money"):
+        units.ensure_quantity("5 percent", dimension="money")
+    with pytest.raises(UnitError, match="amount of money"):
+        units.ensure_quantity("5 EUR / day", dimension="money")
+    with pytest.raises(UnitError, match="effort"):
+        units.ensure_quantity("5 EUR", dimension="effort")
+    assert units.is_money(units.money(1, "JPY"))
+    assert not units.is_money(units.percent(1))
+    assert not units.is_money("5 EUR")

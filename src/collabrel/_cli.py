@@ -1,16 +1,26 @@
-"""The ``collabrel`` command: assess, explain, list rules, checklist, lifecycle, validate, demo.
+r"""The ``collabrel`` command: assess, explain, list rules, checklist, lifecycle, validate, demo.
 
 Every error prints one ``collabrel: error: ...`` line (a load error adds one line per problem,
 with its path) and exits with status 2; ``--debug`` shows the traceback instead. ``assess
 --fail-on`` exits with status 1 when a finding at or above the level exists, for CI pipelines;
-``lifecycle --advance`` exits with status 1 when the stage change is refused.
+``lifecycle --advance`` exits with status 1 when the stage change is refused. Output that
+cannot be written (a closed standard output) is an error too.
+
+Everything printed goes through one filter: control characters from the data (ANSI escape
+sequences, bidirectional overrides, C0 and C1 controls) are shown as escapes such as
+``\x1b``, never obeyed by the terminal, and characters the output encoding cannot hold are
+written as ``\u`` escapes instead of failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +33,7 @@ from collabrel import __version__
 from collabrel._example import example_portfolio
 from collabrel._io import load, read_document
 from collabrel._model import Portfolio
+from collabrel._render._common import visible
 from collabrel.errors import (
     CollabrelError,
     GateBlockedError,
@@ -63,15 +74,77 @@ _SUFFIXES = {".txt": "text", ".md": "md", ".markdown": "md", ".html": "html", ".
              ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}  # fmt: skip
 
 
+EXIT_CODES = """\
+exit status:
+  0    success (assess: no finding at or above the --fail-on level)
+  1    assess --fail-on found such a finding; lifecycle --advance was refused
+  2    error: bad arguments, a file that cannot be read or loaded, or output that
+       cannot be written (a closed standard output)
+  130  interrupted (Ctrl-C)
+"""
+"""The exit statuses, as ``--help`` shows them."""
+
+
+class _OutputError(CollabrelError, OSError):
+    """Standard output is closed or cannot be written."""
+
+
+# ------------------------------------------------------------------------------ output
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+class _Terminal(io.TextIOBase):
+    """A text stream that shows control characters as escapes and never fails to encode.
+
+    Wraps standard output and standard error for the duration of :func:`main`: every text
+    the command prints, from the data or from an error message, passes through it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        shown = _LONE_CR.sub(r"\\r", visible(text))
+        try:
+            self.stream.write(shown)
+        except UnicodeEncodeError:
+            encoding = getattr(self.stream, "encoding", None) or "ascii"
+            self.stream.write(shown.encode(encoding, "backslashreplace").decode(encoding))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.stream.isatty())
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override] # read-only, as for sys.stdout
+        return str(getattr(self.stream, "encoding", None) or "utf-8")
+
+
+def _raw(stream: Any) -> Any:
+    """The stream under a :class:`_Terminal` (for the progress line's own escapes)."""
+    return stream.stream if isinstance(stream, _Terminal) else stream
+
+
 # ------------------------------------------------------------------------------ parsing
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        msg = f"not a date: {text!r}; write it as YYYY-MM-DD"
-        raise argparse.ArgumentTypeError(msg) from None
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    msg = f"not a date: {text!r:.60}; write it as YYYY-MM-DD, such as 2026-11-23"
+    raise argparse.ArgumentTypeError(msg)
 
 
 def _add_as_of(p: argparse.ArgumentParser, default: date | None = None) -> None:
@@ -86,16 +159,26 @@ def _add_rules(p: argparse.ArgumentParser) -> None:
                    "ones")  # fmt: skip
 
 
+def _command(commands: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """Add a subcommand whose --help ends with the exit statuses too."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
+    )
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collabrel",
         description="ISO 44001 collaborative business relationship management, executable.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"collabrel {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    assess = sub.add_parser("assess", help="assess a portfolio file and write a report")
+    assess = _command(sub, "assess", help="assess a portfolio file and write a report")
     assess.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(assess)
     assess.add_argument("--format", choices=_FORMATS, default=None,
@@ -111,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         "(fail or error); unknown (fail, error or unknown). Default: never",
     )
 
-    explain = sub.add_parser("explain", help="explain a rule, or its findings on a portfolio")
+    explain = _command(sub, "explain", help="explain a rule, or its findings on a portfolio")
     explain.add_argument("rule_id", metavar="RULE_ID", help="such as iso44001:6.1/current")
     explain.add_argument("portfolio", type=Path, nargs="?", metavar="PORTFOLIO",
                          help="also evaluate the rule on this portfolio file")  # fmt: skip
@@ -121,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_as_of(explain)
     _add_rules(explain)
 
-    rules = sub.add_parser("rules", help="list the rules")
+    rules = _command(sub, "rules", help="list the rules")
     rules.add_argument("action", choices=["list"])
     rules.add_argument("--clause", help="a clause and its subclauses, such as 8.6")
     rules.add_argument("--stage", help="a stage number 1-8 or name")
@@ -129,14 +212,14 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--level", choices=["ORG", "REL", "JNT"], type=str.upper)
     _add_rules(rules)
 
-    checklist = sub.add_parser("checklist", help="print the Annex A checklist of a portfolio")
+    checklist = _command(sub, "checklist", help="print the Annex A checklist of a portfolio")
     checklist.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(checklist)
     checklist.add_argument("--gaps", action="store_true", help="only the No and Partial rows")
     _add_rules(checklist)
 
-    lifecycle = sub.add_parser(
-        "lifecycle", help="stages, allowed transitions and stage gates of each relationship"
+    lifecycle = _command(
+        sub, "lifecycle", help="stages, allowed transitions and stage gates of each relationship"
     )
     lifecycle.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(lifecycle)
@@ -147,16 +230,16 @@ def _parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
     _add_rules(lifecycle)
 
-    validate = sub.add_parser("validate", help="check a portfolio or rule file")
+    validate = _command(sub, "validate", help="check a portfolio or rule file")
     validate.add_argument("file", type=Path, metavar="FILE",
                           help="a portfolio or rule file (YAML, JSON or TOML)")  # fmt: skip
 
-    demo = sub.add_parser("demo", help="assess the bundled example and write an HTML report")
+    demo = _command(sub, "demo", help="assess the bundled example and write an HTML report")
     _add_as_of(demo, EXAMPLE_AS_OF)
     demo.add_argument("-o", "--output", type=Path, default=Path(DEMO_OUTPUT), metavar="FILE",
                       help=f"where to write the HTML report (default {DEMO_OUTPUT})")  # fmt: skip
 
-    maturity = sub.add_parser("maturity", help="evidenced maturity of each relationship")
+    maturity = _command(sub, "maturity", help="evidenced maturity of each relationship")
     maturity.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     maturity.add_argument("--subject", metavar="ID", help="one relationship only")
     _add_as_of(maturity)
@@ -172,16 +255,17 @@ def _progress(label: str) -> Iterator[None]:
 
     The line is erased when the step ends, so nothing is left behind in the output.
     """
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():
         yield
         return
-    sys.stderr.write(f"\r\x1b[K{label}...")
-    sys.stderr.flush()
+    err = _raw(sys.stderr)  # the line's own escapes are meant; the label is escaped
+    err.write(f"\r\x1b[K{visible(label)}...")
+    err.flush()
     try:
         yield
     finally:
-        sys.stderr.write("\r\x1b[K")
-        sys.stderr.flush()
+        err.write("\r\x1b[K")
+        err.flush()
 
 
 def _today(args: argparse.Namespace) -> date:
@@ -284,7 +368,11 @@ def _assess(args: argparse.Namespace) -> int:
             out.write_text(buf.getvalue(), encoding="utf-8")
     else:
         with _progress(f"rendering {fmt}"):
-            text = _render(rep, fmt) or ""
+            if fmt == "json" and out is None:
+                # ASCII escapes keep it valid JSON that the terminal filter leaves alone
+                text = json.dumps(rep.to_data(), indent=2, ensure_ascii=True) + "\n"
+            else:
+                text = _render(rep, fmt) or ""
         if out is None:
             sys.stdout.write(text)
         else:
@@ -524,29 +612,65 @@ def _error_lines(exc: BaseException) -> list[str]:
     return str(exc).splitlines() or [type(exc).__name__]
 
 
+def _closed_output(exc: OSError) -> bool:
+    """Whether *exc* comes from writing to a closed standard output, not from a file."""
+    return exc.filename is None and exc.errno in {errno.EPIPE, errno.EBADF, errno.EINVAL}
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at the null device, so the flush at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, _raw(sys.stdout).fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``collabrel`` command; return its exit status."""
+    """Run the ``collabrel`` command; return its exit status (see :data:`EXIT_CODES`)."""
+    out, err = sys.stdout, sys.stderr
+    if out is None:  # started with standard output closed (`collabrel ... >&-`)
+        if err is not None:
+            err.write("collabrel: error: standard output is closed; nothing can be printed\n")
+        return 2
+    sys.stdout = _Terminal(out)
+    if err is not None:
+        sys.stderr = _Terminal(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        code = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed or broken output fails here, not silently at exit
     except KeyboardInterrupt:
         print("collabrel: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader went away (| head): silence the flush at exit, as the Python docs advise
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except Exception as exc:
-        if args.debug:
-            raise
-        lines = _error_lines(exc)
-        if not isinstance(exc, CollabrelError | OSError | ValueError):
-            lines[0] = (
-                f"unexpected {type(exc).__name__}: {lines[0]} (run with --debug for the "
-                "traceback, and please report it)"
-            )
-        print(f"collabrel: error: {lines[0]}", file=sys.stderr)
-        for line in lines[1:]:
-            print(line, file=sys.stderr)
+    except OSError as exc:
+        if not _closed_output(exc):
+            return _report(exc, args.debug)
+        _silence_stdout()
+        if exc.errno != errno.EPIPE:  # a reader that went away (| head) needs no message
+            print(f"collabrel: error: cannot write to standard output ({exc})", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - every error becomes one message and status 2
+        return _report(exc, args.debug)
+    return code
+
+
+def _report(exc: Exception, debug: bool) -> int:
+    """Print *exc* as ``collabrel: error: ...`` lines (or raise it with --debug); return 2."""
+    if debug:
+        raise exc
+    lines = _error_lines(exc)
+    if not isinstance(exc, CollabrelError | OSError | ValueError):
+        lines[0] = (
+            f"unexpected {type(exc).__name__}: {lines[0]} (run with --debug for the "
+            "traceback, and please report it)"
+        )
+    print(f"collabrel: error: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:
+        print(line, file=sys.stderr)
+    return 2

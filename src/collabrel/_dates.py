@@ -15,20 +15,80 @@ import attrs
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
-from collabrel.errors import ConfigError
+from collabrel.errors import ConfigError, NotADateError
 
 __all__ = [
     "Cadence",
     "CalendarInterval",
     "age",
+    "date_field",
     "days",
     "due_date",
     "is_overdue",
     "months",
     "overdue_days",
+    "require_date",
     "weeks",
     "years",
 ]
+
+
+def _validate_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def date_field(**kwargs: Any) -> Any:
+    """An attrs field holding a date, checked by :func:`require_date` (``as_of`` fields)."""
+    return attrs.field(validator=_validate_date, **kwargs)
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def require_date(value: object, name: str = "as_of") -> date:
+    """Return *value* when it is a calendar date; refuse anything else with a clear error.
+
+    Every evaluation and stage change is dated by the caller. A :class:`~datetime.datetime`
+    (a subclass of :class:`~datetime.date`) is refused explicitly: it never compares equal
+    to a date and would silently shift day counts. Text and ``None`` are refused rather than
+    parsed or defaulted. The check is constant time.
+
+    Args:
+        value: what the caller passed.
+        name: the argument's name, used in the message (``"as_of"``, ``"on"``).
+
+    Raises:
+        NotADateError: naming the argument, what was given and what to write instead.
+
+    Example:
+        >>> from datetime import date
+        >>> require_date(date(2026, 11, 23))
+        datetime.date(2026, 11, 23)
+    """
+    if type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        fix = f"pass {name}=value.date() for the calendar day"
+    elif isinstance(value, date):  # another date subclass: still a calendar day
+        return value
+    elif isinstance(value, str):
+        fix = f"pass {name}=date.fromisoformat({value[:40]!r}) or date(YYYY, MM, DD)"
+    elif value is None:
+        fix = f"pass the day explicitly, such as {name}=date(2026, 11, 23); nothing reads the clock"
+    else:
+        fix = f"pass {name}=date(YYYY, MM, DD)"
+    got = type(value).__name__
+    raise NotADateError(
+        f"{name} must be a datetime.date; got {got} {_short_repr(value)}: {fix}",
+        name=name,
+        got=got,
+    )
+
 
 _INTERVAL_PART = re.compile(
     r"\s*(\d+)\s*(days|day|d|weeks|week|w|months|month|m|years|year|y)\b\s*,?", re.IGNORECASE

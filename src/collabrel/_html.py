@@ -12,7 +12,9 @@ _STYLE = "border-collapse:collapse;font-size:0.9em;"
 
 
 def _cell(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    from collabrel._render._common import visible  # control characters shown, never obeyed
+
+    return html.escape(visible("" if value is None else str(value)))
 
 
 def table(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -18,8 +18,12 @@ which values, and what to do next::
     │   └── UsageError                               command-line options that cannot work together
     ├── UnitError(CollabrelError, TypeError)         a quantity with the wrong unit or registry
     ├── MissingExtraError(CollabrelError, ImportError)   an optional extra is not installed
+    ├── ValidationError(CollabrelError, ValueError)  a domain object refused a field value
+    │   └── FieldTypeError(ValidationError, TypeError)   ... a value of the wrong type
+    ├── NotADateError(CollabrelError, TypeError)     an as_of or on that is not a date
     └── LifecycleError(CollabrelError)
         ├── TransitionNotAllowedError(LifecycleError, ValueError)
+        ├── UnknownStageError(LifecycleError, ValueError)   no stage of that name or number
         ├── StatusChangeError(LifecycleError, ValueError)   a record cannot take that status
         └── GateBlockedError(LifecycleError)         carries the failing findings
     CollabrelWarning(UserWarning)
@@ -44,10 +48,12 @@ __all__ = [
     "CollabrelWarning",
     "ConfigError",
     "DuplicateRuleError",
+    "FieldTypeError",
     "GateBlockedError",
     "LifecycleError",
     "LoadError",
     "MissingExtraError",
+    "NotADateError",
     "Problem",
     "RuleDefinitionError",
     "RuleFileError",
@@ -57,8 +63,10 @@ __all__ = [
     "UnknownFieldError",
     "UnknownItemError",
     "UnknownRuleError",
+    "UnknownStageError",
     "UnknownSubjectError",
     "UsageError",
+    "ValidationError",
     "explain",
 ]
 
@@ -195,8 +203,66 @@ class UnitError(CollabrelError, TypeError):
     """A quantity has the wrong dimension, an unknown unit, or comes from a foreign registry."""
 
 
+class ValidationError(CollabrelError, ValueError):
+    """A domain object refused a value for one of its fields.
+
+    Raised wherever the object is built: its constructor, :func:`attrs.evolve`, and loading
+    (where the document path is added). The message names the class, the field, the value and
+    what to write instead. A lifecycle call refuses its arguments the same way (``owner`` is
+    then the call, such as ``"Lifecycle.advance"``, and ``field`` the argument).
+
+    Attributes:
+        owner: the class, such as ``"RiskItem"``.
+        field: the field, with an index for an element of a tuple field, such as
+            ``"likelihood"`` or ``"stage_history[2]"``.
+        hint: how to fix it (also part of the message).
+    """
+
+    def __init__(self, message: str, /, *, owner: str, field: str, hint: str = "") -> None:
+        super().__init__(message, owner=owner, field=field, hint=hint)
+        self.owner = owner
+        self.field = field
+        self.hint = hint
+
+
+class FieldTypeError(ValidationError, TypeError):
+    """A domain object was given a value of the wrong type (text for a date, ``None``...)."""
+
+
+class NotADateError(CollabrelError, TypeError):
+    """A date argument (``as_of``, ``on``) is not a :class:`datetime.date`.
+
+    A :class:`~datetime.datetime`, a text or ``None`` is refused rather than guessed at: a
+    datetime compares unequal to every date, and a text or ``None`` would turn every dated
+    rule into an ERROR.
+
+    Attributes:
+        name: the argument, such as ``"as_of"``.
+        got: the type that was given, such as ``"datetime"``.
+    """
+
+    def __init__(self, message: str, /, *, name: str, got: str) -> None:
+        super().__init__(message, name=name, got=got)
+        self.name = name
+        self.got = got
+
+
 class LifecycleError(CollabrelError):
     """Base class of the lifecycle errors."""
+
+
+class UnknownStageError(LifecycleError, ValueError):
+    """No lifecycle stage has the given name or number.
+
+    Attributes:
+        given: what was asked for, as text.
+        suggestion: the closest stage name, or ``""`` when none is close.
+    """
+
+    def __init__(self, message: str, /, *, given: str, suggestion: str = "") -> None:
+        super().__init__(message, given=given, suggestion=suggestion)
+        self.given = given
+        self.suggestion = suggestion
 
 
 class TransitionNotAllowedError(LifecycleError, ValueError):

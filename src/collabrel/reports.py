@@ -40,6 +40,7 @@ from typing import Any
 import attrs
 
 from collabrel._config import Config
+from collabrel._dates import date_field, require_date
 from collabrel._mappings import clause_key
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
@@ -399,7 +400,7 @@ class Report:
 
     title: str
     """A title for the report."""
-    as_of: date
+    as_of: date = date_field()
     """The evaluation date."""
     ruleset_version: str
     """The version of the rule set that produced the findings."""
@@ -606,9 +607,9 @@ class RowChange:
 class ReportDiff:
     """What changed between two reports: verdicts, rows added or removed, and the counts."""
 
-    before_as_of: date
+    before_as_of: date = date_field()
     """The evaluation date of the first report."""
-    after_as_of: date
+    after_as_of: date = date_field()
     """The evaluation date of the second report."""
     before_ruleset_version: str
     """The rule set version of the first report."""
@@ -711,6 +712,9 @@ def report(
 
     The rule set defaults to the built-in ISO 44001 rules, the config to the defaults.
 
+    Raises:
+        NotADateError: when *as_of* is not a date (a datetime, a text or ``None``).
+
     Example:
         >>> from datetime import date
         >>> import collabrel
@@ -718,6 +722,7 @@ def report(
         >>> r.scope.application_level
         'multiple_relationships'
     """
+    as_of = require_date(as_of, "as_of")
     assessment = evaluate(portfolio, ruleset, as_of=as_of, config=config)
     return Report.from_assessment(assessment, portfolio, title=title)
 

@@ -48,14 +48,19 @@ from collabrel import units
 from collabrel._dates import Cadence, CalendarInterval, days, months, weeks, years
 from collabrel._facts import FactSchema
 from collabrel._model import (
+    KPI,
+    IssueResolutionProcess,
+    Measurement,
     Onboarding,
     Organization,
     Party,
     Person,
     Portfolio,
     Relationship,
+    ResourcePlan,
     StageRecord,
 )
+from collabrel._model._checks import DIMENSION, RANGE
 from collabrel._model._common import ref_kind
 from collabrel._stages import Stage
 from collabrel._typing import field_hints, optional_type
@@ -274,7 +279,59 @@ def _text(name: str, pools: _Pools) -> Strategy:
         return st.sampled_from(pools.relationships)
     if name in _ID_PREFIX:
         return _ids(_ID_PREFIX[name])
+    if name.endswith(("_id", "_ids")):  # the model refuses empty or blank ids
+        return _ids(name.removesuffix("s").removesuffix("_id"))
     return texts()
+
+
+def _bounded(field: attrs.Attribute[Any], tp: Any) -> Strategy | None:
+    """Return a strategy of numbers within the field's documented bounds, if it has any."""
+    if field.name in _SMALL_INTS:  # small on purpose, so that related values coincide
+        return None
+    bounds = field.metadata.get(RANGE)
+    if bounds is None and tp is int and field.name.endswith("version"):
+        bounds = (1, 3, "")
+    if bounds is None or tp not in (int, float):
+        return None
+    low, high, _ = bounds
+    if tp is int:
+        return st.integers(int(low or 0), int(high if high is not None else (low or 0) + 9))
+    top = float(high if high is not None else (low or 0) + 10)
+    return st.floats(float(low or 0), top, allow_nan=False, allow_infinity=False)
+
+
+def _measured(field: attrs.Attribute[Any]) -> Strategy:
+    """Return the quantities a quantity field accepts (its ``DIMENSION`` metadata)."""
+    dimension = field.metadata.get(DIMENSION)
+    if dimension == "effort":
+        return quantities("person_days") | quantities("fte")
+    return quantities(dimension)
+
+
+def _consistent(cls: type, kwargs: dict[str, Any]) -> Any:
+    """Build *cls* from independently drawn *kwargs*, first applying its cross-field rules.
+
+    A resource plan's period is in order, a KPI's measurements have the target's unit, and
+    escalation levels are numbered lowest first: the model refuses anything else.
+    """
+    if cls is ResourcePlan and kwargs.get("period_start") and kwargs.get("period_end"):
+        kwargs["period_start"], kwargs["period_end"] = sorted(
+            (kwargs["period_start"], kwargs["period_end"])
+        )
+    elif cls is KPI and kwargs.get("target") is not None:
+        unit = str(kwargs["target"].units)
+        kwargs["measurements"] = tuple(
+            Measurement(measured_on=m.measured_on, source=m.source,
+                        value=units.quantity(m.value.magnitude, unit))
+            for m in kwargs.get("measurements", ())
+        )  # fmt: skip
+    elif cls is IssueResolutionProcess:
+        unique = {lv.level: lv for lv in kwargs.get("levels", ())}
+        kwargs["levels"] = tuple(unique[k] for k in sorted(unique))
+    return cls(**kwargs)
+
+
+_CROSS_FIELD = (ResourcePlan, KPI, IssueResolutionProcess)
 
 
 # value types whose strategy does not depend on the field; ``Any`` is collabrel.units.Quantity
@@ -320,6 +377,12 @@ def _field(cls: type, field: attrs.Attribute[Any], pools: _Pools, depth: int) ->
         inner: Strategy | None = st.sampled_from(pool)
     elif field.name == "id" and hint is str:
         inner = _ids(cls.__name__.lower())
+    elif (bounded := _bounded(field, typing.get_args(hint)[0] if is_tuple else hint)) is not None:
+        inner = _tuples(bounded, depth) if is_tuple else bounded
+        if is_tuple:
+            return inner
+    elif hint is Any:
+        inner = _measured(field)
     elif is_tuple:
         item = typing.get_args(hint)[0]
         item_strategy = _value(field.name, item, pools, depth + 1)
@@ -366,7 +429,7 @@ def _objects(
             continue
         if field.name in skip:
             if field.default is attrs.NOTHING:  # a placeholder the caller replaces
-                kwargs[field.name] = st.none()
+                kwargs[field.name] = st.just("placeholder")
             continue
         strategy = _field(cls, field, pools, depth)
         if strategy is None:
@@ -374,6 +437,8 @@ def _objects(
                 return None
             continue
         kwargs[field.name] = strategy
+    if cls in _CROSS_FIELD:
+        return st.fixed_dictionaries(kwargs).map(functools.partial(_consistent, cls))
     return st.builds(cls, **kwargs)
 
 

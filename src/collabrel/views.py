@@ -25,6 +25,7 @@ from typing import Protocol
 
 import attrs
 
+from collabrel._dates import date_field
 from collabrel._mappings import (
     ERMP_SECTIONS,
     GARTNER_AUDIT,
@@ -137,7 +138,7 @@ class View:
     """The view's name."""
     items: tuple[ViewItem, ...]
     """Its items, in their usual order."""
-    as_of: date
+    as_of: date = date_field()
     """The evaluation date of the findings."""
     ruleset_version: str
     """The version of the rule set that produced them."""
@@ -334,7 +335,7 @@ class Checklist:
 
     rows: tuple[ChecklistRow, ...]
     """The questions."""
-    as_of: date
+    as_of: date = date_field()
     """The evaluation date."""
     ruleset_version: str
     """The rule set version."""

@@ -7,6 +7,7 @@ from datetime import date
 import attrs
 
 from collabrel._dates import Cadence, CalendarInterval
+from collabrel._model._checks import checked, scale
 from collabrel._model._common import (
     Action,
     ExitScope,
@@ -44,14 +45,14 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RoleAssignment:
     """A role given to a person, with its responsibilities and authorities (5.3, 8.4.5)."""
 
     role: str
     """The role, such as ``relationship_lead``, ``jmt_member``, ``negotiator``,
     ``cbrms_conformity`` or ``performance_reporting`` (5.3.1)."""
-    person: str = ref("person")
+    person: str = ref("person", required=True)
     """The person id of the role holder."""
     relationship_id: str | None = None
     """The relationship the role is for; ``None`` for a corporate role."""
@@ -67,11 +68,11 @@ class RoleAssignment:
     """When the assignment was communicated (5.3)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SER:
     """A senior executive responsible: corporate (5.3.3) or for one relationship (8.2.2)."""
 
-    person: str = ref("person")
+    person: str = ref("person", required=True)
     """The person id of the SER."""
     party: str | None = ref("party")
     """The party the SER belongs to (for joint oversight every party names one, 8.8.2)."""
@@ -89,7 +90,7 @@ class SER:
     """Whether the appointment is current."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class GovernanceBody:
     """A body of a governance structure (board, steering group, joint management team)."""
 
@@ -107,7 +108,7 @@ class GovernanceBody:
     """How often it meets."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class GovernanceDeviation:
     """A deviation of an operational structure from the corporate one (8.2.3)."""
 
@@ -117,7 +118,7 @@ class GovernanceDeviation:
     """Why; 8.2.3 requires one."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class GovernanceStructure:
     """A governance structure: corporate (5.3.2), operational (8.2.3) or joint (8.6.2)."""
 
@@ -151,7 +152,7 @@ class GovernanceStructure:
     """Per-party agreement of a joint structure (8.6.2)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Objective:
     """An objective at corporate (6.2), relationship (8.2.4) or joint (8.5.6, 8.6.2) level."""
 
@@ -187,7 +188,7 @@ class Objective:
     """Per-party agreement of a joint objective (8.6.2)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RiskItem:
     """A risk or opportunity with its owner, rating and response (6.1, 8.2.8, 8.6.4)."""
 
@@ -204,9 +205,9 @@ class RiskItem:
     """Who manages it."""
     owner_party: str | None = ref("party")
     """The party best placed to manage it (8.6.4)."""
-    likelihood: int | None = None
+    likelihood: int | None = scale(1, 5, "the 1-5 likelihood scale of 6.1", default=None)
     """Likelihood on a 1-5 scale."""
-    impact: int | None = None
+    impact: int | None = scale(1, 5, "the 1-5 impact scale of 6.1", default=None)
     """Impact on a 1-5 scale."""
     response: str | None = None
     """The treatment or response."""
@@ -227,7 +228,7 @@ class RiskItem:
         return self.likelihood * self.impact
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RiskRegister:
     """A risk register of one scope: corporate (6.1), relationship (8.2.8) or joint (8.6.4)."""
 
@@ -251,7 +252,7 @@ class RiskRegister:
     """Per-party agreement of a joint register (8.6.4)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RMPSection:
     """One section of a relationship management plan, keyed by Annex B element (B1-B22)."""
 
@@ -263,11 +264,11 @@ class RMPSection:
     """Confidential to one party; must never be copied into a joint RMP (catalog §3)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StageUpdate:
     """The RMP update written at a stage gate (8.2.9, 8.3.8, 8.4.7, ..., 8.9.6)."""
 
-    stage: int
+    stage: int = scale(1, 8, "a lifecycle stage")
     """The stage (1-8) whose outputs were added."""
     updated_on: date
     """When."""
@@ -277,7 +278,7 @@ class StageUpdate:
     """The plan version the update produced."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class _PlanBase:
     id: str
     """Identifier."""
@@ -313,7 +314,7 @@ class _PlanBase:
         return frozenset(s.key for s in self.sections if s.content.strip())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CorporateRMP(_PlanBase):
     """The corporate relationship management plan (7.5.5): the parent of every RMP."""
 
@@ -321,7 +322,7 @@ class CorporateRMP(_PlanBase):
     """Ids of exit evaluations reviewed without needing a change (7.5.5)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RMP(_PlanBase):
     """The internal relationship management plan of one relationship (8.2.9 onward)."""
 
@@ -333,7 +334,7 @@ class RMP(_PlanBase):
     """Ids of the artefacts it incorporates (8.3.8)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class JointRMP(_PlanBase):
     """The joint relationship management plan agreed with the partners (8.5.9, 8.6.11)."""
 
@@ -343,7 +344,7 @@ class JointRMP(_PlanBase):
     """Per-party agreement of the current version (8.6.11, 8.8.10)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ExitTrigger:
     """An agreed event or threshold that starts a review or activation of the exit (Annex E3)."""
 
@@ -359,7 +360,7 @@ class ExitTrigger:
     """The level at which it fires."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ExitStrategy:
     """The exit strategy (Annex E): internal at stage 2, joint from stage 4, activated at 8.
 

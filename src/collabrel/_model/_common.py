@@ -10,61 +10,139 @@ import attrs
 
 from collabrel._choice import Choice
 from collabrel._dates import Cadence, CalendarInterval
+from collabrel._model._checks import (
+    DIMENSION,
+    RANGE,
+    REF,
+    checked,
+    enum_converter,
+    stage_converter,
+    to_tuple,
+)
+from collabrel.errors import ConfigError, UnitError
 from collabrel.units import Quantity, ensure_quantity
 
 # --------------------------------------------------------------------------- field helpers
 
-_REF = "collabrel.ref"
+
+def many(
+    *, ref: str | None = None, bounds: tuple[float | None, float | None, str] | None = None
+) -> Any:
+    """A tuple field that accepts a list (any iterable but a text) and defaults to empty.
+
+    Args:
+        ref: the kind of id its elements refer to (``party``, ``person``, ``relationship``).
+        bounds: ``(low, high, why)`` bounds of its numbers, as for :func:`scale`.
+    """
+    metadata: dict[str, Any] = {}
+    if ref:
+        metadata[REF] = ref
+    if bounds is not None:
+        metadata[RANGE] = bounds
+    return attrs.field(
+        factory=tuple,
+        converter=attrs.Converter(to_tuple, takes_self=True, takes_field=True),
+        metadata=metadata,
+    )
 
 
-def many(*, ref: str | None = None) -> Any:
-    """A tuple field that accepts any iterable and defaults to empty."""
-    return attrs.field(factory=tuple, converter=tuple, metadata={_REF: ref} if ref else {})
+def ref(kind: str, default: Any = None, *, required: bool = False) -> Any:
+    """A field holding the id of another object (``party``, ``person``, ``relationship``).
 
-
-def ref(kind: str, default: Any = None) -> Any:
-    """A field holding the id of another object (``party``, ``person``, ``relationship``)."""
-    return attrs.field(default=default, metadata={_REF: kind})
+    Args:
+        kind: what the id refers to.
+        default: the value when none is given (an optional reference).
+        required: the reference must be given (no default).
+    """
+    if required:
+        return attrs.field(metadata={REF: kind})
+    return attrs.field(default=default, metadata={REF: kind})
 
 
 def ref_kind(field: attrs.Attribute[Any]) -> str | None:
     """Return the kind of reference a field holds, if any."""
-    kind = field.metadata.get(_REF)
+    kind = field.metadata.get(REF)
     return kind if isinstance(kind, str) else None
 
 
-def _optional_quantity(value: Any) -> Quantity | None:
-    return None if value is None else ensure_quantity(value)
+def _named(error: type[Exception], inst: Any, field: attrs.Attribute[Any], exc: Exception) -> Any:
+    """Return *exc* as *error* whose message starts with ``Owner.field``."""
+    where = f"{type(inst).__name__}.{field.name}"
+    text = str(exc)
+    return error(text if text.startswith(where) else f"{where}: {text}")
 
 
-def quantity_field() -> Any:
-    """An optional pint quantity from collabrel's registry (text such as '5 EUR' accepted)."""
-    return attrs.field(default=None, converter=_optional_quantity)
+def _quantity_converter(dimension: str | None, *, optional: bool) -> Any:
+    def convert(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Quantity | None:
+        if value is None and optional:
+            return None
+        try:
+            return ensure_quantity(
+                value, dimension=dimension, what=f"{type(inst).__name__}.{field.name}"
+            )
+        except UnitError as exc:
+            raise _named(UnitError, inst, field, exc) from None
+
+    return attrs.Converter(convert, takes_self=True, takes_field=True)
 
 
-def _optional_interval(value: Any) -> CalendarInterval | None:
-    return None if value is None else CalendarInterval.parse(value)
+def quantity_field(dimension: str | None = None, *, optional: bool = True) -> Any:
+    """A pint quantity from collabrel's registry (text such as '5 EUR' accepted).
+
+    Args:
+        dimension: what it measures: ``"money"`` (one currency), ``"effort"`` (person-days or
+            FTE), or ``None`` for any quantity.
+        optional: whether ``None`` (the default) is allowed.
+    """
+    converter = _quantity_converter(dimension, optional=optional)
+    metadata = {DIMENSION: dimension}
+    if optional:
+        return attrs.field(default=None, converter=converter, metadata=metadata)
+    return attrs.field(converter=converter, metadata=metadata)
+
+
+def _optional_interval(
+    value: Any, inst: Any, field: attrs.Attribute[Any]
+) -> CalendarInterval | None:
+    try:
+        return None if value is None else CalendarInterval.parse(value)
+    except ConfigError as exc:
+        raise _named(ConfigError, inst, field, exc) from None
 
 
 def interval_field() -> Any:
     """An optional calendar interval (text such as '6 months' accepted)."""
-    return attrs.field(default=None, converter=_optional_interval)
+    converter = attrs.Converter(_optional_interval, takes_self=True, takes_field=True)
+    return attrs.field(default=None, converter=converter)
 
 
-def _optional_cadence(value: Any) -> Cadence | None:
+def _optional_cadence(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Cadence | None:
     if value is None or isinstance(value, Cadence):
         return value
-    return Cadence(value)
+    try:
+        return Cadence(value)
+    except ConfigError as exc:
+        raise _named(ConfigError, inst, field, exc) from None
 
 
 def cadence_field() -> Any:
     """An optional cadence (a word such as 'monthly' or an RRULE accepted)."""
-    return attrs.field(default=None, converter=_optional_cadence)
+    converter = attrs.Converter(_optional_cadence, takes_self=True, takes_field=True)
+    return attrs.field(default=None, converter=converter)
 
 
-def enum_field(cls: type[enum.Enum], default: Any) -> Any:
-    """An enum field that also accepts the member's value as text."""
-    return attrs.field(default=default, converter=cls)
+def enum_field(cls: type[enum.Enum], default: Any, *, optional: bool = False) -> Any:
+    """An enum field that also accepts the member's value as text (``None`` when optional)."""
+    convert = enum_converter(cls, optional=optional)
+    return attrs.field(
+        default=default, converter=attrs.Converter(convert, takes_self=True, takes_field=True)
+    )
+
+
+def stage_field(**kwargs: Any) -> Any:
+    """A lifecycle stage field that accepts a member, a number 0-11 or a name."""
+    converter = attrs.Converter(stage_converter, takes_self=True, takes_field=True)
+    return attrs.field(converter=converter, **kwargs)
 
 
 # --------------------------------------------------------------------------------- enums
@@ -297,25 +375,26 @@ class TargetStatus(_Choice):
 # ------------------------------------------------------------------------- small records
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Signoff:
     """One party's agreement to a joint artefact (the J flag: every party must sign off)."""
 
-    party: str = ref("party")
+    party: str = ref("party", required=True)
     """The id of the party that agreed."""
     signed_on: date
     """When it agreed."""
     by: str | None = None
     """Who signed for the party (a person id or name)."""
     version: int = 1
-    """The version of the artefact agreed; only a sign-off of the current version counts."""
+    """The version of the artefact agreed (1 or more); only a sign-off of the current version
+    counts."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Participant:
     """Someone taking part in a joint activity, and the party they represent."""
 
-    party: str = ref("party")
+    party: str = ref("party", required=True)
     """The id of the party represented."""
     person: str | None = None
     """The person (id or name), when recorded."""
@@ -323,7 +402,7 @@ class Participant:
     """When acting as a recorded delegate, whom they stand in for (8.8.2)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Action:
     """An action with an owner and a due date; used by every plan and meeting record."""
 
@@ -346,7 +425,7 @@ class Action:
         return self.done_on is None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class DocumentChange:
     """One entry of a document's change log (7.5.3)."""
 
@@ -360,13 +439,13 @@ class DocumentChange:
     """What changed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Measurement:
     """A measured value of a KPI on a date (8.6.6, 8.8.6)."""
 
     measured_on: date
     """When the value was measured."""
-    value: Quantity = attrs.field(converter=ensure_quantity)
+    value: Quantity = quantity_field(optional=False)
     """The value, as a quantity of collabrel's registry."""
     source: str | None = None
     """Where the data came from."""

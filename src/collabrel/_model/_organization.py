@@ -18,6 +18,7 @@ from collabrel._model._artefacts import (
     RiskRegister,
     RoleAssignment,
 )
+from collabrel._model._checks import checked, fail, scale
 from collabrel._model._common import (
     Action,
     ApplicationLevel,
@@ -86,7 +87,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Person:
     """A person of the organization or of a partner."""
 
@@ -100,7 +101,7 @@ class Person:
     """The organizational unit id."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class OrgUnit:
     """A unit of the organization (4.3 scope may cover some units only)."""
 
@@ -112,7 +113,7 @@ class OrgUnit:
     """The parent unit id."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Process:
     """A process of the CBRMS process map (4.4)."""
 
@@ -133,11 +134,11 @@ class Process:
     """Ids of the processes it interacts with."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StageProcedure:
     """What the lifecycle procedure defines for one stage (8.1)."""
 
-    stage: int
+    stage: int = scale(1, 8, "a lifecycle stage")
     """The stage, 1-8."""
     entry_criteria: tuple[str, ...] = many()
     """What must hold to enter."""
@@ -149,7 +150,7 @@ class StageProcedure:
     """What must hold to leave (the gate)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class LifecycleProcedure:
     """The documented eight-stage lifecycle procedure (4.4, 8.1)."""
 
@@ -159,7 +160,7 @@ class LifecycleProcedure:
     """One entry per stage."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CBRMS:
     """The collaborative business relationship management system itself (4.4)."""
 
@@ -171,7 +172,7 @@ class CBRMS:
     """The lifecycle procedure applied to each relationship (8.1)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Exclusion:
     """A requirement excluded from the CBRMS, with the reason (4.3)."""
 
@@ -199,15 +200,13 @@ class Exclusion:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Scope:
     """The scope of the CBRMS (4.3): its application level, units and relationships."""
 
     document_id: str | None = None
     """The controlled document that holds the scope (4.3: documented information)."""
-    application_level: ApplicationLevel | None = attrs.field(
-        default=None, converter=attrs.converters.optional(ApplicationLevel)
-    )
+    application_level: ApplicationLevel | None = enum_field(ApplicationLevel, None, optional=True)
     """Single application, individual relationship, multiple relationships or org-wide."""
     units: tuple[str, ...] = many()
     """The organizational units covered."""
@@ -226,7 +225,7 @@ class Scope:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ContextAnalysis:
     """The analysis of internal and external issues (4.1)."""
 
@@ -242,7 +241,7 @@ class ContextAnalysis:
     """When it was last brought up to date."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StakeholderEntry:
     """One stakeholder and its needs (4.2)."""
 
@@ -258,7 +257,7 @@ class StakeholderEntry:
     """Ids of the scope, policy or objectives a requirement traces to (4.2)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StakeholderRegister:
     """The stakeholder register (4.2)."""
 
@@ -268,7 +267,7 @@ class StakeholderRegister:
     """When it was last brought up to date."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueDriver:
     """A way collaboration is expected to create value (4.5)."""
 
@@ -282,7 +281,7 @@ class ValueDriver:
     """How the value is recognized and measured (4.5)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueStatement:
     """How collaborative working creates value beyond a transactional approach (4.5)."""
 
@@ -298,7 +297,7 @@ class ValueStatement:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Policy:
     """The collaborative business relationship policy (5.2)."""
 
@@ -324,17 +323,17 @@ class Policy:
     """When it was last reviewed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SegmentEntry:
     """The segmentation of one relationship (6.3.1, 8.2.6)."""
 
-    relationship_id: str = ref("relationship")
+    relationship_id: str = ref("relationship", required=True)
     """The relationship."""
     counterparty: str | None = None
     """Who it is with."""
     segment: str | None = None
     """The segment, such as ``strategic`` or ``transactional``."""
-    priority: int | None = None
+    priority: int | None = scale(1, None, "1 is the highest priority", default=None)
     """Its priority (1 is highest)."""
     rationale: str | None = None
     """Why it is in this segment."""
@@ -344,7 +343,7 @@ class SegmentEntry:
     """Whether a collaborative approach is pursued."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Segmentation:
     """The criteria-based segmentation of the relationship portfolio (6.3.1)."""
 
@@ -360,7 +359,7 @@ class Segmentation:
     """When it was last reviewed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Opportunity:
     """An opportunity for collaboration and what was decided about it (6.3.2)."""
 
@@ -374,9 +373,7 @@ class Opportunity:
     """The benefit expected."""
     key_risks: tuple[str, ...] = many()
     """The main risks."""
-    decision: OpportunityDecision | None = attrs.field(
-        default=None, converter=attrs.converters.optional(OpportunityDecision)
-    )
+    decision: OpportunityDecision | None = enum_field(OpportunityDecision, None, optional=True)
     """Pursue, defer or reject."""
     decided_by: str | None = None
     """Who decided."""
@@ -386,7 +383,7 @@ class Opportunity:
     """The relationship that pursues it (6.3.2: decision=pursue needs one)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ResourcePlan:
     """The resources for the CBRMS or one relationship (7.1)."""
 
@@ -394,33 +391,40 @@ class ResourcePlan:
     """Identifier."""
     roles: tuple[str, ...] = many()
     """The roles staffed."""
-    effort: Quantity | None = quantity_field()
+    effort: Quantity | None = quantity_field("effort")
     """Effort, in person-days or FTE."""
-    budget: Quantity | None = quantity_field()
+    budget: Quantity | None = quantity_field("money")
     """Budget, in a currency."""
     tools: tuple[str, ...] = many()
     """Information systems and tools."""
     period_start: date | None = None
     """Start of the period planned."""
-    period_end: date | None = None
-    """End of the period planned."""
+    period_end: date | None = attrs.field(default=None)
+    """End of the period planned (not before its start)."""
     approved_by: str | None = None
     """Who approved it."""
     approved_on: date | None = None
     """When."""
 
+    @period_end.validator
+    def _period_in_order(self, _: attrs.Attribute[Any], end: date | None) -> None:
+        start = self.period_start  # both are checked dates or None by now
+        if end is not None and start is not None and end < start:
+            fail(self, "period_end", f"must not be before period_start ({start})", end,
+                 "Swap the two dates")  # fmt: skip
 
-@attrs.frozen(kw_only=True)
+
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class LevelScore:
     """A named competence, behaviour or theme with a level."""
 
     name: str
     """The competence code (``C01``), behaviour (``B01``) or theme."""
-    level: int
+    level: int = scale(1, 5, "competence levels are 1-4, maturity levels 1-5")
     """The level: 1-4 for competence (catalog §4), 1-5 for maturity (catalog §5.2)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CompetenceProfile:
     """The competences and behaviours a role needs (7.2, Annex C)."""
 
@@ -434,13 +438,13 @@ class CompetenceProfile:
     """Required behaviour levels."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CompetenceRecord:
     """A person's assessed collaborative competence and behaviour (7.2, 7.5.4, 8.3.3)."""
 
     id: str
     """Identifier."""
-    person: str = ref("person")
+    person: str = ref("person", required=True)
     """The person assessed."""
     role: str | None = None
     """The role assessed against."""
@@ -460,11 +464,11 @@ class CompetenceRecord:
     """Actions closing the gaps (7.2); the description names the gap it closes."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class AwarenessRecord:
     """Evidence that a person is aware of the policy, objectives and behaviours (7.3)."""
 
-    person: str = ref("person")
+    person: str = ref("person", required=True)
     """The person."""
     topics: tuple[str, ...] = many()
     """Topics covered: ``policy``, ``objectives``, ``contribution``, ``behaviours``,
@@ -473,7 +477,7 @@ class AwarenessRecord:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CommunicationItem:
     """A planned communication (7.4)."""
 
@@ -493,7 +497,7 @@ class CommunicationItem:
     """Whether it goes to partners (7.4: needed from stage 5)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CommunicationPlan:
     """The communication plan (7.4)."""
 
@@ -503,7 +507,7 @@ class CommunicationPlan:
     """The planned communications."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Communication:
     """A communication that took place (7.4, 5.1, 5.2)."""
 
@@ -519,7 +523,7 @@ class Communication:
     """The relationship concerned, if any."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Document:
     """An entry of the register of documented information (7.5)."""
 
@@ -562,7 +566,7 @@ class Document:
     """Per-party agreement of a joint document's control regime (7.5.3)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueAnalysisMethod:
     """The organization's method of analysing the value of collaborating (8.2.5)."""
 
@@ -574,7 +578,7 @@ class ValueAnalysisMethod:
     """The criteria used."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CollaborativeProfile:
     """How ready and mature the organization is as a partner (8.4.4)."""
 
@@ -588,7 +592,7 @@ class CollaborativeProfile:
     """Blockers found, each as the action that removes it (8.4.4)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class MonitoringItem:
     """Something the CBRMS monitors (9.1.1)."""
 
@@ -602,7 +606,7 @@ class MonitoringItem:
     """The relationship, when the item is a relationship KPI."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class MonitoringPlan:
     """What is monitored and measured, how and when (9.1.1)."""
 
@@ -610,7 +614,7 @@ class MonitoringPlan:
     """The items monitored."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class MonitoringResult:
     """A monitoring result (9.1.1)."""
 
@@ -622,7 +626,7 @@ class MonitoringResult:
     """The result."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class AuditReport:
     """The report of one internal audit (9.2)."""
 
@@ -634,7 +638,7 @@ class AuditReport:
     """Clauses covered, such as ``4`` or ``8.6``."""
     relationships_sampled: tuple[str, ...] = many(ref="relationship")
     """Relationships sampled."""
-    stages_sampled: tuple[int, ...] = many()
+    stages_sampled: tuple[int, ...] = many(bounds=(1, 8, "lifecycle stages"))
     """The stages of the relationships sampled, at the time of the audit."""
     auditor: str | None = None
     """Who audited."""
@@ -648,7 +652,7 @@ class AuditReport:
     """Nonconformities raised from it (10.1)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class AuditProgramme:
     """The internal audit programme (9.2)."""
 
@@ -662,7 +666,7 @@ class AuditProgramme:
     """Audit methods and criteria."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ManagementReview:
     """A management review by top management (9.3)."""
 
@@ -684,7 +688,7 @@ class ManagementReview:
     """Actions agreed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class PerformanceReport:
     """A report on CBRMS performance to top management (5.3.1)."""
 
@@ -696,7 +700,7 @@ class PerformanceReport:
     """Recipients."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Nonconformity:
     """A nonconformity and its corrective action (10.1).
 
@@ -802,7 +806,7 @@ class Nonconformity:
         return self._move(NonconformityStatus.CLOSED, closed_on=on)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Improvement:
     """An entry of the improvement log (10.2)."""
 
@@ -816,7 +820,7 @@ class Improvement:
     """When it was implemented."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Organization:
     """An organization and its CBRMS: the corporate layer (clauses 4-7, 9, 10 and 8.1).
 

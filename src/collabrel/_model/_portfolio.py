@@ -9,6 +9,7 @@ from typing import Any, cast
 import attrs
 
 from collabrel._facts import Facts
+from collabrel._model._checks import checked
 from collabrel._model._common import many, ref_kind
 from collabrel._model._organization import Organization
 from collabrel._model._relationship import Relationship
@@ -17,7 +18,7 @@ from collabrel.errors import LoadError, Problem, UnknownSubjectError
 __all__ = ["Portfolio"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Portfolio:
     """One organization's CBRMS and its portfolio of business relationships.
 

@@ -9,6 +9,7 @@ relationship is evolved, which is what makes the engine's change detection cheap
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -24,6 +25,7 @@ from collabrel._model._artefacts import (
     RiskRegister,
     RoleAssignment,
 )
+from collabrel._model._checks import checked, fail, scale
 from collabrel._model._common import (
     Action,
     Compatibility,
@@ -48,9 +50,10 @@ from collabrel._model._common import (
     many,
     quantity_field,
     ref,
+    stage_field,
 )
 from collabrel._model._organization import Person, ResourcePlan
-from collabrel._stages import Stage, to_stage
+from collabrel._stages import Stage
 from collabrel.units import Quantity, ensure_quantity
 
 __all__ = [
@@ -117,7 +120,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Party:
     """A party to a relationship: the organization itself or a partner."""
 
@@ -129,16 +132,16 @@ class Party:
     """Its people known to the relationship."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StageRecord:
     """One entry of a relationship's stage history: a stage entered, when, and on whose word."""
 
-    stage: Stage = attrs.field(converter=to_stage)
+    stage: Stage = stage_field()
     """The stage entered."""
     entered_on: date
     """When it was entered."""
-    approved_by: str | None = None
-    """Who approved the gate (the SER, or every party's SER from stage 5)."""
+    approved_by: str | None = ref("person")
+    """The person id of who approved the gate (the SER, or every party's SER from stage 5)."""
     retrofit: bool = False
     """Whether the entry was a retrofit onboarding with back-filled evidence (§0.5 point 6)."""
     note: str | None = None
@@ -148,7 +151,7 @@ class StageRecord:
 # ----------------------------------------------------------------------- stage 1 (8.2)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ExpectedBenefit:
     """A benefit expected from collaborating (8.2.4)."""
 
@@ -162,7 +165,7 @@ class ExpectedBenefit:
     """The value-statement driver it realizes (4.5)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueAnalysis:
     """The analysis of the value of collaborating against alternatives (8.2.5)."""
 
@@ -186,21 +189,21 @@ class ValueAnalysis:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Prioritisation:
     """Where this relationship sits in the segmentation (8.2.6)."""
 
     segment: str | None = None
     """Its segment."""
-    priority: int | None = None
-    """Its priority."""
+    priority: int | None = scale(1, None, "1 is the highest priority", default=None)
+    """Its priority (1 is highest)."""
     rationale: str | None = None
     """Why."""
     criteria_version: int | None = None
     """The version of the segmentation criteria used (must be current)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CompetenceNeedsAssessment:
     """The competences this application needs and the gaps found (8.2.7)."""
 
@@ -214,7 +217,7 @@ class CompetenceNeedsAssessment:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Awareness:
     """Stage 1, operational awareness (8.2): the evidence specific to stage 1."""
 
@@ -233,7 +236,7 @@ class Awareness:
 # ----------------------------------------------------------------------- stage 2 (8.3)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class BusinessCase:
     """The strategy and business case of the collaboration (8.3.2)."""
 
@@ -249,8 +252,8 @@ class BusinessCase:
     """The value analysis it builds on."""
     environment_analysis_ref: str | None = None
     """The external environment analysis (such as PESTLE)."""
-    costs: Quantity | None = quantity_field()
-    """Expected costs."""
+    costs: Quantity | None = quantity_field("money")
+    """Expected costs, as an amount of money."""
     risks_ref: str | None = None
     """The risk register it refers to."""
     resources: str | None = None
@@ -267,7 +270,7 @@ class BusinessCase:
     """When it was approved."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class KnowledgeItem:
     """A knowledge asset and whether it can be shared (8.3.4)."""
 
@@ -275,9 +278,7 @@ class KnowledgeItem:
     """The asset."""
     owner_party: str | None = ref("party")
     """Whose it is."""
-    share_class: ShareClass | None = attrs.field(
-        default=None, converter=attrs.converters.optional(ShareClass)
-    )
+    share_class: ShareClass | None = enum_field(ShareClass, None, optional=True)
     """Can, conditional or cannot share."""
     conditions: str | None = None
     """The conditions of a conditional share."""
@@ -285,7 +286,7 @@ class KnowledgeItem:
     """How it is protected."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class KnowledgeMap:
     """What knowledge can, could and cannot be shared (8.3.4)."""
 
@@ -299,7 +300,7 @@ class KnowledgeMap:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SupplyChainAssessment:
     """Risks beyond the immediate partner (8.3.5)."""
 
@@ -311,7 +312,7 @@ class SupplyChainAssessment:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RiskProcess:
     """The risk management process of the collaboration (8.3.6)."""
 
@@ -319,11 +320,13 @@ class RiskProcess:
     """The method."""
     review_frequency: CalendarInterval | None = interval_field()
     """How often the register is reviewed."""
-    escalation_threshold: int | None = None
-    """The rating from which a risk is escalated."""
+    escalation_threshold: int | None = scale(
+        1, 25, "a risk rating, likelihood x impact on the 1-5 scales", default=None
+    )
+    """The rating (1-25) from which a risk is escalated."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Decision:
     """A recorded decision (8.3.7 business case evaluation, and others)."""
 
@@ -339,7 +342,7 @@ class Decision:
     """Why."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Knowledge:
     """Stage 2, knowledge (8.3): the evidence specific to stage 2."""
 
@@ -358,7 +361,7 @@ class Knowledge:
 # ----------------------------------------------------------------------- stage 3 (8.4)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CapabilityAssessment:
     """Internal capability and environment for collaboration (8.4.2)."""
 
@@ -376,7 +379,7 @@ class CapabilityAssessment:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SWOT:
     """Strengths, weaknesses, opportunities and threats for collaborating (8.4.3)."""
 
@@ -392,7 +395,7 @@ class SWOT:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SelectionCriterion:
     """A weighted partner selection criterion (8.4.6)."""
 
@@ -401,15 +404,15 @@ class SelectionCriterion:
     kind: str
     """``technical``, ``commercial``, ``collaborative``, ``cultural``, ``financial``,
     ``risk``..."""
-    weight: float = 0.0
-    """Weight; the weights of a set add up to 1."""
+    weight: float = scale(0, 1, "a share; the weights of a set add up to 1", default=0.0)
+    """Weight, a share from 0 to 1; the weights of a set add up to 1."""
     threshold: float | None = None
     """The minimum acceptable score."""
     evidence_required: str | None = None
     """What evidence a candidate must give."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SelectionCriteria:
     """The partner selection criteria (8.4.6)."""
 
@@ -425,7 +428,7 @@ class SelectionCriteria:
     """When (before the first evaluation)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class InternalAssessment:
     """Stage 3, internal assessment (8.4): the evidence specific to stage 3."""
 
@@ -440,7 +443,7 @@ class InternalAssessment:
 # ----------------------------------------------------------------------- stage 4 (8.5)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class PartnerCandidate:
     """A nominated potential partner (8.5.2)."""
 
@@ -456,7 +459,7 @@ class PartnerCandidate:
     """Whether it was shortlisted for engagement."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class CriterionScore:
     """A score against one selection criterion, with its evidence (8.5.3)."""
 
@@ -468,7 +471,7 @@ class CriterionScore:
     """The evidence behind it."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class PartnerEvaluation:
     """The evaluation of one candidate against the criteria (8.5.3)."""
 
@@ -484,7 +487,7 @@ class PartnerEvaluation:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class NegotiationStrategy:
     """The internal engagement and negotiation strategy (8.5.4)."""
 
@@ -502,7 +505,7 @@ class NegotiationStrategy:
     """When (before the first engagement)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Engagement:
     """An initial engagement with a shortlisted candidate (8.5.5)."""
 
@@ -516,7 +519,7 @@ class Engagement:
     """What came out of it."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class JointObjectiveAssessment:
     """The compatibility of objectives with a preferred candidate (8.5.6)."""
 
@@ -530,7 +533,7 @@ class JointObjectiveAssessment:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Rejection:
     """A candidate not selected and why (8.5.8)."""
 
@@ -540,7 +543,7 @@ class Rejection:
     """Why it was not selected."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SelectionDecision:
     """The selection of preferred partners (8.5.8)."""
 
@@ -556,7 +559,7 @@ class SelectionDecision:
     """Artefacts it relied on (the 8.5.6 and 8.5.7 assessments)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class PartnerSelection:
     """Stage 4, partner selection (8.5): the evidence specific to stage 4."""
 
@@ -579,7 +582,7 @@ class PartnerSelection:
 # ----------------------------------------------------------------------- stage 5 (8.6)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class JointKMProcess:
     """The joint knowledge management process (8.6.3)."""
 
@@ -599,7 +602,7 @@ class JointKMProcess:
     """Per-party agreement."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ProcessReview:
     """The joint review of operational processes and systems (8.6.5)."""
 
@@ -615,7 +618,7 @@ class ProcessReview:
     """When."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class KPI:
     """A delivery, relationship or value measure with a target (8.6.6)."""
 
@@ -628,7 +631,7 @@ class KPI:
     objective_ids: tuple[str, ...] = many()
     """The joint objectives it covers."""
     target: Quantity | None = quantity_field()
-    """The target, as a quantity."""
+    """The target, as a quantity; every measurement has its dimension."""
     direction: TargetDirection = enum_field(TargetDirection, TargetDirection.AT_LEAST)
     """Whether the target is a floor or a ceiling."""
     frequency: Cadence | None = cadence_field()
@@ -636,11 +639,23 @@ class KPI:
     data_owner: str | None = ref("party")
     """The party that supplies the data."""
     measurements: tuple[Measurement, ...] = many()
-    """Measured values."""
+    """Measured values, in units of the target's dimension."""
     version: int = 1
     """Current version."""
     agreed_by: tuple[Signoff, ...] = many()
     """Per-party agreement."""
+
+    @measurements.validator
+    def _measured_like_the_target(
+        self, _: attrs.Attribute[Any], measurements: tuple[Measurement, ...]
+    ) -> None:
+        target = self.target
+        if target is None:
+            return
+        for i, m in enumerate(measurements):
+            if m.value.dimensionality != target.dimensionality:
+                fail(self, f"measurements[{i}]", f"must be measured like the target {target}",
+                     m.value, "Give each measurement a unit of the target's dimension")  # fmt: skip
 
     @property
     def latest(self) -> Measurement | None:
@@ -656,7 +671,7 @@ class KPI:
         return bool(q >= t) if self.direction is TargetDirection.AT_LEAST else bool(q <= t)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class JointDevelopmentPlan:
     """The joint plan to raise collaborative competence (8.6.7)."""
 
@@ -670,30 +685,38 @@ class JointDevelopmentPlan:
     """Per-party agreement."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class EscalationLevel:
     """One level of the joint issue resolution process (8.6.8)."""
 
-    level: int
+    level: int = scale(1, None, "1 is the lowest level")
     """1 is the lowest."""
     roles: tuple[str, ...] = many()
     """Who resolves at this level."""
-    max_days: int | None = None
-    """How long an issue may stay at this level."""
+    max_days: int | None = scale(0, None, "a number of days", default=None)
+    """How long (in days) an issue may stay at this level."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class IssueResolutionProcess:
     """The joint issue resolution process (8.6.8)."""
 
     levels: tuple[EscalationLevel, ...] = many()
-    """Escalation levels, lowest first."""
+    """Escalation levels, lowest first (their numbers increase)."""
     final_mechanism: str | None = None
     """The last resort (mediation, adjudication...)."""
     version: int = 1
     """Current version."""
     agreed_by: tuple[Signoff, ...] = many()
     """Per-party agreement."""
+
+    @levels.validator
+    def _lowest_first(self, _: attrs.Attribute[Any], levels: tuple[EscalationLevel, ...]) -> None:
+        for i in range(1, len(levels)):
+            if levels[i].level <= levels[i - 1].level:
+                fail(self, f"levels[{i}]", f"must have a higher number than the level before it "
+                     f"({levels[i - 1].level}): levels are listed lowest first", levels[i].level,
+                     "Number the levels 1, 2, 3... in order")  # fmt: skip
 
 
 AGREEMENT_TOPICS = (
@@ -707,7 +730,7 @@ AGREEMENT_TOPICS = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Agreement:
     """The agreement or contract supporting the collaboration (8.6.10)."""
 
@@ -724,7 +747,7 @@ class Agreement:
     """When it took effect."""
     last_reviewed_on: date | None = None
     """When it was last reviewed."""
-    open_change_requests: int = 0
+    open_change_requests: int = scale(0, None, "a count", default=0)
     """Change requests not yet agreed (Gartner's contract audit)."""
     version: int = 1
     """Current version."""
@@ -732,7 +755,7 @@ class Agreement:
     """Signatures, one per party."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class WorkingTogether:
     """Stage 5, working together (8.6): the evidence specific to stage 5."""
 
@@ -757,7 +780,7 @@ class WorkingTogether:
 # ----------------------------------------------------------------------- stage 6 (8.7)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueCreationProcess:
     """The joint value creation process (8.7.2)."""
 
@@ -771,7 +794,7 @@ class ValueCreationProcess:
     """Per-party agreement."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Idea:
     """An idea for improvement or innovation (8.7.2, 8.8.5)."""
 
@@ -787,7 +810,7 @@ class Idea:
     """``new``, ``evaluated``, ``implemented``, ``rejected``."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ImprovementTarget:
     """A joint improvement target (8.7.3)."""
 
@@ -809,7 +832,7 @@ class ImprovementTarget:
     """When it was set."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class LessonLearned:
     """A lesson learned (8.7.4, 8.9.4)."""
 
@@ -823,7 +846,7 @@ class LessonLearned:
     """When it was applied."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ValueCreation:
     """Stage 6, value creation (8.7): the evidence specific to stage 6."""
 
@@ -840,7 +863,7 @@ class ValueCreation:
 # ----------------------------------------------------------------------- stage 7 (8.8)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class SERReview:
     """A periodic review of the relationship by the SERs (8.8.2)."""
 
@@ -858,7 +881,7 @@ class SERReview:
     """The performance analysis it considered (8.8.7)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class JMTMeeting:
     """A meeting of the joint management team (8.8.3)."""
 
@@ -870,7 +893,7 @@ class JMTMeeting:
     """Actions agreed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class TrustIndicator:
     """An indicator of behaviour and trust (8.8.4)."""
 
@@ -882,7 +905,7 @@ class TrustIndicator:
     """How (survey, observation, event count)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class TrustMeasurement:
     """A measurement of a trust indicator (8.8.4)."""
 
@@ -898,7 +921,7 @@ class TrustMeasurement:
     """The action taken when the trend declines."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ObjectiveStatus:
     """The status of a joint objective in a period (8.8.6)."""
 
@@ -912,7 +935,7 @@ class ObjectiveStatus:
     """The action taken when off track."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class PerformanceAnalysis:
     """The joint analysis of results for a period (8.8.7)."""
 
@@ -926,7 +949,7 @@ class PerformanceAnalysis:
     """Actions proposed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Issue:
     """An issue raised through the joint issue resolution process (8.8.8)."""
 
@@ -936,7 +959,7 @@ class Issue:
     """When."""
     description: str
     """What."""
-    level: int = 1
+    level: int = scale(1, None, "escalation levels count from 1", default=1)
     """The escalation level it sits at."""
     level_entered_on: date | None = None
     """When it reached that level."""
@@ -948,7 +971,7 @@ class Issue:
     """How."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RAIOCycle:
     """One Review-Adapt-Improve-Operate cycle of a relationship (catalog §7.3)."""
 
@@ -964,7 +987,7 @@ class RAIOCycle:
     """How the joint work ran."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ChangeRecord:
     """A change affecting a relationship (8.1, 8.8.9)."""
 
@@ -980,7 +1003,7 @@ class ChangeRecord:
     """Whether its impact was reviewed (8.1)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StayingTogether:
     """Stage 7, staying together (8.8): the recurring records of the steady state."""
 
@@ -1005,7 +1028,7 @@ class StayingTogether:
 # ----------------------------------------------------------------------- stage 8 (8.9)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ExitActivation:
     """The activation of the exit strategy (8.9.1)."""
 
@@ -1019,7 +1042,7 @@ class ExitActivation:
     """The exit strategy version in force."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class DisengagementPlan:
     """The jointly agreed disengagement plan (8.9.2)."""
 
@@ -1033,7 +1056,7 @@ class DisengagementPlan:
     """Per-party agreement."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ContinuityItem:
     """A service, customer, asset, data or people item to keep running at exit (8.9.3)."""
 
@@ -1045,7 +1068,7 @@ class ContinuityItem:
     """When its transition step was completed."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ContinuityPlan:
     """Business continuity during and after exit (8.9.3)."""
 
@@ -1053,7 +1076,7 @@ class ContinuityPlan:
     """The items and their transition status."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class RelationshipEvaluation:
     """The evaluation of the relationship as a whole at exit (8.9.4)."""
 
@@ -1073,7 +1096,7 @@ class RelationshipEvaluation:
     """A recorded refusal of a party to take part."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class FutureOpportunity:
     """Whether and where the parties could collaborate again (8.9.5)."""
 
@@ -1087,7 +1110,7 @@ class FutureOpportunity:
     """Who follows up."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class ExitEvaluation:
     """The evaluation of an exit, fed back to the CBRMS (9.1.2)."""
 
@@ -1101,7 +1124,7 @@ class ExitEvaluation:
     """Actions tracked from it."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Disengagement:
     """Stage 8, exit strategy activation (8.9) and the exit evaluation (9.1.2)."""
 
@@ -1124,7 +1147,7 @@ class Disengagement:
 # ----------------------------------------------------------------------- the relationship
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class Relationship:
     """A business relationship managed under the CBRMS, with the evidence of its lifecycle.
 
@@ -1149,10 +1172,10 @@ class Relationship:
     """How much detail the evidence needs."""
     onboarding: Onboarding = enum_field(Onboarding, Onboarding.NEW)
     """New, or an existing relationship retrofitted (catalog §0.5 point 6)."""
-    stage: Stage = attrs.field(default=Stage.CANDIDATE, converter=to_stage)
+    stage: Stage = stage_field(default=Stage.CANDIDATE)
     """Where it is in the lifecycle."""
     stage_history: tuple[StageRecord, ...] = many()
-    """Every stage entered, oldest first."""
+    """Every stage entered, oldest first (no entry is dated before the one above it)."""
     sers: tuple[SER, ...] = many()
     """The SERs of the relationship, one per party (8.2.2, 8.6.2, 8.8.2)."""
     team: tuple[RoleAssignment, ...] = many()
@@ -1189,6 +1212,14 @@ class Relationship:
     """Stage 8 evidence (8.9) and the exit evaluation (9.1.2)."""
     facts: Facts = attrs.field(factory=Facts)
     """Its organization-specific facts (declared in the organization's ``fact_schema``)."""
+
+    @stage_history.validator
+    def _oldest_first(self, _: attrs.Attribute[Any], history: tuple[StageRecord, ...]) -> None:
+        for i in range(1, len(history)):
+            if history[i].entered_on < history[i - 1].entered_on:
+                fail(self, f"stage_history[{i}]", "must not be dated before the entry above it "
+                     f"({history[i - 1].entered_on}): the history is oldest first",
+                     history[i].entered_on, "Order the entries by date")  # fmt: skip
 
     def _repr_html_(self) -> str:
         from collabrel._html import table

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collabrel.views import Score
 
 __all__ = [
+    "CONTROL",
     "VERDICT_ORDER",
     "condition_text",
     "counts",
@@ -21,14 +22,36 @@ __all__ = [
     "md",
     "percent",
     "stage_text",
+    "visible",
 ]
 
 VERDICT_ORDER = ("pass", "fail", "unknown", "error", "not_applicable")
 """The verdict values in the order every count is shown."""
 
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters that are never shown as they are: C0 and C1 controls but tab, line feed and
+carriage return, DEL, and the bidirectional and line-separator formatting characters."""
+
 _MD_SPECIAL = re.compile(r"([\\`*\[<>|&~])")
 _MD_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_LINE_START = re.compile(r"^(\s*\d*)([#+=.)-])(?=\s|$|[#=-])")
 _SPACE = re.compile(r"[\r\n\t]+")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"  # noqa: PLR2004
+
+
+def visible(text: str) -> str:
+    r"""Return *text* with every :data:`CONTROL` character written as a visible escape.
+
+    An ANSI escape sequence becomes ``\x1b[31m``, a right-to-left override ``\u202e``:
+    shown, never obeyed, by a terminal, a Markdown viewer or a browser.
+    """
+    return CONTROL.sub(_escape, text)
 
 
 def md(text: object) -> str:
@@ -36,10 +59,13 @@ def md(text: object) -> str:
 
     Characters that start markup or raw HTML are backslash-escaped; intra-word underscores
     (``last_reviewed_on``) are left alone since they never emphasise; line breaks become
-    spaces so a value cannot break a list item or a table row.
+    spaces so a value cannot break a list item or a table row; a leading ``#``, ``-``, ``+``,
+    ``=`` or list number is escaped so a value cannot start a heading or a list; control
+    characters are shown as escapes (:func:`visible`).
     """
-    s = _SPACE.sub(" ", str(text))
+    s = visible(_SPACE.sub(" ", str(text)))
     s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s, count=1)
     return _MD_EDGE_UNDERSCORE.sub(r"\\_", s)
 
 

@@ -2,7 +2,7 @@
 
 Nothing is loaded from elsewhere (no scripts, fonts, images or style sheets) and every text
 from the data goes through :func:`html.escape`, so a relationship named ``<script>`` is
-shown, never run.
+shown, never run; control and bidirectional-override characters are shown as escapes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from collabrel._render._common import condition_text, counts, fact_text, percent, stage_text
+from collabrel._render._common import (
+    condition_text,
+    counts,
+    fact_text,
+    percent,
+    stage_text,
+    visible,
+)
 from collabrel.reports import CLAUSE_NAMES
 
 if TYPE_CHECKING:
@@ -62,7 +69,7 @@ _VERDICT_LABELS = {"pass": "Pass", "fail": "Fail", "unknown": "Unknown", "error"
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(visible(str(text)), quote=True)
 
 
 def _badge(value: str, label: str | None = None) -> str:

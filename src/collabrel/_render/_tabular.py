@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from collabrel.reports import Report, Tally
 
-__all__ = ["COLUMNS", "neutralise", "records", "report_csv", "write_xlsx"]
+__all__ = ["COLUMNS", "formula_like", "neutralise", "records", "report_csv", "write_xlsx"]
 
 COLUMNS = (
     "as_of", "ruleset_version", "clause", "rule_id", "title", "subject_id", "subject_name",
@@ -23,15 +23,30 @@ COLUMNS = (
 )  # fmt: skip
 """The columns of the CSV, the data frame and the Findings sheet, in order."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# what a spreadsheet may read as the start of a formula, after any blank or invisible
+# characters (spreadsheet programs skip leading spaces), full-width forms included
+_FORMULA = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]*"
+    "[=+\\-@\uff1d\uff0b\uff0d\uff20]"
+)
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def formula_like(value: object) -> bool:
+    """Whether a spreadsheet could read *value* as a formula (OWASP CSV injection).
+
+    The first non-blank character decides: ``=``, ``+``, ``-``, ``@`` (or their full-width
+    forms), also after spaces, tabs, line breaks or invisible characters; and any text that
+    starts with a tab or a carriage return.
+    """
+    return isinstance(value, str) and (
+        value.startswith(("\t", "\r")) or _FORMULA.match(value) is not None
+    )
 
 
 def neutralise(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula with ``'`` (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Prefix text a spreadsheet would run as a formula with ``'`` (see :func:`formula_like`)."""
+    return "'" + value if formula_like(value) else value
 
 
 def records(report: Report) -> list[dict[str, Any]]:
@@ -74,9 +89,23 @@ def report_csv(report: Report) -> str:
 
 
 def _cell(value: Any) -> Any:
+    # a workbook keeps the text as it is; _append stores formula-like text as a text cell
     if isinstance(value, str):
-        return neutralise(_ILLEGAL_XML.sub("", value))
+        return _ILLEGAL_XML.sub("", value)
     return value
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    """Append a row; text that looks like a formula is stored as text, never as a formula.
+
+    openpyxl turns any text starting with ``=`` into a formula; the cell is set back to a
+    text cell, with Excel's quote prefix so that editing it keeps it text.
+    """
+    sheet.append([_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _tally_rows(title: str, tallies: tuple[Tally, ...]) -> list[list[Any]]:
@@ -99,7 +128,7 @@ def write_xlsx(report: Report, path: Path, openpyxl: Any) -> None:
     findings.title = "Findings"
     findings.append(list(COLUMNS))
     for rec in records(report):
-        findings.append([_cell(rec[c]) for c in COLUMNS])
+        _append(findings, [rec[c] for c in COLUMNS])
     for cell in findings[1]:
         cell.font = bold
     findings.freeze_panes = "A2"
@@ -120,11 +149,11 @@ def write_xlsx(report: Report, path: Path, openpyxl: Any) -> None:
         ["all", "", o.passed, o.failed, o.unknown, o.error, o.not_applicable, o.share], [],
     ]  # fmt: skip
     for line in head:
-        summary.append([_cell(v) for v in line])
+        _append(summary, line)
     for title, tallies in (("clause", s.by_clause), ("stage", s.by_stage),
                            ("level", s.by_level), ("subject", s.by_subject)):  # fmt: skip
         for line in _tally_rows(title, tallies):
-            summary.append([_cell(v) for v in line])
+            _append(summary, line)
     summary.column_dimensions["A"].width = 18
     summary.column_dimensions["B"].width = 45
 
@@ -147,7 +176,7 @@ def write_xlsx(report: Report, path: Path, openpyxl: Any) -> None:
         for e in report.exclusions
     ]  # fmt: skip
     for line in lines:
-        scope.append([_cell(v) for v in line])
+        _append(scope, line)
     scope.column_dimensions["A"].width = 24
     scope.column_dimensions["B"].width = 60
     wb.save(str(path))

@@ -6,12 +6,15 @@ rule with that stage tightens the gate; excluding a rule (with a justification) 
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import attrs
 
 from collabrel._config import Config
+from collabrel._dates import require_date
 from collabrel._model import (
     ApplicationLevel,
     ExitActivation,
@@ -23,7 +26,13 @@ from collabrel._model import (
     StageRecord,
 )
 from collabrel._stages import Stage
-from collabrel.errors import GateBlockedError, LifecycleError
+from collabrel.errors import (
+    FieldTypeError,
+    GateBlockedError,
+    LifecycleError,
+    UnknownStageError,
+    ValidationError,
+)
 from collabrel.lifecycle._machine import resolve
 from collabrel.lifecycle._table import Move, Transition, transitions_from
 from collabrel.rules._engine import Session
@@ -109,12 +118,17 @@ class Lifecycle:
     # ------------------------------------------------------------------------ queries
 
     def gate(self, stage: Stage | int | str) -> tuple[RuleSpec, ...]:
-        """Return the rules that must pass to leave *stage*."""
-        return _gate_rules(self.ruleset, Stage.parse(stage)).rules
+        """Return the rules that must pass to leave *stage*.
+
+        Raises:
+            UnknownStageError: when *stage* names no stage (with the closest name).
+        """
+        return _gate_rules(self.ruleset, parse_stage(stage)).rules
 
     @staticmethod
     def allowed(relationship: Relationship) -> tuple[str, ...]:
         """Return the names of the transitions allowed from the relationship's stage."""
+        _require(relationship, Relationship, "relationship", "allowed")
         return tuple(t.name for t in transitions_from(relationship.stage))
 
     def check(
@@ -130,7 +144,11 @@ class Lifecycle:
 
         Raises:
             TransitionNotAllowedError: when *name* is not a transition from the current stage.
+            NotADateError: when *as_of* is not a date.
         """
+        as_of = require_date(as_of, "as_of")
+        _require(relationship, Relationship, "relationship", "check")
+        _require(organization, Organization, "organization", "check")
         t = resolve(relationship.id, relationship.stage, name)
         findings: tuple[Finding, ...] = ()
         if t.gated:
@@ -149,6 +167,7 @@ class Lifecycle:
         Raises:
             TransitionNotAllowedError: when its stage has no next stage (closed, or stage 7,
                 which is left only by exit activation).
+            NotADateError: when *as_of* is not a date.
         """
         return self.check(relationship, organization, Move.ADVANCE.value, as_of=as_of)
 
@@ -185,26 +204,56 @@ class Lifecycle:
     ) -> Relationship:
         """Return the relationship advanced to its next stage, entered *on* by *approved_by*.
 
+        *approved_by* is the person id of the approver: one of the organization's people or a
+        contact, SER or team member of the relationship.
+
         Raises:
             GateBlockedError: with the findings that block it.
             TransitionNotAllowedError: when there is no next stage from here.
+            NotADateError: when *on* is not a date.
+            ValidationError: when *approved_by* is not a known person.
         """
+        _require(organization, Organization, "organization", "advance")
         return self._fire(relationship, organization, Move.ADVANCE.value, on=on,
-                          approved_by=approved_by, note=note)  # fmt: skip
+                          approved_by=approved_by, note=note, people=organization)  # fmt: skip
 
     def revise(
-        self, relationship: Relationship, *, on: date, approved_by: str, note: str | None = None
+        self,
+        relationship: Relationship,
+        *,
+        on: date,
+        approved_by: str,
+        note: str | None = None,
+        organization: Organization | None = None,
     ) -> Relationship:
-        """Return the relationship stepped back to the previous stage to revise it (2-4)."""
+        """Return the relationship stepped back to the previous stage to revise it (2-4).
+
+        *approved_by* is checked as for :meth:`withdraw`.
+        """
         return self._fire(relationship, None, Move.REVISE.value, on=on,
-                          approved_by=approved_by, note=note)  # fmt: skip
+                          approved_by=approved_by, note=note, people=organization)  # fmt: skip
 
     def withdraw(
-        self, relationship: Relationship, *, on: date, approved_by: str, note: str | None = None
+        self,
+        relationship: Relationship,
+        *,
+        on: date,
+        approved_by: str,
+        note: str | None = None,
+        organization: Organization | None = None,
     ) -> Relationship:
-        """Return the relationship closed: not pursued (up to stage 3) or no partner (stage 4)."""
+        """Return the relationship closed: not pursued (up to stage 3) or no partner (stage 4).
+
+        *approved_by* is the person id of the approver: a contact, SER or team member of the
+        relationship, or, when *organization* is given, one of its people.
+
+        Raises:
+            TransitionNotAllowedError: when it cannot be withdrawn from its stage.
+            NotADateError: when *on* is not a date.
+            ValidationError: when *approved_by* is not a known person.
+        """
         return self._fire(relationship, None, Move.WITHDRAW.value, on=on,
-                          approved_by=approved_by, note=note)  # fmt: skip
+                          approved_by=approved_by, note=note, people=organization)  # fmt: skip
 
     def activate_exit(
         self,
@@ -214,14 +263,29 @@ class Lifecycle:
         trigger: str,
         approved_by: str,
         justification: str | None = None,
+        organization: Organization | None = None,
     ) -> Relationship:
         """Return the relationship at stage 8, its agreed exit strategy activated on *trigger*.
+
+        *approved_by* is checked as for :meth:`withdraw`.
 
         Raises:
             GateBlockedError: when the exit strategy is not agreed by every party or does not
                 name the trigger.
             TransitionNotAllowedError: outside stages 5-7.
+            NotADateError: when *on* is not a date.
+            ValidationError: when *approved_by* is not a known person or *trigger* no text.
         """
+        on = require_date(on, "on")
+        _require(relationship, Relationship, "relationship", "activate_exit")
+        _check_approver(relationship, organization, approved_by, "activate_exit")
+        if not isinstance(trigger, str):
+            raise FieldTypeError(
+                f"Lifecycle.activate_exit(trigger=...) must be the text of one of the exit "
+                f"strategy's trigger kinds; got {type(trigger).__name__} {trigger!r:.60}",
+                owner="Lifecycle.activate_exit",
+                field="trigger",
+            )
         check = self.check(relationship, _NO_ORG, Move.ACTIVATE_EXIT.value, as_of=on,
                            trigger=trigger)  # fmt: skip
         _raise_if_blocked(check)
@@ -246,15 +310,24 @@ class Lifecycle:
         on: date,
         approved_by: str,
         note: str | None = None,
+        organization: Organization | None = None,
     ) -> Relationship:
         """Onboard an existing relationship at stage 4, 5 or 7 (catalog §0.5 point 6).
 
         The history records the entry as a retrofit; evidence of the earlier stages is
-        back-filled afterwards and evaluated like any other.
+        back-filled afterwards and evaluated like any other. *approved_by* is checked as for
+        :meth:`withdraw`.
+
+        Raises:
+            UnknownStageError: when *stage* names no stage (with the closest name).
+            TransitionNotAllowedError: when the stage is not 4, 5 or 7, or the relationship
+                is not a candidate.
+            NotADateError: when *on* is not a date.
+            ValidationError: when *approved_by* is not a known person.
         """
-        target = Stage.parse(stage)
+        target = parse_stage(stage)
         moved = self._fire(relationship, None, f"retrofit_to_{target.slug}", on=on,
-                           approved_by=approved_by, note=note)  # fmt: skip
+                           approved_by=approved_by, note=note, people=organization)  # fmt: skip
         return attrs.evolve(moved, onboarding=Onboarding.RETROFIT)
 
     def _fire(
@@ -266,7 +339,12 @@ class Lifecycle:
         on: date,
         approved_by: str,
         note: str | None,
+        people: Organization | None,
     ) -> Relationship:
+        on = require_date(on, "on")
+        call = "retrofit" if name.startswith("retrofit_to_") else name
+        _require(relationship, Relationship, "relationship", call)
+        _check_approver(relationship, people, approved_by, call)
         t = resolve(relationship.id, relationship.stage, name)
         if t.gated:
             if organization is None:  # pragma: no cover - gated moves always pass one
@@ -277,6 +355,77 @@ class Lifecycle:
 
 
 _NO_ORG = Organization(id="-", name="-")
+_SHOWN_PEOPLE = 12
+
+
+def parse_stage(value: object) -> Stage:
+    """Return the stage *value* names (a member, a number 0-11 or a name such as ``knowledge``).
+
+    Raises:
+        UnknownStageError: naming the accepted spellings and the closest stage name.
+    """
+    try:
+        return Stage.parse(value)
+    except ValueError:
+        pass
+    slugs = [s.slug for s in Stage]
+    close: list[str] = []
+    if isinstance(value, str):
+        key = value.strip().lower().replace(" ", "_").replace("-", "_")
+        close = difflib.get_close_matches(key, slugs, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    shown = f"{value!r:.60}"
+    raise UnknownStageError(
+        f"unknown stage {shown}{hint}. Use a number 1-8 or one of: {', '.join(slugs)}",
+        given=shown,
+        suggestion=close[0] if close else "",
+    )
+
+
+def _require(value: Any, cls: type, name: str, call: str) -> None:
+    if not isinstance(value, cls):
+        raise FieldTypeError(
+            f"Lifecycle.{call}({name}=...) must be a {cls.__name__}; got "
+            f"{type(value).__name__} {value!r:.60}",
+            owner=f"Lifecycle.{call}",
+            field=name,
+        )
+
+
+def _check_approver(rel: Relationship, org: Organization | None, approver: Any, call: str) -> None:
+    """Refuse an approver who is not a known person (an id, not a name)."""
+    if org is not None:
+        _require(org, Organization, "organization", call)
+    if not isinstance(approver, str):
+        raise FieldTypeError(
+            f"Lifecycle.{call}(approved_by=...) must be the person id of the approver; got "
+            f"{type(approver).__name__} {approver!r:.60}",
+            owner=f"Lifecycle.{call}",
+            field="approved_by",
+        )
+    known = {c.id for p in rel.parties for c in p.contacts}
+    known |= {s.person for s in rel.sers} | {t.person for t in rel.team}
+    if org is not None:
+        known |= {p.id for p in org.people}
+    if approver in known:
+        return
+    listed = sorted(known)
+    shown = ", ".join(listed[:_SHOWN_PEOPLE]) + (", ..." if len(listed) > _SHOWN_PEOPLE else "")
+    where = (
+        "the organization's people and the relationship's contacts, SERs and team"
+        if org is not None
+        else "the relationship's contacts, SERs and team; pass organization=... to accept the "
+        "organization's people too"
+    )
+    close = difflib.get_close_matches(approver, listed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValidationError(
+        f"Lifecycle.{call}(approved_by={approver!r:.60}) is not a known person{hint}: use the "
+        f"id of one of {where} (known: {shown or 'none'})",
+        owner=f"Lifecycle.{call}",
+        field="approved_by",
+        hint=f"use one of: {shown}" if shown else "",
+    )
 
 
 def _raise_if_blocked(check: GateCheck) -> None:

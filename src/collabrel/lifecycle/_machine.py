@@ -47,17 +47,19 @@ def resolve(relationship_id: str, stage: Stage, name: str) -> Transition:
     cursor = _Cursor()
     machine.add_model(cursor, initial=stage.slug)
     try:
-        getattr(cursor, "trigger")(name)  # noqa: B009 - bound by the machine at run time
+        # a name that is no trigger at all goes through the machine's own refusal
+        trigger = name if isinstance(name, str) and name.isidentifier() else "-"
+        getattr(cursor, "trigger")(trigger)  # noqa: B009 - bound by the machine at run time
         dest = Stage.parse(cursor.state)
     except (MachineError, AttributeError):
         allowed = tuple(t.name for t in transitions_from(stage))
         shown = ", ".join(allowed) or "none: it is closed"
         raise TransitionNotAllowedError(
-            f"relationship {relationship_id!r} is at {stage}; {name!r} is not allowed from "
+            f"relationship {relationship_id!r} is at {stage}; {name!r:.60} is not allowed from "
             f"there. Allowed: {shown}",
             relationship_id=relationship_id,
             current=stage.slug,
-            requested=name,
+            requested=str(name)[:60],
             allowed=allowed,
         ) from None
     finally:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from collabrel._dates import date_field, require_date
 from collabrel._stages import Stage
 from collabrel.errors import LoadError, Problem
 from collabrel.maturity._matrix import MaturityMatrix, default_matrix
@@ -62,7 +63,7 @@ class Profile:
     """The relationship, the organization, or a party or role of a self-assessment."""
     source: str
     """``evidenced`` or ``perceived`` (with who, for the latter)."""
-    as_of: date
+    as_of: date = date_field()
     """The date it describes."""
     levels: tuple[ThemeLevel, ...]
     """One entry per theme of the matrix."""
@@ -376,7 +377,9 @@ def target(levels: Mapping[str, int], *, as_of: date, matrix: MaturityMatrix | N
     Raises:
         LookupError: for an unknown theme.
         ValueError: for a level outside the matrix's range.
+        NotADateError: when *as_of* is not a date.
     """
+    as_of = require_date(as_of, "as_of")
     matrix = matrix or default_matrix()
     for key, level in levels.items():
         matrix.theme(key)

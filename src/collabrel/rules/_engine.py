@@ -30,7 +30,7 @@ from typing import Any, overload
 import attrs
 
 from collabrel._config import Config
-from collabrel._dates import CalendarInterval
+from collabrel._dates import CalendarInterval, require_date
 from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import ApplicationLevel, Organization, Portfolio, Relationship
 from collabrel._stages import Stage
@@ -103,23 +103,6 @@ def _bulk(size: int) -> Iterator[None]:
     finally:
         gc.enable()
         gc.freeze()
-
-
-def _check_date(value: object, name: str) -> date:
-    """Refuse anything but a calendar date for *name* (a datetime, a text, ``None``)."""
-    from datetime import datetime
-
-    if not isinstance(value, date) or isinstance(value, datetime):
-        got = "a datetime" if isinstance(value, datetime) else f"{type(value).__name__} {value!r}"
-        msg = f"{name} must be a datetime.date such as date(2026, 11, 23); got {got}" + (
-            " (use .date())" if isinstance(value, datetime) else ""
-        )
-        raise _DateTypeError(msg)
-    return value
-
-
-class _DateTypeError(CollabrelError, TypeError):
-    """An evaluation date that is not a :class:`datetime.date`."""
 
 
 def _outcome_code(value: object) -> int:
@@ -368,7 +351,7 @@ class Session:
             rels[rel.id] = rel
         self._org: Organization = portfolio.organization
         self._rels = rels
-        self._as_of = _check_date(as_of, "as_of")
+        self._as_of = require_date(as_of, "as_of")
         self._config = config
         self._listeners: list[Listener] = []
         self._portfolio_cache: Portfolio | None = portfolio
@@ -1294,7 +1277,7 @@ class Session:
     def set_as_of(self, as_of: date) -> Changes:
         """Move the evaluation date; re-evaluates only the time-aware rules."""
         self._flush()
-        _check_date(as_of, "as_of")
+        require_date(as_of, "as_of")
         if as_of == self._as_of:
             return Changes()
         self._as_of = as_of
