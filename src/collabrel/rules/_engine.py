@@ -35,7 +35,6 @@ from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import ApplicationLevel, Organization, Portfolio, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import (
-    CollabrelError,
     LoadError,
     RuleDefinitionError,
     UnknownFieldError,
