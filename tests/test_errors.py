@@ -100,7 +100,9 @@ def test_the_table_covers_every_exported_error():
         for name in errors.__all__
         if isinstance(obj := getattr(errors, name), type) and issubclass(obj, BaseException)
     }
-    assert exported - {CollabrelError, CollabrelWarning, errors.RulesetMismatchWarning} == {cls for cls, _, _ in TREE}
+    assert exported - {CollabrelError, CollabrelWarning, errors.RulesetMismatchWarning} == {
+        cls for cls, _, _ in TREE
+    }
 
 
 @pytest.mark.parametrize(("cls", "bases", "instance"), TREE, ids=IDS)

@@ -80,6 +80,7 @@ def document_of(
     try:
         data = unstructure(value)
         text = canonical(data)
+        text.encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise LoadError(
             [Problem(path="$", message=f"the {kind} cannot be written as JSON: {exc}")],

@@ -230,26 +230,29 @@ def _export_one(conn: Connection, name: str, emit: Any) -> None:
         select(changes).where(changes.c.portfolio == name).order_by(changes.c.seq)
     ).all()
     r = revisions.c
-    rows: Iterator[Any] = iter(
-        conn.execution_options(yield_per=_BATCH).execute(
-            select(
-                r.kind,
-                r.subject,
-                r.version,
-                r.seq,
-                r.ordinal,
-                r.op,
-                r.document,
-                r.changed_paths,
-                r.created_seq,
-                r.created_ordinal,
-                r.prev_hash,
-                r.hash,
-            )
-            .where(r.portfolio == name)
-            .order_by(r.seq, r.ordinal)
+    result = conn.execution_options(yield_per=_BATCH).execute(
+        select(
+            r.kind,
+            r.subject,
+            r.version,
+            r.seq,
+            r.ordinal,
+            r.op,
+            r.document,
+            r.changed_paths,
+            r.created_seq,
+            r.created_ordinal,
+            r.prev_hash,
+            r.hash,
         )
+        .where(r.portfolio == name)
+        .order_by(r.seq, r.ordinal)
     )
+    with result:
+        _emit_changes(name, change_rows, iter(result), emit)
+
+
+def _emit_changes(name: str, change_rows: Any, rows: Iterator[Any], emit: Any) -> None:
     for c in change_rows:
         emit({"type": "change", "portfolio": name, **_change_of(c)})
         for _ in range(int(c.revisions)):

@@ -191,7 +191,11 @@ class Store:
             ) from None
         except sa_exc.ArgumentError as exc:
             raise ConfigError(f"bad store URL {self._url}: {exc}") from None
-        self._open()
+        try:
+            self._open()
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     # ------------------------------------------------------------------ plumbing
 
