@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -73,6 +74,7 @@ OnMismatch = Literal["warn", "refuse", "ignore"]
 """What a rebuild does when the rule set version differs from the recorded one."""
 
 
+@functools.cache
 def _collabrel_version() -> str:
     from collabrel import __version__
 
