@@ -55,7 +55,9 @@ def _free_port() -> int:
 class PostgresCluster:
     """A PostgreSQL server of our own, for one test run."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fsync: bool = False) -> None:
+        self.fsync = fsync
+        """Whether the server syncs to disk (off for tests, on for benchmarks)."""
         self.bin = _binaries()
         self.root = Path(tempfile.mkdtemp(prefix="collabrel-pg-"))
         self.data = self.root / "data"
@@ -94,10 +96,9 @@ class PostgresCluster:
         last = ""
         for _ in range(3):
             self.port = _free_port()
-            options = (
-                f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-                "-c synchronous_commit=on -c full_page_writes=off -c max_connections=100"
-            )
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=100"
+            if not self.fsync:
+                options += " -c fsync=off -c full_page_writes=off"
             done = self._run(
                 str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
                 "-o", options, "-w", "-t", "60", "start",
