@@ -718,3 +718,17 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
     conn.close()
     with Store(f"sqlite:///{path}") as again:
         assert again.head("p") == 1
+
+
+def test_the_docstring_examples_run(tmp_path, monkeypatch):
+    import doctest
+    import tempfile
+
+    import collabrel.store
+    from collabrel.store import _attached, _store, _types
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' folders go here
+    for module in (collabrel.store, _attached, _store, _types):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0

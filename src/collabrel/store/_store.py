@@ -480,7 +480,7 @@ class Store:
                     )
                 return attrs.evolve(self._commit_of(conn, name, int(found[0])), replayed=True)
         latest = self._latest(conn, name, [(o.kind, o.subject) for o in ops])
-        self._check_organization(conn, name, ops, latest)
+        self._check_organization(conn, name, ops)
         for o in ops:
             found_latest = latest.get((o.kind, o.subject))
             actual = found_latest.live if found_latest else 0
@@ -587,7 +587,6 @@ class Store:
         conn: Connection,
         name: str,
         ops: Sequence[_Op],
-        latest: dict[tuple[str, str], _Latest],
     ) -> None:
         org_ops = [o for o in ops if o.kind == ORGANIZATION]
         existing = [
@@ -608,7 +607,6 @@ class Store:
                 f"portfolio {name!r} has no organization yet; put the organization in the "
                 "same write as its first relationships (Store.save does)"
             )
-        del latest
 
     def _latest(
         self, conn: Connection, name: str, keys: Sequence[tuple[str, str]]

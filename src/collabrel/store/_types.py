@@ -20,7 +20,7 @@ class Put:
         >>> import collabrel
         >>> rel = collabrel.example_portfolio().relationships[0]
         >>> Put(rel, expected=0)  # a relationship the store does not have yet
-        <Put relationship 'rel-apex' expected=0>
+        <Put relationship 'rel-rail-jv' expected=0>
     """
 
     value: Organization | Relationship = attrs.field(kw_only=False)
