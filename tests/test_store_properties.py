@@ -1,13 +1,13 @@
 """Properties of the store over generated data and generated histories.
 
 1. The assessment made at time T equals the one rebuilt later from the store as of T.
-   Hypothesis generates a history of writes on the first three relationships of the bundled example portfolio (relationship
-   fields reset to their defaults or copied from another relationship, stage changes,
-   relationships deleted and added, organization fields reset, renames), committed through
-   a session attached to the store. After every write the session's assessment is kept
-   with the instant the write was recorded; afterwards, for every kept instant T, the
-   portfolio as recorded at T is assessed again as of the same date, and the assessment
-   must be equal, finding for finding.
+   Hypothesis generates a history of writes on the first three relationships of the bundled
+   example portfolio (relationship fields reset to their defaults or copied from another
+   relationship, stage changes, relationships deleted and added, organization fields reset,
+   renames), committed through a session attached to the store. After every write the
+   session's assessment is kept with the instant the write was recorded; afterwards, for
+   every kept instant T, the portfolio as recorded at T is assessed again as of the same
+   date, and the assessment must be equal, finding for finding.
 2. Every generated relationship (random text, dates, quantities) survives the store.
 
 Examples are few (each history is a handful of full assessments); the module takes about
