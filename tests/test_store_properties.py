@@ -38,8 +38,8 @@ RULESET = default_ruleset()
 FULL = collabrel.example_portfolio()
 EXAMPLE = attrs.evolve(FULL, relationships=FULL.relationships[:3])
 """Three relationships of the example: a history's assessments cost less, its meaning stays."""
-HISTORIES = {"sqlite": 8, "postgresql": 4}
-DOCUMENTS = {"sqlite": 4, "postgresql": 3}
+HISTORIES = {"sqlite": 6, "postgresql": 3}
+DOCUMENTS = {"sqlite": 3, "postgresql": 2}
 
 
 def _defaults(cls: type) -> dict[str, object]:
