@@ -612,13 +612,18 @@ class Store:
         self, conn: Connection, name: str, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], _Latest]:
         out: dict[tuple[str, str], _Latest] = {}
-        subjects = sorted({s for _, s in keys})
         r = revisions.c
-        for start in range(0, len(subjects), _CHUNK):
-            chunk = subjects[start : start + _CHUNK]
+        # (portfolio, kind, subject) is the primary key's prefix: the lookups use the index
+        chunks = [
+            (kind, subjects[start : start + _CHUNK])
+            for kind in _codec.KINDS
+            if (subjects := sorted({s for k, s in keys if k == kind}))
+            for start in range(0, len(subjects), _CHUNK)
+        ]
+        for kind, chunk in chunks:
             top = (
                 select(r.kind, r.subject, func.max(r.version).label("v"))
-                .where(r.portfolio == name, r.subject.in_(chunk))
+                .where(r.portfolio == name, r.kind == kind, r.subject.in_(chunk))
                 .group_by(r.kind, r.subject)
                 .subquery()
             )
