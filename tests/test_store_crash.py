@@ -7,7 +7,7 @@ Afterwards every acknowledged commit is in the store with exactly the values wri
 change is half-written (each has all its revisions and nothing else), the hash chains and
 row counts verify, and on SQLite ``PRAGMA integrity_check`` says ``ok``.
 
-100 kills on each backend (200 in all); the module takes about 30 seconds on two cores.
+100 kills on each backend (200 in all); the module takes about 40 seconds on two cores.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
 2. Every generated relationship (random text, dates, quantities) survives the store.
 
 Examples are few (each history is a handful of full assessments); the module takes about
-20-30 seconds on two cores.
+20 seconds on two cores.
 """
 
 from __future__ import annotations
