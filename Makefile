@@ -5,14 +5,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-installed
 
-.PHONY: demo test lint typecheck unit bench docs clean
+.PHONY: demo test lint typecheck unit bench docs clean postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(DEPS): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx]" --group dev --group bench
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,store]" --group dev --group bench
 	touch $@
 
 demo: $(DEPS)
@@ -25,7 +25,21 @@ lint: $(DEPS)
 typecheck: $(DEPS)
 	$(BIN)/mypy src
 
-unit: $(DEPS)
+# The store tests start a throwaway PostgreSQL server of their own (tests/store_servers.py):
+# install Debian's postgresql when it is missing (CI starts as root on a fresh machine), or
+# set COLLABREL_SKIP_POSTGRES=1 to skip those tests on a machine without it.
+postgres:
+	@if [ -z "$$COLLABREL_SKIP_POSTGRES" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL is missing: install it (Debian: apt-get install postgresql) or set COLLABREL_SKIP_POSTGRES=1"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+unit: $(DEPS) postgres
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
 
 test: lint typecheck unit

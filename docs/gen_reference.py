@@ -46,6 +46,7 @@ PUBLIC_MODULES = (
     "collabrel.units",
     "collabrel.errors",
     "collabrel.testing",
+    "collabrel.store",
 )
 """The modules whose names make up the public API, in the order the API page lists them."""
 

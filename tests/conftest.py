@@ -45,6 +45,7 @@ import sys  # noqa: E402
 import textwrap  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -118,3 +119,33 @@ def run_isolated(
 def isolated() -> Callable[..., Isolated]:
     """Run a snippet in a fresh interpreter with a 10 s and 2 GiB limit (hostile input)."""
     return run_isolated
+
+
+# ------------------------------------------------------------------ database servers (store)
+
+
+def _store_servers() -> object:
+    """``tests/store_servers.py``, loaded once (the tests folder is not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    module = sys.modules.get("store_servers")
+    if module is None:
+        spec = importlib.util.spec_from_file_location(
+            "store_servers", Path(__file__).with_name("store_servers.py")
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["store_servers"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> object:
+    """A throwaway PostgreSQL server on loopback for this run (see tests/store_servers.py)."""
+    servers: Any = _store_servers()
+    if servers.skip_postgres():
+        pytest.skip(f"PostgreSQL tests skipped: {servers.SKIP_ENV} is set")
+    return servers.postgres()

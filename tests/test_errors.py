@@ -13,9 +13,12 @@ from collabrel.errors import (
     CollabrelError,
     CollabrelWarning,
     ConfigError,
+    ConflictError,
     DuplicateRuleError,
     FieldTypeError,
     GateBlockedError,
+    HistoryIntegrityError,
+    IdempotencyKeyError,
     LifecycleError,
     LoadError,
     MissingExtraError,
@@ -23,7 +26,10 @@ from collabrel.errors import (
     Problem,
     RuleDefinitionError,
     RuleFileError,
+    RulesetMismatchError,
+    SchemaVersionError,
     StatusChangeError,
+    StoreError,
     TransitionNotAllowedError,
     UnitError,
     UnknownFieldError,
@@ -100,6 +106,16 @@ TREE = [
             allowed=("action_planned",),
         ),
     ),
+    (StoreError, (), StoreError("cannot open the store")),
+    (ConflictError, (StoreError,), ConflictError("rel-1", 2, 3)),
+    (IdempotencyKeyError, (StoreError, ValueError), IdempotencyKeyError("key reused")),
+    (HistoryIntegrityError, (StoreError,), HistoryIntegrityError("bad", problems=("r1 v2",))),
+    (SchemaVersionError, (StoreError,), SchemaVersionError("schema 9")),
+    (
+        RulesetMismatchError,
+        (StoreError,),
+        RulesetMismatchError("mismatch", recorded="2026.1.0", current="2026.11.0"),
+    ),
 ]
 IDS = [cls.__name__ for cls, _, _ in TREE]
 
@@ -125,7 +141,9 @@ def test_the_table_covers_every_exported_error():
         for name in errors.__all__
         if isinstance(obj := getattr(errors, name), type) and issubclass(obj, BaseException)
     }
-    assert exported - {CollabrelError, CollabrelWarning} == {cls for cls, _, _ in TREE}
+    assert exported - {CollabrelError, CollabrelWarning, errors.RulesetMismatchWarning} == {
+        cls for cls, _, _ in TREE
+    }
 
 
 @pytest.mark.parametrize(("cls", "bases", "instance"), TREE, ids=IDS)

@@ -25,7 +25,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +243,7 @@ def _parser() -> argparse.ArgumentParser:
     maturity.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     maturity.add_argument("--subject", metavar="ID", help="one relationship only")
     _add_as_of(maturity)
+    _add_store_commands(sub, (assess, explain, checklist, lifecycle, maturity))
     return parser
 
 
@@ -280,7 +281,9 @@ def _ruleset(files: Sequence[Path]) -> RuleSet:
     return ruleset
 
 
-def _load(path: Path) -> Portfolio:
+def _load(path: Path | Portfolio) -> Portfolio:
+    if isinstance(path, Portfolio):  # read from --store already
+        return path
     with _progress(f"loading {path}"):
         return load(path)
 
@@ -596,10 +599,140 @@ def _maturity(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------- store
+
+_STORE_HELP = "a store: a SQLite file or a database URL such as postgresql://user@host/db"
+_STORE = "a store (a SQLite file or a database URL)"
+
+
+def _instant(text: str) -> datetime:
+    """An ISO instant; without an offset it is UTC, and a bare date means the end of it."""
+    try:
+        if len(text) == 10:  # noqa: PLR2004 - YYYY-MM-DD
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time.max, tzinfo=UTC)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"not an instant: {text!r}; write it as YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]"
+        raise argparse.ArgumentTypeError(msg) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _add_store_commands(sub: Any, readers: Sequence[argparse.ArgumentParser]) -> None:
+    """Add ``--store``/``--at`` where a portfolio is read, and history, export, import."""
+    for p in readers:
+        p.add_argument("--store", metavar="URL", help=f"read PORTFOLIO by name from {_STORE}")
+        p.add_argument("--at", type=_instant, metavar="TIME",
+                       help="with --store: the portfolio as recorded at this instant (ISO; "
+                       "UTC unless an offset is given; a bare date means its end)")  # fmt: skip
+    history = sub.add_parser("history", help="who changed what, when and why, from a store")
+    history.add_argument("name", metavar="PORTFOLIO", help="the portfolio's name in the store")
+    history.add_argument("--store", metavar="URL", required=True, help=_STORE_HELP)
+    history.add_argument("--subject", metavar="ID", help="one relationship or the organization")
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
+    export = sub.add_parser("export", help="write a store's history as JSON Lines")
+    export.add_argument("name", metavar="PORTFOLIO", nargs="?", help="one portfolio (or all)")
+    export.add_argument("--store", metavar="URL", required=True, help=_STORE_HELP)
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE instead of standard output")  # fmt: skip
+    imp = sub.add_parser(
+        "import", help="read a history (.jsonl) or save a portfolio file into a store"
+    )
+    imp.add_argument("file", type=Path, metavar="FILE",
+                     help="a history (.jsonl), or a portfolio (YAML, JSON, TOML)")  # fmt: skip
+    imp.add_argument("--store", metavar="URL", required=True, help=_STORE_HELP)
+    imp.add_argument("--name", metavar="PORTFOLIO",
+                     help="for a portfolio file: its name (default: organization id)")  # fmt: skip
+    imp.add_argument("--actor", metavar="WHO", help="for a portfolio file: who (default: you)")
+    imp.add_argument("--reason", default="", metavar="WHY", help="for a portfolio file: why")
+
+
+def _open_store(url: str) -> Any:
+    from collabrel.store import Store
+
+    return Store(url)
+
+
+def _read_from_store(args: argparse.Namespace) -> None:
+    """With ``--store``, replace the PORTFOLIO argument by the portfolio read from the store."""
+    url = getattr(args, "store", None)
+    if url is None or args.command in _STORE_COMMANDS:
+        if getattr(args, "at", None) is not None:
+            raise UsageError("--at reads a store's history: give --store URL too")
+        return
+    if args.portfolio is None:
+        return
+    with _open_store(url) as store, _progress(f"reading {args.portfolio} from the store"):
+        args.portfolio = store.portfolio(str(args.portfolio), at=args.at)
+
+
+def _history(args: argparse.Namespace) -> int:
+    with _open_store(args.store) as store:
+        entries = store.history(args.name, args.subject)
+    for e in entries:
+        if args.json:
+            row = {"seq": e.seq, "recorded_at": e.recorded_at.isoformat(), "actor": e.actor,
+                   "reason": e.reason, "kind": e.kind, "subject": e.subject,
+                   "version": e.version, "op": e.op, "changed_paths": list(e.changed_paths),
+                   "effective_on": e.effective_on.isoformat() if e.effective_on else None,
+                   "ruleset_version": e.ruleset_version}  # fmt: skip
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        when = e.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
+        paths = ", ".join(e.changed_paths[:5]) + (" ..." if len(e.changed_paths) > 5 else "")  # noqa: PLR2004
+        why = f"  ({e.reason})" if e.reason else ""
+        change = f"{e.op:<6} {e.subject} v{e.version}: {paths}{why}"
+        print(f"{e.seq:>5}  {when}Z  {e.actor:<12} {change}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _open_store(args.store) as store:
+        if args.output is None:
+            store.export_history(sys.stdout, name=args.name)
+        else:
+            lines = store.export_history(args.output, name=args.name)
+            print(f"wrote {lines} lines to {args.output}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    with _open_store(args.store) as store:
+        if args.file.suffix.lower() in {".jsonl", ".ndjson"}:
+            names = store.import_history(args.file)
+            print(f"imported the history of {', '.join(names) or 'no portfolio'}")
+            return 0
+        import getpass
+
+        from collabrel.errors import UnknownSubjectError
+
+        portfolio = _load(args.file)
+        name = args.name or portfolio.organization.id
+        try:
+            based_on = store.snapshot(name)
+        except UnknownSubjectError:
+            based_on = None
+        commit = store.save(portfolio, name=name, based_on=based_on,
+                            actor=args.actor or getpass.getuser(), reason=args.reason)  # fmt: skip
+    if commit.seq is None:
+        print(f"{name}: nothing changed")
+    else:
+        print(f"{name}: change {commit.seq}, {len(commit.revisions)} subjects written")
+    return 0
+
+
+_STORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "history": _history, "export": _export, "import": _import,
+}  # fmt: skip
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "assess": _assess, "explain": _explain, "rules": _rules, "checklist": _checklist,
     "lifecycle": _lifecycle, "validate": _validate, "demo": _demo, "maturity": _maturity,
 }  # fmt: skip
+_COMMANDS.update(_STORE_COMMANDS)
 
 
 def _error_lines(exc: BaseException) -> list[str]:
@@ -643,6 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _read_from_store(args)
         code = _COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed or broken output fails here, not silently at exit
     except KeyboardInterrupt:

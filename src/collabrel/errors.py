@@ -21,12 +21,19 @@ which values, and what to do next::
     ├── ValidationError(CollabrelError, ValueError)  a domain object refused a field value
     │   └── FieldTypeError(ValidationError, TypeError)   ... a value of the wrong type
     ├── NotADateError(CollabrelError, TypeError)     an as_of or on that is not a date
-    └── LifecycleError(CollabrelError)
-        ├── TransitionNotAllowedError(LifecycleError, ValueError)
-        ├── UnknownStageError(LifecycleError, ValueError)   no stage of that name or number
-        ├── StatusChangeError(LifecycleError, ValueError)   a record cannot take that status
-        └── GateBlockedError(LifecycleError)         carries the failing findings
+    ├── LifecycleError(CollabrelError)
+    │   ├── TransitionNotAllowedError(LifecycleError, ValueError)
+    │   ├── UnknownStageError(LifecycleError, ValueError)   no stage of that name or number
+    │   ├── StatusChangeError(LifecycleError, ValueError)   a record cannot take that status
+    │   └── GateBlockedError(LifecycleError)         carries the failing findings
+    └── StoreError(CollabrelError)                   the store cannot do what was asked
+        ├── ConflictError(StoreError)                a write holds a stale version of a subject
+        ├── IdempotencyKeyError(StoreError, ValueError)  a key reused for another request
+        ├── HistoryIntegrityError(StoreError)        a hash chain or a row count does not verify
+        ├── SchemaVersionError(StoreError)           the database's schema is not one we know
+        └── RulesetMismatchError(StoreError)         a rebuild would use another rule set version
     CollabrelWarning(UserWarning)
+    └── RulesetMismatchWarning(CollabrelWarning)     the same mismatch, when asked to warn
 
 Every error pickles (the constructor arguments are kept) so it can cross process boundaries.
 Structured errors declare their context fields as class annotations; the base class takes
@@ -47,9 +54,12 @@ __all__ = [
     "CollabrelError",
     "CollabrelWarning",
     "ConfigError",
+    "ConflictError",
     "DuplicateRuleError",
     "FieldTypeError",
     "GateBlockedError",
+    "HistoryIntegrityError",
+    "IdempotencyKeyError",
     "LifecycleError",
     "LoadError",
     "MissingExtraError",
@@ -57,7 +67,11 @@ __all__ = [
     "Problem",
     "RuleDefinitionError",
     "RuleFileError",
+    "RulesetMismatchError",
+    "RulesetMismatchWarning",
+    "SchemaVersionError",
     "StatusChangeError",
+    "StoreError",
     "TransitionNotAllowedError",
     "UnitError",
     "UnknownFieldError",
@@ -310,6 +324,90 @@ class GateBlockedError(LifecycleError):
     relationship_id: str
     findings: tuple[Finding, ...]
     reasons: tuple[str, ...] = ()
+
+
+class StoreError(CollabrelError):
+    """The store cannot do what was asked; nothing was written.
+
+    Database errors (a server that cannot be reached, a file that is not a database) arrive
+    as this class, with the URL (without its password) and the database's own message.
+    """
+
+
+class ConflictError(StoreError):
+    """A write holds a stale version of a subject; nothing of the write was applied.
+
+    Read the subject again (or refresh the attached session), reapply the change to the
+    current value and write again with the version read.
+
+    Attributes:
+        subject: the relationship or organization id.
+        expected: the version the writer said it holds (0: it expected no subject).
+        actual: the version in the store (0: there is none).
+        kind: ``"relationship"`` or ``"organization"``.
+    """
+
+    def __init__(
+        self, subject: str, expected: int, actual: int, *, kind: str = "relationship"
+    ) -> None:
+        def state(version: int) -> str:
+            return "no such subject" if version == 0 else f"version {version}"
+
+        super().__init__(
+            f"conflict on {kind} {subject!r}: the write expected {state(expected)} but the "
+            f"store has {state(actual)}; read it again, reapply the change and retry",
+        )
+        self.subject = subject
+        self.expected = expected
+        self.actual = actual
+        self.kind = kind
+        self._args = (subject, expected, actual)
+        self._kw = {"kind": kind}
+        self._context = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self._args, self._kw))
+
+
+class IdempotencyKeyError(StoreError, ValueError):
+    """An idempotency key was used before for a different request; nothing was written.
+
+    A retry must send the same request with the same key; a new request needs a new key.
+    """
+
+
+class HistoryIntegrityError(StoreError):
+    """The stored or imported history does not verify (hash chain, sequence or row count).
+
+    Attributes:
+        problems: one line per problem found, each naming the subject, version or change.
+    """
+
+    def __init__(self, message: str, /, *, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message, problems=problems)
+        self.problems = problems
+
+
+class SchemaVersionError(StoreError):
+    """The database holds a collabrel schema this version of collabrel does not know."""
+
+
+class RulesetMismatchError(StoreError):
+    """A rebuilt assessment would use another rule set version than the one recorded.
+
+    Attributes:
+        recorded: the rule set version recorded with the history.
+        current: the version of the rule set given for the rebuild.
+    """
+
+    def __init__(self, message: str, /, *, recorded: str, current: str) -> None:
+        super().__init__(message, recorded=recorded, current=current)
+        self.recorded = recorded
+        self.current = current
+
+
+class RulesetMismatchWarning(CollabrelWarning):
+    """A rebuilt assessment uses another rule set version than the one recorded."""
 
 
 def explain(exc: BaseException) -> list[str]:
