@@ -493,34 +493,20 @@ def test_a_closed_standard_output_is_an_error(workdir):
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly_with_status_2(workdir):
-    with subprocess.Popen(
-        [sys.executable, "-m", "collabrel", "rules", "list"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=workdir,
-    ) as proc:  # fmt: skip
-        assert proc.stdout is not None
-        proc.stdout.readline()
-        proc.stdout.close()  # as `| head -1` does
-        _, err = proc.communicate(timeout=120)
+    # the reader of the pipe is gone before the command writes (as after `| head -1`):
+    # whatever the pipe's capacity, the first write meets the broken pipe
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "collabrel", "rules", "list"],
+            stdout=write_end, stderr=subprocess.PIPE, cwd=workdir, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
     assert proc.returncode == 2
-    assert b"Traceback" not in err
-
-
-@pytest.mark.parametrize(
-    "when",
-    [
-        "20261123",
-        "2026-W47-1",
-        "2026-11-23T10:00",
-        "2026-11-2",
-        "",
-        "\u0662\u0660\u0662\u0666-11-23",
-    ],
-)
-def test_as_of_is_only_yyyy_mm_dd(workdir, when):
-    r = _call(["demo", "--as-of", when, "-o", str(workdir / "x.html")], workdir)
-    assert r.returncode == 2
-    assert "write it as YYYY-MM-DD" in r.stderr
-    assert not (workdir / "x.html").exists()
+    assert b"Traceback" not in proc.stderr
+    assert proc.stderr == b""  # a broken pipe needs no message
 
 
 def test_help_documents_the_exit_codes(workdir):
