@@ -56,6 +56,11 @@ def covers_lifecycle(processes: Any) -> bool | None:
     return all(c in covered for c in _LIFECYCLE_COVERS)
 
 
+def _relationship_id(rel: Any) -> tuple[str]:
+    """Tally: the ids of the relationships."""
+    return (rel.id,)
+
+
 def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     scope = org.scope
     if scope is None or scope.application_level is None:
@@ -64,8 +69,7 @@ def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
         return Outcome.passed("every relationship is in scope")
     if not scope.relationships_in_scope:
         return Outcome.fail("the scope lists no relationship")
-    known = {r.id for r in ctx.relationships}
-    missing = [r for r in scope.relationships_in_scope if r not in known]
+    missing = [r for r in scope.relationships_in_scope if r not in ctx.tally]
     if missing:
         return Outcome.fail(f"the scope lists unknown relationships: {', '.join(missing)}")
     return Outcome.passed(f"{len(scope.relationships_in_scope)} relationships in scope")
@@ -165,6 +169,7 @@ def _rules() -> list[RuleSpec]:
             remedy="List the relationships the scope covers, using their ids.",
             predicate=_scope_known,
             reads=("scope.application_level", "scope.relationships_in_scope", "relationships.id"),
+            tally=_relationship_id,
         ),
         iso(
             "exclusions",

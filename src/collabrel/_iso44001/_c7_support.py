@@ -84,9 +84,7 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
         s.person for s in org.sers if s.active
     }
     if key_roles_only:
-        holders |= {
-            t.person for rel in ctx.relationships for t in rel.team if t.role in _KEY_ROLES
-        } | {s.person for rel in ctx.relationships for s in rel.sers if s.active}
+        holders |= set(ctx.tally)  # the relationships' key people (see _key_people)
     holders &= {p.id for p in org.people}
     latest: dict[str, date] = {}
     for rec in org.competence_records:
@@ -108,6 +106,24 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
     return Outcome.passed(f"{len(holders)} role holders assessed")
 
 
+def _key_people(rel: Any) -> set[str]:
+    """Tally: the relationship's team members in key roles and its active SERs."""
+    return {t.person for t in rel.team if t.role in _KEY_ROLES} | {
+        s.person for s in rel.sers if s.active
+    }
+
+
+def _team(rel: Any) -> set[str]:
+    """Tally: the relationship's team members."""
+    return {t.person for t in rel.team}
+
+
+def _exit_evaluation(rel: Any) -> tuple[tuple[str, Any], ...]:
+    """Tally: the relationship's exit evaluation date, if it has one."""
+    evaluation = rel.disengagement.exit_evaluation
+    return () if evaluation is None else ((rel.id, evaluation.evaluated_on),)
+
+
 def _records_for_role_holders(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return _competence_records_current(org, ctx, key_roles_only=False)
 
@@ -117,7 +133,7 @@ def _records_for_key_people(org: Any, ctx: RuleContext) -> Outcome | bool | None
 
 
 def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    team = {t.person for rel in ctx.relationships for t in rel.team} & {p.id for p in org.people}
+    team = set(ctx.tally) & {p.id for p in org.people}
     if not team:
         return Outcome.unknown("no relationship-team members recorded")
     topics: dict[str, set[str]] = {}
@@ -137,10 +153,7 @@ def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
 
 def _rmp_after_exit(org: Any, ctx: RuleContext) -> Outcome | bool:
     plan = org.corporate_rmp
-    evaluations = [
-        (rel.id, rel.disengagement.exit_evaluation.evaluated_on)
-        for rel in ctx.relationships if rel.disengagement.exit_evaluation is not None
-    ]  # fmt: skip
+    evaluations = sorted(ctx.tally)  # (relationship id, evaluated on) pairs
     if not evaluations:
         return Outcome.passed("no exit evaluation to reflect yet")
     if plan is None:
@@ -250,6 +263,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Brief the team members listed and record the topics covered.",
             predicate=_awareness,
             reads=("awareness_records", "people", "relationships.team"),
+            tally=_team,
         ),
         iso(
             "plan",
@@ -375,6 +389,7 @@ def _rules() -> list[RuleSpec]:
                 "relationships.team",
                 "relationships.sers",
             ),
+            tally=_key_people,
         ),
         iso(
             "plan",
@@ -423,6 +438,7 @@ def _rules() -> list[RuleSpec]:
                 "relationships.id",
                 "relationships.disengagement.exit_evaluation",
             ),
+            tally=_exit_evaluation,
         ),
     ]
 

@@ -93,10 +93,20 @@ def _audit_coverage(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed(f"clauses 4-10 audited in {len(reports)} audits within the cycle")
 
 
+def _lifecycle_stage(rel: Any) -> tuple[int, ...]:
+    """Tally: the relationship's stage, when it is one of stages 1 to 8."""
+    return (int(rel.stage),) if rel.stage.number is not None else ()
+
+
+def _parties(rel: Any) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Tally: the relationship's id with the ids of its parties."""
+    return ((rel.id, frozenset(p.id for p in rel.parties)),)
+
+
 def _audit_sampling(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     reports = _audit_window(org, ctx)
     sampled = {s for a in reports for s in a.stages_sampled}
-    present_stages = {int(r.stage) for r in ctx.relationships if 1 <= int(r.stage) <= 8}  # noqa: PLR2004
+    present_stages = set(ctx.tally)  # the stages 1-8 a relationship is in (see _lifecycle_stage)
     gaps = []
     for low, high in ((1, 4), (5, 8)):
         exists = any(low <= s <= high for s in present_stages)
@@ -161,7 +171,7 @@ def _improvement_decided(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
 
 
 def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    parties = {r.id: {p.id for p in r.parties} for r in ctx.relationships}
+    parties = dict(ctx.tally)  # relationship id -> its parties (see _parties)
     bad = []
     for nc in org.nonconformities:
         if not nc.joint or nc.relationship_id is None or not nc.actions:
@@ -267,6 +277,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Sample a relationship from the half of the lifecycle not yet audited.",
             predicate=_audit_sampling,
             reads=("audit_reports", "relationships.stage"),
+            tally=_lifecycle_stage,
         ),
         iso(
             "impartial",
@@ -385,6 +396,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Have every party of the relationship agree the joint corrective action.",
             predicate=_joint_nonconformities,
             reads=("nonconformities", "relationships.parties"),
+            tally=_parties,
         ),
         iso(
             "log",

@@ -150,7 +150,7 @@ class RuleContext:
     relationships: Sequence[Relationship] = ()
     """Every relationship, for rules that declare ``relationships.*`` reads (a read-only
     sequence: in a session it is a live view, so building a context costs nothing)."""
-    tally: Mapping[Hashable, int] = attrs.field(factory=dict)
+    tally: Mapping[Any, int] = attrs.field(factory=dict)
     """For a rule that keeps a tally: how many times each key its ``tally`` function gives
     occurs over every relationship (kept current incrementally by the session)."""
 
