@@ -40,9 +40,15 @@ from collabrel.rules._conditions import (
     reviewed_within,
 )
 from collabrel.rules._decorator import rule
-from collabrel.rules._engine import Assessment, Listener, Session, evaluate
+from collabrel.rules._engine import Assessment, Listener, Session, VerdictTable, evaluate
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
 from collabrel.rules._improvement import nonconformities_from, verify_corrections
+from collabrel.rules._partition import (
+    Partial,
+    evaluate_organization,
+    evaluate_partition,
+    merge_tallies,
+)
 from collabrel.rules._rulefile import condition_from_data, dump_rules, load_rules, rules_from_data
 from collabrel.rules._ruleset import RULESET_VERSION, RuleExclusion, RuleSet
 from collabrel.rules._spec import Basis, Flag, Level, Mode, Outcome, RuleContext, RuleSpec, Severity
@@ -72,6 +78,7 @@ __all__ = [
     "Listener",
     "Mode",
     "Outcome",
+    "Partial",
     "RuleContext",
     "RuleExclusion",
     "RuleSet",
@@ -81,6 +88,7 @@ __all__ = [
     "Trace",
     "Verdict",
     "VerdictChange",
+    "VerdictTable",
     "agreed_by_all_parties",
     "all_of",
     "any_of",
@@ -94,9 +102,12 @@ __all__ = [
     "dump_rules",
     "equals",
     "evaluate",
+    "evaluate_organization",
+    "evaluate_partition",
     "for_each",
     "implies",
     "load_rules",
+    "merge_tallies",
     "non_empty",
     "nonconformities_from",
     "not_",

@@ -329,19 +329,22 @@ class Session:
         <Verdict.PASS: 'pass'>
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 - every piece of the session's state is declared here, once
         self,
         portfolio: Portfolio,
         ruleset: RuleSet | None = None,
         *,
         as_of: date,
         config: Config | None = None,
+        tallies: Mapping[str, Counter[Any]] | None = None,
     ) -> None:
         if ruleset is None:
             from collabrel.rules import default_ruleset
 
             ruleset = default_ruleset()
         _check_ruleset(ruleset)
+        self._given_tallies = tallies
+        """Tallies of relationships held elsewhere (evaluation in parts), by rule id."""
         config = _check_config(Config() if config is None else config)
         rels: dict[str, Relationship] = {}
         for rel in portfolio.relationships:
@@ -541,10 +544,11 @@ class Session:
     def _init_tallies(self) -> None:
         self._tallies.clear()
         self._tallied.clear()
+        given = self._given_tallies or {}
         for j, spec in enumerate(self._rules.org):
             if spec.tally is None:
                 continue
-            counter: Counter[Hashable] = Counter()
+            counter: Counter[Hashable] = Counter(given.get(spec.id, ()))
             keys: dict[str, tuple[Hashable, ...]] = {}
             for rid, rel in self._rels.items():
                 keys[rid] = tuple(spec.tally(rel))
@@ -660,18 +664,31 @@ class Session:
                 totals[code] += row.count(code)
         return dict(zip(VERDICTS, totals, strict=True))
 
-    def table(self, *, messages: bool = True) -> VerdictTable:
+    def tally(self, rule_id: str) -> Counter[Any]:
+        """The current tally of an organization rule that keeps one (a copy).
+
+        Raises:
+            UnknownRuleError: when the rule is not in the rule set or keeps no tally.
+        """
+        found = self._rules.ids.get(rule_id)
+        if found is None or found[0] or found[1] not in self._tallies:
+            self._ruleset.get(rule_id)  # raises for an unknown rule, with a did-you-mean
+            raise UnknownRuleError(f"{rule_id!r} keeps no tally (it is not a tallied rule)")
+        return Counter(self._tallies[found[1]])
+
+    def table(self, *, messages: bool = True, organization: bool = True) -> VerdictTable:
         """Every verdict as columns, without making a :class:`Finding` per pair.
 
         The columns are subject, rule, clause, stage, level, verdict and message; convert
         the table with ``to_pandas()``.
 
-        *messages* explains the non-passing pairs (a passing pair's message is empty).
+        *messages* explains the non-passing pairs (a passing pair's message is empty);
+        *organization* includes the organization rules' rows.
         """
         self._flush()
-        return VerdictTable.build(self, messages=messages)
+        return self._table(messages=messages, organization=organization)
 
-    def _table(self, *, messages: bool) -> VerdictTable:
+    def _table(self, *, messages: bool, organization: bool) -> VerdictTable:
         rules = self._rules
         cols: dict[str, list[Any]] = {k: [] for k in VerdictTable.COLUMNS}
 
@@ -688,7 +705,8 @@ class Session:
                     self._explain(spec, is_rel, pos, code, sid).message if needs else ""
                 )
 
-        add(rules.org, self._org_row, self._org.id, False)
+        if organization:
+            add(rules.org, self._org_row, self._org.id, False)
         for rid, row in self._rows.items():
             add(rules.rel, row, rid, True)
         return VerdictTable(
