@@ -119,7 +119,6 @@ def scale(n: int, changes: int = 300) -> dict[str, Any]:
     """One size of generated portfolio: evaluation, updates, findings, memory."""
     sys.path.insert(0, str(HERE))
     import generate
-
     from collabrel.rules import Session, default_ruleset
 
     rules = default_ruleset()
@@ -166,7 +165,6 @@ def memory(n: int) -> dict[str, float]:
     """Traced peak of building the portfolio, and of the session on top of it."""
     sys.path.insert(0, str(HERE))
     import generate
-
     from collabrel.rules import Session, default_ruleset
 
     rules = default_ruleset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -30,7 +31,7 @@ def _by_parts(portfolio, ruleset, cuts):
     bounds = [0, *sorted(set(cuts)), len(rels)]
     parts = [
         evaluate_partition(portfolio.organization, rels[a:b], ruleset, as_of=AS_OF)
-        for a, b in zip(bounds, bounds[1:], strict=False)
+        for a, b in itertools.pairwise(bounds)
     ]
     org = evaluate_organization(
         portfolio.organization, ruleset, tallies=merge_tallies(p.tallies for p in parts),
