@@ -43,6 +43,8 @@ from collabrel.rules._conditions._leaves import (
 from collabrel.rules._conditions._logic import AllOf, AnyOf, Implies, Not
 
 __all__ = [
+    "COLLECTION_SIZE",
+    "MAX_RULE_COST",
     "NODE_TYPES",
     "AgreedByAllParties",
     "AllOf",
@@ -78,6 +80,8 @@ __all__ = [
     "at_most",
     "before",
     "check",
+    "cost",
+    "costliest",
     "count_at_least",
     "equals",
     "for_each",
@@ -214,6 +218,39 @@ def walk(condition: Condition | None) -> Iterator[Condition]:
         node = stack.pop()
         yield node
         stack.extend(reversed(node.children()))
+
+
+COLLECTION_SIZE = 100
+"""How many items the cost estimate assumes a collection holds (a generous size)."""
+MAX_RULE_COST = 100_000
+"""The most node evaluations one rule may cost per subject (about 3x the costliest built-in
+rule); beyond it the rule is refused when it is defined (see :func:`cost`)."""
+
+
+def cost(condition: Condition | None) -> int:
+    """Estimate how many nodes evaluating *condition* visits for one subject.
+
+    A node costs one; a ``for_each`` or ``count_at_least`` costs its inner condition once per
+    item, counted at :data:`COLLECTION_SIZE` items, so nesting collections multiplies.
+    """
+    if condition is None:
+        return 0
+    if isinstance(condition, CountAtLeast | ForEach):
+        inner = condition.where if isinstance(condition, CountAtLeast) else condition.condition
+        return 1 + COLLECTION_SIZE * cost(inner)
+    return 1 + sum(cost(c) for c in condition.children())
+
+
+def costliest(condition: Condition) -> str:
+    """Describe the chain of collection nodes that makes *condition* costly (for messages)."""
+    chain: list[str] = []
+    node: Condition | None = condition
+    while node is not None:
+        if isinstance(node, CountAtLeast | ForEach):
+            chain.append(f"{node.keyword} {node.path}")
+        kids = node.children()
+        node = max(kids, key=cost) if kids else None
+    return " > ".join(chain) or f"{condition.keyword} ({condition.size()} nodes)"
 
 
 NODE_TYPES: dict[str, type[Condition]] = {

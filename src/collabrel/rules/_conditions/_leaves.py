@@ -394,9 +394,17 @@ class Check(Condition):
         infos = [binder.path(p) for p in self.paths]
         getters = [getter(i) for i in infos]
 
+        name = self.name
+
         def fn(o: Any, e: Env) -> Tri:
             result = impl(*[g(o, e) for g in getters])
-            return None if result is None else bool(result)
+            if result is None or result is True or result is False:
+                return result
+            msg = (
+                f"check function {name!r} returned {result!r} ({type(result).__name__}); it "
+                "must return True, False or None (unknown)"
+            )
+            raise TypeError(msg)
 
         def trace(o: Any, e: Env) -> Trace:
             args = [g(o, e) for g in getters]
