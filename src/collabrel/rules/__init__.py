@@ -38,6 +38,7 @@ from collabrel.rules._conditions import (
     present,
     ref,
     reviewed_within,
+    unmet,
 )
 from collabrel.rules._decorator import rule
 from collabrel.rules._engine import Assessment, Listener, Session, evaluate
@@ -106,6 +107,7 @@ __all__ = [
     "reviewed_within",
     "rule",
     "rules_from_data",
+    "unmet",
     "verify_corrections",
 ]
 

@@ -32,6 +32,7 @@ from collabrel.rules._conditions import (
     any_fn,
     kleene_and,
     kleene_or,
+    leaf_text,
     show,
 )
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
@@ -927,20 +928,20 @@ class Session:
 
 
 def _summary(trace: Any, verdict: Verdict) -> str:
+    """One line naming each failing leaf once: the fact, its value, and what was wanted."""
     if verdict is _PASS:
         return "requirement met"
-    leaves = trace.failing_leaves()
-    parts = []
-    for leaf in leaves[:4]:
-        where = leaf.path or leaf.node
-        text = f"{where}: {leaf.actual}" if leaf.actual else where
+    parts: dict[str, None] = {}
+    for leaf in trace.failing_leaves():
+        text = leaf_text(leaf)
         overdue = _overdue_hint(leaf)
-        if overdue:
+        if overdue and overdue not in text:
             text += f" ({overdue})"
-        parts.append(text)
-    more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
+        parts.setdefault(text)
+    shown = list(parts)
+    more = f" (+{len(shown) - 4} more)" if len(shown) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
-    return prefix + "; ".join(parts) + more
+    return prefix + "; ".join(shown[:4]) + more
 
 
 class _RelationshipsView(Sequence[Relationship]):

@@ -36,8 +36,10 @@ __all__ = [
     "NonEmpty",
     "OneOf",
     "Present",
+    "Unmet",
     "arity_mismatch",
     "function_name",
+    "unmet",
 ]
 
 
@@ -333,6 +335,43 @@ class AgreedByAllParties(Condition):
         return cls(reader.path(body, where))
 
 
+@attrs.frozen
+class Unmet:
+    """A ``check`` function's "no", with the reason: false wherever a truth value is read.
+
+    A check function returns ``True``, ``None`` (unknown) or ``False``; returning
+    :func:`unmet` instead of ``False`` lets the explanation say what is wrong (the missing
+    party, the offending value) instead of listing the function's arguments.
+    """
+
+    reason: str
+    """What is wrong, naming the missing item or the offending value."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def unmet(reason: str) -> Unmet:
+    """Return a false result of a ``check`` function that says why it is false.
+
+    Example:
+        >>> from collabrel.rules import unmet
+        >>> def two_or_more(items):
+        ...     '''At least two entries are recorded.'''
+        ...     if items is None:
+        ...         return None
+        ...     return len(items) >= 2 or unmet(f"only {len(items)} recorded")
+        >>> bool(two_or_more(("a",)))
+        False
+        >>> str(two_or_more(("a",)))
+        'only 1 recorded'
+    """
+    return Unmet(reason)
+
+
 def function_name(function: Callable[..., Any]) -> str:
     """The name a ``check`` function goes by in rule files (its ``__name__``)."""
     return str(getattr(function, "__name__", ""))
@@ -399,11 +438,20 @@ class Check(Condition):
 
         def trace(o: Any, e: Env) -> Trace:
             args = [g(o, e) for g in getters]
+            result = impl(*args)
+            outcome = None if result is None else bool(result)
+            if isinstance(result, Unmet):  # the function said what is wrong
+                actual = result.reason
+            elif outcome is None:  # unknown: name the facts that are missing
+                missing = [p for p, a in zip(self.paths, args, strict=True) if a is None]
+                actual = f"{', '.join(missing)} not recorded" if missing else "undecided"
+            else:
+                actual = ", ".join(show(a) for a in args)
             return Trace(
                 node=f"{self.name}({', '.join(self.paths)})",
-                outcome=fn(o, e),
+                outcome=outcome,
                 path=self.paths[0] if self.paths else None,
-                actual=", ".join(show(a) for a in args),
+                actual=actual,
                 expected="true",
                 hint=getattr(impl, "__doc__", None),
             )
