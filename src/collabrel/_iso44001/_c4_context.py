@@ -18,11 +18,13 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     P,
     approver_ok,
     drivers_known,
     iso,
+    listed,
 )
 from collabrel.rules import (
     Outcome,
@@ -38,6 +40,7 @@ from collabrel.rules import (
     one_of,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -48,12 +51,13 @@ _LIFECYCLE_COVERS = (
 )  # fmt: skip
 
 
-def covers_lifecycle(processes: Any) -> bool | None:
+def covers_lifecycle(processes: Any) -> Checked:
     """The process map covers stages 1-8, monitoring, audit, review and corrective action."""
     if processes is None:
         return None
     covered = {c for p in processes for c in p.covers}
-    return all(c in covered for c in _LIFECYCLE_COVERS)
+    missing = [c for c in _LIFECYCLE_COVERS if c not in covered]
+    return not missing or unmet(f"no process covers {listed(missing)}")
 
 
 def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -69,6 +73,26 @@ def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     if missing:
         return Outcome.fail(f"the scope lists unknown relationships: {', '.join(missing)}")
     return Outcome.passed(f"{len(scope.relationships_in_scope)} relationships in scope")
+
+
+def _scope_complete(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    scope = org.scope
+    if scope is None or scope.application_level is None:
+        return Outcome.unknown("no scope with an application level is recorded")
+    if scope.application_level.value == "organization_wide":
+        return Outcome.passed("the scope is organization-wide")
+    covered = set(scope.relationships_in_scope)
+    left_out = [
+        f"{r.id} ({r.stage})"
+        for r in ctx.relationships
+        if r.stage.number is not None and r.id not in covered
+    ]
+    if left_out:
+        return Outcome.fail(
+            "relationships in the lifecycle but outside scope.relationships_in_scope (their "
+            f"rules are not applied): {', '.join(left_out)}"
+        )
+    return Outcome.passed("every relationship in the lifecycle is in scope")
 
 
 def _rules() -> list[RuleSpec]:
@@ -165,6 +189,23 @@ def _rules() -> list[RuleSpec]:
             remedy="List the relationships the scope covers, using their ids.",
             predicate=_scope_known,
             reads=("scope.application_level", "scope.relationships_in_scope", "relationships.id"),
+        ),
+        iso(
+            "complete",
+            clause="4.3",
+            level=ORG,
+            basis=(TOC, HLS, SEC),
+            flags={D},
+            title="Every relationship in the lifecycle is within the scope",
+            remedy="Add the relationships at stages 1-8 to the scope's relationships_in_scope (or "
+            "apply the CBRMS organization-wide), or take them out of the lifecycle.",
+            predicate=_scope_complete,
+            reads=(
+                "scope.application_level",
+                "scope.relationships_in_scope",
+                "relationships.id",
+                "relationships.stage",
+            ),
         ),
         iso(
             "exclusions",

@@ -927,12 +927,21 @@ class Session:
         return self._publish(out)
 
 
+_MISSING = frozenset({"missing", "not recorded"})
+
+
 def _summary(trace: Any, verdict: Verdict) -> str:
     """One line naming each failing leaf once: the fact, its value, and what was wanted."""
     if verdict is _PASS:
         return "requirement met"
     parts: dict[str, None] = {}
+    missing: list[str] = []  # paths already reported missing: what lies below them is too
     for leaf in trace.failing_leaves():
+        path = leaf.path or ""
+        if path and any(path.startswith(m + ".") for m in missing):
+            continue
+        if leaf.actual in _MISSING:
+            missing.append(path)
         text = leaf_text(leaf)
         overdue = _overdue_hint(leaf)
         if overdue and overdue not in text:

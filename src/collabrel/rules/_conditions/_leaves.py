@@ -264,6 +264,20 @@ class OneOf(Condition):
         )
 
 
+def _unsigned(art: Any, missing: frozenset[str], has_version: bool) -> str:
+    """Who has not signed the current version, and what each of them signed before."""
+    of = f" of version {art.version}" if has_version else ""
+    earlier = []
+    for party in sorted(missing):
+        last = max(
+            (s for s in art.agreed_by if s.party == party), key=lambda s: s.version, default=None
+        )
+        if last is not None:
+            earlier.append(f"{party} signed version {last.version} on {last.signed_on.isoformat()}")
+    before = f" ({'; '.join(earlier)})" if earlier else ""
+    return f"missing sign-off by {', '.join(sorted(missing))}{of}{before}"
+
+
 @attrs.frozen
 class AgreedByAllParties(Condition):
     """The joint artefact at ``path`` is signed off by every party for its current version."""
@@ -315,9 +329,7 @@ class AgreedByAllParties(Condition):
                 node=f"{self.path} agreed by every party{version}",
                 outcome=not m,
                 path=f"{self.path}.agreed_by",
-                actual=f"missing sign-off by {', '.join(sorted(m))}"
-                if m
-                else "signed by every party",
+                actual=_unsigned(art, m, has_version) if m else "signed by every party",
                 expected=f"sign-off by {', '.join(sorted(e.parties))}",
                 hint=f"get {', '.join(sorted(m))} to sign the current version" if m else None,
             )
@@ -346,6 +358,8 @@ class Unmet:
 
     reason: str
     """What is wrong, naming the missing item or the offending value."""
+    path: str | None = None
+    """The fact the reason is about, when it is not the check's first path."""
 
     def __bool__(self) -> bool:
         return False
@@ -354,8 +368,11 @@ class Unmet:
         return self.reason
 
 
-def unmet(reason: str) -> Unmet:
+def unmet(reason: str, *, path: str | None = None) -> Unmet:
     """Return a false result of a ``check`` function that says why it is false.
+
+    *path* names the fact the reason is about when it is not the check's first path (a check
+    over several artefacts says which one fails).
 
     Example:
         >>> from collabrel.rules import unmet
@@ -369,7 +386,7 @@ def unmet(reason: str) -> Unmet:
         >>> str(two_or_more(("a",)))
         'only 1 recorded'
     """
-    return Unmet(reason)
+    return Unmet(reason, path)
 
 
 def function_name(function: Callable[..., Any]) -> str:
@@ -440,17 +457,22 @@ class Check(Condition):
             args = [g(o, e) for g in getters]
             result = impl(*args)
             outcome = None if result is None else bool(result)
+            path = self.paths[0] if self.paths else None
             if isinstance(result, Unmet):  # the function said what is wrong
                 actual = result.reason
+                path = result.path or path
             elif outcome is None:  # unknown: name the facts that are missing
                 missing = [p for p, a in zip(self.paths, args, strict=True) if a is None]
-                actual = f"{', '.join(missing)} not recorded" if missing else "undecided"
+                if missing[:1] == list(self.paths[:1]):  # the fact the leaf is named after
+                    actual = "not recorded"
+                else:
+                    actual = f"{', '.join(missing)} not recorded" if missing else "undecided"
             else:
                 actual = ", ".join(show(a) for a in args)
             return Trace(
                 node=f"{self.name}({', '.join(self.paths)})",
                 outcome=outcome,
-                path=self.paths[0] if self.paths else None,
+                path=path,
                 actual=actual,
                 expected="true",
                 hint=getattr(impl, "__doc__", None),
