@@ -25,6 +25,7 @@ import pytest
 import collabrel
 from collabrel._cli import main
 from collabrel.errors import LoadError
+from collabrel.rules import RULESET_VERSION
 
 AS_OF = "2026-11-23"
 
@@ -242,11 +243,12 @@ def test_assess_prints_the_summary_and_what_to_act_on(runs: Runs) -> None:
     assert "6 of 7 relationships are in scope" in out
     assert "rel-plant-hire" in out
     assert "[out of scope]" in out
-    assert f"Rule set 2026.11.0, as of {AS_OF}:" in out
+    assert f"Rule set {RULESET_VERSION}, as of {AS_OF}:" in out
     assert "iso44001:8.5.4 (scope):" in out
     assert "Findings to act on:" in out
-    assert "[FAIL] northbridge iso44001:6.1/current" in out
-    assert "actual 2025-08-20; expected on or after the due date (2026-08-20)" in out
+    assert "[FAIL nonconformity] northbridge iso44001:6.1/current" in out
+    assert "[FAIL open gate item] rel-aldermoor iso44001:8.3.2/approved" in out
+    assert "actual 2025-08-20; expected on or after 2025-11-23 (1 year before 2026-11-23)" in out
 
 
 def test_fail_on_sets_the_exit_status(runs: Runs) -> None:

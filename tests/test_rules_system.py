@@ -246,7 +246,8 @@ CASES: list[Case] = [
     # taking a relationship in the lifecycle out of scope is a finding of its own
     bad("4.3/complete", ORG, org_edit("scope.relationships_in_scope", drop_id("rel-grid-alliance")),
         "rel-grid-alliance (stage 5 (Working together))"),
-    ok("4.3/complete", ORG, org_edit("scope.relationships_in_scope", drop_id("rel-modular-consortium")),
+    ok("4.3/complete", ORG,
+       org_edit("scope.relationships_in_scope", drop_id("rel-modular-consortium")),
        note="closed-relationship-left-out"),
     ok("4.3/exclusions"),
     bad("4.3/exclusions", ORG, org_edit("scope.exclusions", every(approved_by=None)),

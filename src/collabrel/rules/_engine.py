@@ -600,6 +600,7 @@ class Session:
             facts=_facts(spec, subject, self._org),
             error=message if verdict is _ERROR else None,
             tags=spec.tags, severity=spec.severity.value,
+            subject_stage=subject.stage if isinstance(subject, Relationship) else None,
         )  # fmt: skip
 
     def findings(self, *, subject_id: str | None = None) -> tuple[Finding, ...]:
