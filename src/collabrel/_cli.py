@@ -156,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--on", type=_date, metavar="DATE",
                            help="the date of the stage change (default: --as-of)")  # fmt: skip
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
+    lifecycle.add_argument("--co-approvers", nargs="+", default=[], metavar="PERSON",
+                           help="for a joint gate (leaving stages 5-8): the other parties' SERs, "
+                           "who approve it with --approved-by")  # fmt: skip
     _add_rules(lifecycle)
 
     validate = sub.add_parser("validate", help="check a portfolio or rule file")
@@ -437,7 +440,9 @@ def _lifecycle(args: argparse.Namespace) -> int:
         rel = portfolio.relationship(args.advance)
         on: date = args.on or as_of
         try:
-            moved = lc.advance(rel, org, on=on, approved_by=args.approved_by)
+            moved = lc.advance(
+                rel, org, on=on, approved_by=args.approved_by, co_approvers=args.co_approvers
+            )
         except (GateBlockedError, TransitionNotAllowedError) as exc:
             lines = str(exc).splitlines()
             print(f"refused: {lines[0]}")
