@@ -45,6 +45,7 @@ from collabrel.rules import (
     count_at_least,
     equals,
     for_each,
+    implies,
     non_empty,
     present,
     ref,
@@ -57,6 +58,15 @@ _REL_SER_ACCOUNTABILITIES = (
     "lead_implementation", "governance_owner", "rmp_owner", "resource_approval",
     "performance_oversight",
 )  # fmt: skip
+
+
+_STAGE1_APPROVALS = (
+    "relationship.awareness.governance.approved_on",
+    "relationship.awareness.value_analysis.reviewed_on",
+    "relationship.awareness.competence_needs.assessed_on",
+    "relationship.risk_register.created_on",
+)
+"""The dates of the stage 1 outputs the SER's appointment must not follow (those recorded)."""
 
 
 def rel_ser_accountabilities(accountabilities: Any) -> Checked:
@@ -166,10 +176,10 @@ def _rules() -> list[RuleSpec]:
                 all_of(
                     equals("party", ref("organization.id")),
                     equals("active", True),
-                    before("appointed_on", "relationship.awareness.governance.approved_on"),
-                    before("appointed_on", "relationship.awareness.value_analysis.reviewed_on"),
-                    before("appointed_on", "relationship.awareness.competence_needs.assessed_on"),
-                    before("appointed_on", "relationship.risk_register.created_on"),
+                    *(
+                        implies(present(output), before("appointed_on", output))
+                        for output in _STAGE1_APPROVALS
+                    ),
                 ),
             ),
         ),

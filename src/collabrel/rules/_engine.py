@@ -939,7 +939,7 @@ def _summary(trace: Any, verdict: Verdict) -> str:
     missing: list[str] = []  # paths already reported missing: what lies below them is too
     for leaf in trace.failing_leaves():
         path = leaf.path or ""
-        if path and any(path.startswith(m + ".") for m in missing):
+        if path and any(path == m or path.startswith(m + ".") for m in missing):
             continue
         if leaf.actual in _MISSING:
             missing.append(path)

@@ -463,10 +463,10 @@ class Check(Condition):
                 path = result.path or path
             elif outcome is None:  # unknown: name the facts that are missing
                 missing = [p for p, a in zip(self.paths, args, strict=True) if a is None]
-                if missing[:1] == list(self.paths[:1]):  # the fact the leaf is named after
-                    actual = "not recorded"
-                else:
-                    actual = f"{', '.join(missing)} not recorded" if missing else "undecided"
+                path = missing[0] if missing else path
+                actual = "not recorded" if missing else "undecided"
+                if len(missing) > 1:
+                    actual += f" (nor {', '.join(missing[1:])})"
             else:
                 actual = ", ".join(show(a) for a in args)
             return Trace(
