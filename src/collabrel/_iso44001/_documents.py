@@ -39,6 +39,26 @@ STAGE_OF_DOCUMENT: dict[str, int] = {
 """The stage that first produces each relationship document type (catalog §1.5-1.8)."""
 
 
+_INDEXES: dict[int, tuple[Any, dict[str, Any], dict[str | None, list[Any]]]] = {}
+"""The last registers indexed, by identity (the register is one tuple shared by every
+relationship of an evaluation, so it is indexed once, not once per relationship)."""
+
+
+def _indexed(documents: Any) -> tuple[dict[str, Any], dict[str | None, list[Any]]]:
+    """The register *documents* by document id and by relationship id."""
+    found = _INDEXES.get(id(documents))
+    if found is not None and found[0] is documents:
+        return found[1], found[2]
+    by_id = {d.id: d for d in documents}
+    by_rel: dict[str | None, list[Any]] = {}
+    for d in documents:
+        by_rel.setdefault(d.relationship_id, []).append(d)
+    if len(_INDEXES) >= 4:  # noqa: PLR2004 - a few registers in use at once
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[id(documents)] = (documents, by_id, by_rel)
+    return by_id, by_rel
+
+
 def _signed(item: Any) -> dict[str, Any]:
     """The sign-offs of the current version, by party."""
     version = getattr(item, "version", None)
@@ -84,7 +104,7 @@ def register_agrees(name: str, labels: tuple[str, ...]) -> Callable[..., Checked
         *items, documents = args
         if documents is None:
             return None
-        by_id = {d.id: d for d in documents}
+        by_id, _ = _indexed(documents)
         problems: list[tuple[str, str]] = []
         for label, item in zip(labels, items, strict=True):
             doc = by_id.get(getattr(item, "document_id", None) or "")
@@ -157,7 +177,7 @@ def backfill_marked(rel_id: Any, history: Any, documents: Any) -> Checked:
     """The documents of the stages a retrofit skipped say whether they were back-filled."""
     if history is None or documents is None:
         return None
-    own = [d for d in documents if d.relationship_id == rel_id]
+    own = _indexed(documents)[1].get(rel_id, [])
     entry = _retrofit_stage(history)
     if entry is None:
         marked = [d.id for d in own if d.backfilled]
