@@ -404,6 +404,14 @@ def test_a_gate_is_approved_by_an_active_ser(firm: Portfolio) -> None:
 
 def test_a_joint_gate_needs_every_partys_ser(firm: Portfolio) -> None:
     at_6 = at_stage(6)(firm)
+    check = Lifecycle().can_advance(at_6.relationship(RAIL), at_6.organization, as_of=AS_OF)
+    assert check.joint
+    assert {(a.party, a.by) for a in check.approvers} == {
+        (ORG, "p-rail"),
+        ("halden-rail", "hrs-ceo"),
+    }
+    at_4 = at_stage(4)(firm).relationship(RAIL)
+    assert not Lifecycle().can_advance(at_4, firm.organization, as_of=AS_OF).joint
     moved = _advance(at_6, approved_by="p-rail", co_approvers=("hrs-ceo",))
     assert moved.stage is Stage.STAYING_TOGETHER
     assert moved.stage_history[-1].approvals == (

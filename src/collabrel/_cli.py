@@ -473,6 +473,9 @@ def _lifecycle(args: argparse.Namespace) -> int:
         if check.allowed:
             gate = "the gate passes" if check.transition.gated else "no gate"
             print(f"  advance to {dest}: allowed ({gate})")
+            who = ", ".join(f"{a.by} ({a.party})" for a in check.approvers) or "no active SER"
+            joint = "every party's SER approves, a joint gate" if check.joint else "an active SER"
+            print(f"  approved by: {joint}; SERs: {who}")
         else:
             n = len(check.reasons())
             print(f"  advance to {dest}: blocked, {n} reason{'s' if n != 1 else ''}:")

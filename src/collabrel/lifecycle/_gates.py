@@ -65,6 +65,10 @@ class GateCheck:
     """Every finding of the gate's rules (empty for an ungated change)."""
     problems: tuple[str, ...] = ()
     """Reasons outside the rules (such as an exit trigger the strategy does not name)."""
+    approvers: tuple[GateApproval, ...] = ()
+    """Who may approve the change: the relationship's active SERs, one per party."""
+    joint: bool = False
+    """Whether the change leaves a joint stage (5-8): every party's SER approves it."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -162,8 +166,11 @@ class Lifecycle:
             problems += _approval_problems(relationship, t, approved_by, tuple(co_approvers))
         if t.move is Move.ACTIVATE_EXIT:
             problems += _exit_problems(relationship, trigger, justification)
+        approvers = tuple(GateApproval(party=s.party, by=s.person) for s in relationship.sers
+                          if s.active and s.party is not None)  # fmt: skip
         return GateCheck(relationship_id=relationship.id, transition=t, findings=findings,
-                         problems=tuple(problems))  # fmt: skip
+                         problems=tuple(problems), approvers=approvers,
+                         joint=t.source in _JOINT_SOURCES)  # fmt: skip
 
     def can_advance(
         self, relationship: Relationship, organization: Organization, *, as_of: date
