@@ -132,6 +132,16 @@ Checked = bool | Unmet | None
 """What a check function returns: true, false with the reason (:func:`unmet`), or unknown."""
 
 
+def phrased(phrase: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a check function the words it reads as in an explanation (``{0}``: its first path)."""
+
+    def attach(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.phrase = phrase  # type: ignore[attr-defined]
+        return function
+
+    return attach
+
+
 def listed(items: Iterable[Any]) -> str:
     """The items as a short list for a message: ``a, b, c`` (``none`` when empty)."""
     shown = [str(i) for i in items]
@@ -140,6 +150,7 @@ def listed(items: Iterable[Any]) -> str:
     return ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")  # noqa: PLR2004
 
 
+@phrased("{0} is one of {1}")
 def member(value: Any, collection: Any) -> Checked:
     """The value is one of the collection's items."""
     if value is None or collection is None:
@@ -157,6 +168,7 @@ def approver_ok(approved_by: Any, top_management: Any, sers: Any) -> Checked:
     )
 
 
+@phrased("{0} names drivers of the value statement")
 def drivers_known(ids: Any, statement: Any) -> Checked:
     """The value driver id(s) named are drivers of the organization's value statement."""
     if statement is None:
@@ -173,6 +185,7 @@ def _active_sers(sers: Any) -> list[str]:
     return [s.person for s in sers or () if s.active]
 
 
+@phrased("{0} is an active SER of the relationship")
 def active_ser(person: Any, sers: Any) -> Checked:
     """The person is an active senior executive responsible of the relationship."""
     if sers is None:
@@ -187,6 +200,7 @@ def active_ser(person: Any, sers: Any) -> Checked:
     )
 
 
+@phrased("{0} holds authority (an active SER or top management)")
 def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Checked:
     """The person holds authority: an active SER (relationship or corporate) or top management."""
     active = {s.person for s in (*(sers or ()), *(org_sers or ())) if s.active}
@@ -317,6 +331,7 @@ def signed_by_every_party(agreed_by: Any, party_ids: Any) -> Checked:
     return not missing or unmet(f"not signed by {listed(missing)}")
 
 
+@phrased("{0} include every party")
 def covers_parties(parties: Any, party_ids: Any) -> Checked:
     """The parties listed include every party of the relationship."""
     if parties is None or party_ids is None:

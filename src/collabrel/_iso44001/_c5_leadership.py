@@ -24,6 +24,7 @@ from collabrel._iso44001._builder import (
     iso,
     listed,
     member,
+    phrased,
 )
 from collabrel.rules import (
     RuleSpec,
@@ -41,6 +42,7 @@ from collabrel.rules import (
 __all__ = ["RULES"]
 
 
+@phrased("{0} include one of {1}")
 def any_member(values: Any, collection: Any) -> Checked:
     """At least one of the values is one of the collection's items."""
     if values is None or collection is None:
@@ -66,6 +68,7 @@ def owners_assigned(processes: Any, roles: Any) -> Checked:
     return not missing or unmet(f"no role assignment for {listed(missing)}")
 
 
+@phrased("the mandate names every corporate SER accountability")
 def has_accountabilities(accountabilities: Any) -> Checked:
     """The mandate names every corporate accountability of the SER (5.3.3)."""
     missing = [a for a in _CORPORATE_SER_ACCOUNTABILITIES if a not in (accountabilities or ())]

@@ -33,6 +33,7 @@ from collabrel._iso44001._builder import (
     gates,
     iso,
     listed,
+    phrased,
     recent,
     sections,
     stage_update,
@@ -69,12 +70,14 @@ _STAGE1_APPROVALS = (
 """The dates of the stage 1 outputs the SER's appointment must not follow (those recorded)."""
 
 
+@phrased("the mandate names every relationship SER duty")
 def rel_ser_accountabilities(accountabilities: Any) -> Checked:
     """The mandate names every duty of a relationship SER (8.2.2)."""
     missing = [a for a in _REL_SER_ACCOUNTABILITIES if a not in (accountabilities or ())]
     return not missing or unmet(f"the mandate lacks {listed(missing)}")
 
 
+@phrased("{0} is a corporate objective")
 def corporate_parent(parent_id: Any, objectives: Any) -> Checked:
     """The objective derives from a corporate objective of the organization."""
     if objectives is None:

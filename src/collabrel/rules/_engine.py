@@ -980,7 +980,9 @@ def _overdue_hint(trace: Any) -> str | None:
     """The "overdue by N days" hint of *trace*, or the least overdue of its items."""
     if trace.hint and trace.hint.startswith("overdue"):
         return str(trace.hint.split(";")[0])
-    found = [h for h in (_overdue_hint(c) for c in trace.children) if h]
+    # a count shows its closest element (its first child): only that one's lateness counts
+    children = trace.children[:1] if trace.quantifier else trace.children
+    found = [h for h in (_overdue_hint(c) for c in children) if h]
     return min(found, key=lambda h: int(h.split()[2])) if found else None
 
 

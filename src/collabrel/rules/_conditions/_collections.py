@@ -43,9 +43,21 @@ def _closest(kids: tuple[Trace, ...]) -> tuple[int, tuple[Trace, ...]] | None:
     if not misses:
         return None
     # the closest element matched the most leading conditions (the ones that select it, such
-    # as its role or stage), then fails the fewest
-    i, kid = max(misses, key=lambda m: (m[1].progress, -len(m[1].failing_leaves())))
+    # as its role or stage), then fails the fewest, then is the least late
+    i, kid = max(
+        misses, key=lambda m: (m[1].progress, -len(m[1].failing_leaves()), -_lateness(m[1]))
+    )
     return i, kid.failing_leaves()
+
+
+def _lateness(trace: Trace) -> int:
+    """The days by which the element is overdue (0 when it is not a matter of dates)."""
+    late = [
+        int(leaf.hint.split()[2])
+        for leaf in trace.failing_leaves()
+        if leaf.hint and leaf.hint.startswith("overdue by ")
+    ]
+    return min(late, default=0)
 
 
 def _closest_hint(kids: tuple[Trace, ...]) -> str | None:
@@ -139,6 +151,10 @@ class CountAtLeast(Condition):
                     prefixed(inner.trace(item, e), f"{self.path}[{i}]")
                     for i, item in enumerate(items[:10])
                 )
+                found = _closest(kids)
+                if found is not None:  # the closest element first: the one the message shows
+                    first = kids[found[0]]
+                    kids = (first, *(k for k in kids if k is not first))
             return Trace(
                 quantifier=True,
                 node=wanted,

@@ -48,6 +48,12 @@ def _interval(source: Any) -> str:
 
 
 def _check(node: Check) -> str:
+    phrase = getattr(node.function, "phrase", None)
+    if isinstance(phrase, str):  # how the function reads with its paths: "{0} is one of {1}"
+        try:
+            return phrase.format(*node.paths)
+        except (IndexError, KeyError):
+            pass
     doc = (getattr(node.function, "__doc__", None) or "").strip().splitlines()
     words = doc[0].rstrip(".") if doc else node.name.replace("_", " ")
     words = words[:1].lower() + words[1:]
