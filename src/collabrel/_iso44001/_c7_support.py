@@ -144,10 +144,10 @@ def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
 
 
 def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    # the plan as it stands: an item of a relationship that ended is taken out of the plan
     plan = org.communication_plan
     if plan is None:
         return Outcome.unknown("no communication plan is recorded")
-    closed = {r.id for r in ctx.relationships if r.stage.is_closed}
     last: dict[tuple[str, str | None], date] = {}
     for c in org.communications:
         for key in ((c.topic.strip().lower(), c.relationship_id), (c.topic.strip().lower(), None)):
@@ -155,7 +155,7 @@ def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
                 last[key] = c.sent_on
     late = []
     for item in plan.items:
-        if item.frequency is None or item.relationship_id in closed:
+        if item.frequency is None:
             continue
         what = f"{item.topic!r}" + (f" for {item.relationship_id}" if item.relationship_id else "")
         sent = last.get((item.topic.strip().lower(), item.relationship_id))
@@ -340,12 +340,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Make the overdue communications and log each one with the plan item's topic "
             "(and relationship) and the date it was sent.",
             predicate=_log_follows_plan,
-            reads=(
-                "communication_plan",
-                "communications",
-                "relationships.id",
-                "relationships.stage",
-            ),
+            reads=("communication_plan", "communications"),
         ),
         iso(
             "register",

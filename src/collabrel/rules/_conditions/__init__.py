@@ -199,7 +199,9 @@ def check(function: Callable[..., Any], *paths: str) -> Condition:
     The function takes one argument per path and returns ``True``, ``False`` or ``None``
     (unknown); instead of ``False`` it may return :func:`unmet` with the reason, which the
     explanation then shows. Its name stands for it in rule files (load them with
-    ``functions=``), and its docstring is the hint of an explanation. A function that cannot
+    ``functions=``), and its docstring is the hint of an explanation. An optional ``phrase``
+    attribute (``"{0} is one of {1}"``, the paths in order) is how the check reads where an
+    explanation describes the entries a count looks for. A function that cannot
     take one argument per path is refused when the rule is defined.
 
     Example:
