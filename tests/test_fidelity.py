@@ -131,16 +131,21 @@ def test_the_conforming_firm_meets_every_rule(firm: Portfolio) -> None:
 def test_the_new_concepts_round_trip_through_every_format(firm: Portfolio) -> None:
     """Joint gate approvals, the JMT, exit strategies with versions, organization changes,
     outsourced processes: the loader accepts them and dumping gives them back."""
-    rel = firm.relationship(RAIL)
-    assert rel.stage_history[-1].approvals
-    assert any(b.jmt for b in rel.working.governance.bodies)
-    assert rel.internal_exit_strategy is not None
-    assert rel.exit_strategy.versions
-    assert rel.joint_rmp.versions
+    rail = firm.relationship(RAIL)
+    assert rail.stage_history[-1].approvals
+    assert any(b.jmt for b in rail.working.governance.bodies)
+    assert rail.internal_exit_strategy is not None
+    assert rail.exit_strategy.versions
+    assert rail.joint_rmp.versions
     assert firm.organization.changes
     assert firm.organization.outsourced_processes
     for fmt in ("yaml", "json", "toml"):
         assert collabrel.loads(collabrel.dumps(firm, format=fmt), format=fmt) == firm
+    # a gate approval names a person the portfolio knows
+    stranger = rel("stage_history[6].approvals[1].by", "a-temp-clerk")(firm)
+    (problem,) = stranger.problems()
+    assert problem.path == "$.relationships[0].stage_history[6].approvals[1].by"
+    assert "unknown person 'a-temp-clerk'" in problem.message
 
 
 # ------------------------------------------------------------------------ one-fact changes

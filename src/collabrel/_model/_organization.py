@@ -185,7 +185,7 @@ class OrganizationChange:
     """Whether it was planned; an unintended change is reviewed after the fact (8.1)."""
     impact_reviewed_on: date | None = None
     """When its impact was reviewed (8.1: before a planned change takes effect)."""
-    reviewed_by: str | None = None
+    reviewed_by: str | None = ref("person")
     """Who reviewed it (person id)."""
     actions: tuple[Action, ...] = many()
     """Actions to mitigate adverse effects, where needed."""
@@ -201,7 +201,7 @@ class OutsourcedProcess:
     """Who runs it."""
     controls: tuple[str, ...] = many()
     """How the organization controls it (contract terms, reviews, reports received)."""
-    owner: str | None = None
+    owner: str | None = ref("person")
     """The person id accountable for the process inside the organization."""
     last_reviewed_on: date | None = None
     """When the provider's performance was last reviewed."""

@@ -139,7 +139,7 @@ class GateApproval:
 
     party: str = ref("party")
     """The party whose SER approved."""
-    by: str
+    by: str = ref("person")
     """The person who approved: that party's active SER."""
     approved_on: date | None = None
     """When, if not the day the stage was entered."""
