@@ -502,6 +502,16 @@ def test_current_stage_work_is_an_open_gate_item_and_later_a_nonconformity() -> 
     assert org_finding.gap is None  # a PASS is neither
 
 
+def test_an_overdue_review_is_a_nonconformity_even_in_the_current_stage(firm: Portfolio) -> None:
+    lapsed = then(at_stage(5), rel("working.risk_register.last_reviewed_on", date(2026, 6, 1)))
+    finding = Session(lapsed(firm), default_ruleset(), as_of=AS_OF).finding(
+        "iso44001:8.6.4/reviewed", RAIL
+    )
+    assert finding.verdict is FAIL
+    assert finding.subject_stage is Stage.WORKING_TOGETHER
+    assert finding.gap is GapKind.NONCONFORMITY  # a date that fell due, not work to come
+
+
 def test_stage_7_checks_are_nonconformities(firm: Portfolio) -> None:
     late = rel("staying.ser_reviews", lambda r: r[:1])(firm)
     finding = Session(late, default_ruleset(), as_of=AS_OF).finding("iso44001:8.8.2/held", RAIL)

@@ -44,7 +44,8 @@ class GapKind(enum.Enum):
     stage until it is, but nothing has gone wrong."""
     NONCONFORMITY = "nonconformity"
     """A requirement that should be met and is not: an organization requirement, the work of
-    a stage already left, a maintained arrangement or a recurring check (stage 7)."""
+    a stage already left, a maintained arrangement, a recurring check (stage 7), or anything
+    overdue (a review whose date has passed)."""
 
     @property
     def label(self) -> str:
@@ -169,9 +170,10 @@ class Finding:
     def gap(self) -> GapKind | None:
         """For a FAIL or UNKNOWN, whether it is an open gate item or a nonconformity.
 
-        It is an open gate item when the rule belongs to the stage the relationship is in and
-        that stage is left through a gate (stages 1-6 and 8): the work is due before the gate,
-        not yet overdue. ``None`` for PASS, NOT_APPLICABLE and ERROR (a rule that raised).
+        It is an open gate item when the rule belongs to the stage the relationship is in, that
+        stage is left through a gate (stages 1-6 and 8), and nothing in it is overdue: the work
+        is due before the gate. A periodic review whose date has passed is a nonconformity in
+        any stage. ``None`` for PASS, NOT_APPLICABLE and ERROR (a rule that raised).
         """
         if self.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
             return None
@@ -179,6 +181,7 @@ class Finding:
             self.stage is not None
             and self.stage is self.subject_stage
             and self.stage in GATED_STAGES
+            and not (self.explanation is not None and _lapsed(self.explanation.trace))
         ):
             return GapKind.OPEN_GATE_ITEM
         return GapKind.NONCONFORMITY
@@ -192,6 +195,15 @@ class Finding:
     def is_open_gate_item(self) -> bool:
         """Whether the finding is an open gate item (see :attr:`gap`)."""
         return self.gap is GapKind.OPEN_GATE_ITEM
+
+
+def _lapsed(trace: Trace | None) -> bool:
+    """Whether a failing part of *trace* is a date that fell due (an ``overdue`` hint)."""
+    if trace is None or trace.outcome is True:
+        return False
+    if trace.hint and trace.hint.startswith("overdue"):
+        return True
+    return any(_lapsed(c) for c in trace.children)
 
 
 @attrs.frozen(kw_only=True)
