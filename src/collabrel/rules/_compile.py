@@ -54,6 +54,7 @@ from collabrel.rules._conditions import (
     ReviewedWithin,
 )
 from collabrel.rules._conditions._base import coerce_literal, due
+from collabrel.rules._conditions._leaves import truth
 from collabrel.rules._schema import DERIVED, PathInfo, fields_of
 
 __all__ = [
@@ -130,17 +131,6 @@ def _threshold(as_of: date, months: int, days: int) -> date:
     return guess
 
 
-def _truth(result: object, name: str) -> bool | None:
-    """A check function's result: ``True``, ``False`` or ``None`` (unknown), nothing else."""
-    if result is None or result is True or result is False:
-        return result
-    msg = (
-        f"check function {name!r} returned {result!r} ({type(result).__name__}); it must return "
-        "True, False or None (unknown)"
-    )
-    raise TypeError(msg)
-
-
 def timed_call(function: Callable[..., Any], name: str, budget: float | None, *args: Any) -> Any:
     """Call a user's *function*; one that runs past the *budget* (seconds) raises."""
     start = time.perf_counter()
@@ -215,7 +205,7 @@ def _agreed(artefact: Any, rel: Any, versioned: bool) -> bool:
 
 
 _HELPERS: dict[str, Any] = {
-    "_truth": _truth,
+    "_truth": truth,
     "_timed": timed_call,
     "_non_empty": _non_empty,
     "_compare": _compare,

@@ -56,7 +56,7 @@ from collabrel.rules._compile import (
     compile_rule,
     timed_call,
 )
-from collabrel.rules._conditions import Binder, Env, show
+from collabrel.rules._conditions import Binder, Env, leaf_text, show
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._runtime import (
@@ -854,6 +854,7 @@ class Session:
             facts=_facts(spec, subject, self._org) if show_facts else (),
             error=message if verdict is _ERROR else None,
             tags=spec.tags, severity=spec.severity.value,
+            subject_stage=subject.stage if isinstance(subject, Relationship) else None,
         )  # fmt: skip
 
     def findings(
@@ -1496,28 +1497,39 @@ def _set_path(obj: Any, names: tuple[str, ...], value: Any, text: str) -> Any:
     return replace_field(obj, head, _set_path(current, rest, value, text))
 
 
+_MISSING = frozenset({"missing", "not recorded"})
+
+
 def _summary(trace: Any, verdict: Verdict) -> str:
+    """One line naming each failing leaf once: the fact, its value, and what was wanted."""
     if verdict is _PASS:
         return "requirement met"
-    leaves = trace.failing_leaves()
-    parts = []
-    for leaf in leaves[:4]:
-        where = leaf.path or leaf.node
-        text = f"{where}: {leaf.actual}" if leaf.actual else where
+    parts: dict[str, None] = {}
+    missing: list[str] = []  # paths already reported missing: what lies below them is too
+    for leaf in trace.failing_leaves():
+        path = leaf.path or ""
+        if path and any(path == m or path.startswith(m + ".") for m in missing):
+            continue
+        if leaf.actual in _MISSING:
+            missing.append(path)
+        text = leaf_text(leaf)
         overdue = _overdue_hint(leaf)
-        if overdue:
+        if overdue and overdue not in text:
             text += f" ({overdue})"
-        parts.append(text)
-    more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
+        parts.setdefault(text)
+    shown = list(parts)
+    more = f" (+{len(shown) - 4} more)" if len(shown) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
-    return prefix + "; ".join(parts) + more
+    return prefix + "; ".join(shown[:4]) + more
 
 
 def _overdue_hint(trace: Any) -> str | None:
     """The "overdue by N days" hint of *trace*, or the least overdue of its items."""
     if trace.hint and trace.hint.startswith("overdue"):
         return str(trace.hint.split(";")[0])
-    found = [h for h in (_overdue_hint(c) for c in trace.children) if h]
+    # a count shows its closest element (its first child): only that one's lateness counts
+    children = trace.children[:1] if trace.quantifier else trace.children
+    found = [h for h in (_overdue_hint(c) for c in children) if h]
     return min(found, key=lambda h: int(h.split()[2])) if found else None
 
 

@@ -26,6 +26,7 @@ from collabrel.rules._conditions._base import (
     any_fn,
     kleene_and,
     kleene_or,
+    leaf_text,
     show,
 )
 from collabrel.rules._conditions._collections import CountAtLeast, ForEach
@@ -39,6 +40,8 @@ from collabrel.rules._conditions._leaves import (
     NonEmpty,
     OneOf,
     Present,
+    Unmet,
+    unmet,
 )
 from collabrel.rules._conditions._logic import AllOf, AnyOf, Implies, Not
 
@@ -71,6 +74,7 @@ __all__ = [
     "ReviewedWithin",
     "Trace",
     "Tri",
+    "Unmet",
     "agreed_by_all_parties",
     "all_fn",
     "all_of",
@@ -88,6 +92,7 @@ __all__ = [
     "implies",
     "kleene_and",
     "kleene_or",
+    "leaf_text",
     "non_empty",
     "not_",
     "one_of",
@@ -95,6 +100,7 @@ __all__ = [
     "ref",
     "reviewed_within",
     "show",
+    "unmet",
     "walk",
 ]
 
@@ -195,9 +201,12 @@ def check(function: Callable[..., Any], *paths: str) -> Condition:
     """*function*, a pure function applied to the facts at *paths*, returns true.
 
     The function takes one argument per path and returns ``True``, ``False`` or ``None``
-    (unknown). Its name stands for it in rule files (load them with ``functions=``), and its
-    docstring is the hint of an explanation. A function that cannot take one argument per
-    path is refused when the rule is defined.
+    (unknown); instead of ``False`` it may return :func:`unmet` with the reason, which the
+    explanation then shows. Its name stands for it in rule files (load them with
+    ``functions=``), and its docstring is the hint of an explanation. An optional ``phrase``
+    attribute (``"{0} is one of {1}"``, the paths in order) is how the check reads where an
+    explanation describes the entries a count looks for. A function that cannot
+    take one argument per path is refused when the rule is defined.
 
     Example:
         >>> def two_or_more(items):
