@@ -44,8 +44,11 @@ unit: $(DEPS) postgres
 
 test: lint typecheck unit
 
+# Benchmarks print ratios measured in one run; `make bench LARGE=1` adds the 100,000 sizes.
 bench: $(DEPS)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_anchor.py $(if $(LARGE),--sizes 1000 10000 100000,)
+	$(BIN)/python benchmarks/bench_iso.py $(if $(LARGE),--large,)
+	$(BIN)/python benchmarks/bench_store.py
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py
