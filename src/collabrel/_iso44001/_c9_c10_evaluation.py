@@ -189,7 +189,7 @@ def _improvement_decided(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
 
 
 def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    parties = dict(ctx.tally)  # relationship id -> its parties (see _parties)
+    parties = {rid: ids for rid, ids in ctx.tally}  # relationship id -> its parties (_parties)
     bad = []
     for nc in org.nonconformities:
         if not nc.joint or nc.relationship_id is None or not nc.actions:
