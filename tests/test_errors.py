@@ -13,6 +13,7 @@ from collabrel.errors import (
     CollabrelError,
     CollabrelWarning,
     ConfigError,
+    DumpError,
     DuplicateRuleError,
     GateBlockedError,
     LifecycleError,
@@ -45,6 +46,7 @@ TREE = [
     (UnknownRuleError, (LookupError,), UnknownRuleError("no rule", rule_id="x")),
     (UnknownSubjectError, (LookupError,), UnknownSubjectError("no relationship")),
     (ConfigError, (ValueError,), ConfigError("bad interval", key="review.rmp")),
+    (DumpError, (ValueError,), DumpError("cannot write nan", path="$.x")),
     (UnitError, (TypeError,), UnitError("bad unit")),
     (LifecycleError, (), LifecycleError("lifecycle")),
     (
