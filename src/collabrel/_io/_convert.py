@@ -31,7 +31,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from collabrel._dates import Cadence, CalendarInterval
-from collabrel._io._limits import DEFAULT_LIMITS, Limits, cap, shown
+from collabrel._io._limits import DEFAULT_LIMITS, Limits, cap, check_tree, shown
 from collabrel._io._yaml import MAX_DIGITS
 from collabrel._stages import Stage
 from collabrel.errors import ConfigError, DumpError, LoadError, Problem, UnitError
@@ -231,9 +231,49 @@ def _not_a_list(value: Any, item: Any) -> _Bad:
     return _Bad(f"expected a list, got {shown(value)}", "write a list (YAML '- item' lines)")
 
 
+def _optional_str(value: Any, _: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return _str(value, str)
+
+
+def _optional_date(value: Any, _: Any) -> date | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return _date(value, date)
+
+
+def _optional_int(value: Any, _: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    return _int(value, int)
+
+
+def _optional_bool(value: Any, _: Any) -> bool | None:
+    if value is None or type(value) is bool:
+        return value
+    return _bool(value, bool)
+
+
+# the most common optional fields, checked without a second call
+_OPTIONAL_SCALARS: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _optional_str,
+    date: _optional_date,
+    int: _optional_int,
+    bool: _optional_bool,
+}
+
+
 def _optional_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
     def factory(t: Any) -> Callable[[Any, Any], Any]:
         inner_type = _optional_inner(t)
+        if inner_type in _OPTIONAL_SCALARS:
+            return _OPTIONAL_SCALARS[inner_type]
         inner = conv.get_structure_hook(inner_type)
 
         def optional(value: Any, _: Any) -> Any:
@@ -255,6 +295,17 @@ def _many_factory(
             if type(value) is not list and type(value) is not tuple:
                 raise _not_a_list(value, item_type)
             return tuple([inner(v, item_type) for v in value])
+
+        def texts(value: Any, _: Any) -> tuple[str, ...]:
+            if type(value) is not list and type(value) is not tuple:
+                raise _not_a_list(value, item_type)
+            for v in value:
+                if type(v) is not str:
+                    _str(v, str)
+            return tuple(value)
+
+        if item_type is str and not detailed:
+            return texts
 
         def slow(value: Any, _: Any) -> tuple[Any, ...]:
             if type(value) is not list and type(value) is not tuple:
@@ -488,6 +539,7 @@ def structure(
             return structure_fast(data, cls)
         except Exception:  # noqa: BLE001, S110 - the detailed pass says what is wrong
             pass
+    check_tree(data, source, limits)
     problems = problems_of(data, cls, "$", limits)
     if not problems:  # the detailed pass accepts what the fast one refused: take its result
         return _detailed().structure(data, cls)  # type: ignore[no-any-return]

@@ -8,13 +8,13 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from collabrel._io import _parse
 from collabrel._io._convert import problems_of, structure_fast
-from collabrel._io._limits import DEFAULT_LIMITS, Limits, cap, limits_error, shown
+from collabrel._io._limits import DEFAULT_LIMITS, Limits, cap, check_tree, limits_error, shown
 from collabrel._io._parse import SUFFIXES, Format, parse_text, read_text, sniff
 from collabrel._io._records import (
     PORTFOLIO,
@@ -221,7 +221,9 @@ def _structure_document(
     return portfolio
 
 
-def _one(data: Any, cls: type[Any], path: str, sink: Sink, line: int | None) -> Any:
+def _one(
+    data: Any, cls: type[Any], path: str, sink: Sink, line: int | None, file: str | None = None
+) -> Any:
     """Structure one record (fast; detailed on failure), adding its problems to *sink*."""
     if type(data) is dict:
         try:
@@ -231,12 +233,18 @@ def _one(data: Any, cls: type[Any], path: str, sink: Sink, line: int | None) -> 
     if sink.full:
         sink.more += 1
         return None
-    found = problems_of(data, cls, path, sink.limits)
+    try:  # the fast parsers leave depth and size to this check, on failure only
+        check_tree(data, "<record>", sink.limits)
+        found = problems_of(data, cls, path, sink.limits)
+    except LoadError as exc:
+        found = relocate(list(exc.problems), path, line=None)
     if not found:  # accepted by the detailed pass after all: build it the slow way
         from collabrel._io._convert import structure
 
         return structure(data, cls)
-    sink.add([attrs.evolve(p, line=line) for p in found] if line is not None else found)
+    if line is not None or file is not None:
+        found = [attrs.evolve(p, line=line, file=file) for p in found]
+    sink.add(found)
     return None
 
 
@@ -254,8 +262,7 @@ def loads_data(
 # ---------------------------------------------------------------------------- JSON Lines
 
 
-@attrs.frozen
-class _Item:
+class _Item(NamedTuple):
     """One record of a JSON Lines source: the organization or a relationship."""
 
     kind: str  # "organization" or "relationship"
@@ -368,14 +375,7 @@ class _Reader:
 
     def _structure(self, data: Any, cls: type[Any], prefix: str, item: _Item) -> Any:
         line = item.record.line if item.record is not None else None
-        sink = Sink(self.limits) if not self.sink.full else None
-        if sink is None:
-            result = _one(data, cls, prefix, self.sink, line)
-        else:
-            result = _one(data, cls, prefix, sink, line)
-            self._add(sink.kept, item, line)
-            self.sink.more += sink.more
-        return result
+        return _one(data, cls, prefix, self.sink, line, self._file(item))
 
     def relationships(self, progress: Progress | None, *, local: bool) -> Iterator[
         tuple[Relationship | None, _Item]

@@ -101,86 +101,54 @@ def _json_slow(text: str, source: str, limits: Limits) -> Any:
     return data
 
 
-def _containers(data: Any, limits: Limits) -> tuple[int, int] | None:
-    """Count the keys and values of a parsed document; ``None`` when it breaks a limit."""
-    keys = 0
-    nodes = 1
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.max_depth:
-            return None
-        if type(node) is dict:
-            keys += len(node)
-            nodes += len(node)
-            children = node.values()
-        else:
-            nodes += len(node)
-            children = node
-        stack.extend((c, depth + 1) for c in children if type(c) is dict or type(c) is list)
-    if nodes > limits.max_nodes:
-        return None
-    return keys, nodes
+def _fast_encoder() -> Callable[[Any], bytes]:
+    try:
+        import msgspec
+    except ImportError:
+
+        def encode(data: Any) -> bytes:
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            return text.encode("utf-8", "surrogatepass")
+
+        return encode
+    return msgspec.json.Encoder().encode  # type: ignore[no-any-return]
 
 
-def _colons_in_texts(data: Any) -> int:
-    total = 0
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if type(node) is dict:
-            for key, value in node.items():
-                total += key.count(":")
-                if type(value) is str:
-                    total += value.count(":")
-                elif type(value) is dict or type(value) is list:
-                    stack.append(value)
-        else:
-            for value in node:
-                if type(value) is str:
-                    total += value.count(":")
-                elif type(value) is dict or type(value) is list:
-                    stack.append(value)
-    return total
+_ENCODE = _fast_encoder()
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _no_duplicate_keys(text: str, data: Any, keys: int) -> bool:
+def _no_duplicate_keys(text: str, data: Any) -> bool:
     """Whether *data* kept every key of *text* (fast parsers keep the last of duplicates).
 
-    Every key of a JSON text is followed by one colon outside the texts, so the colons of the
-    text, less those inside the parsed texts, count the keys written. When no escape could
-    hide a colon, that number equals the keys kept exactly when no key was written twice.
+    Every key written in a JSON text is followed by one colon outside the texts, so the
+    colons of *text* count the keys written plus the colons inside texts. Writing *data*
+    again gives the same count for the keys kept. Unless an escape (``\\u003a``) hides a
+    colon, the two counts are equal exactly when no key was written twice.
     """
-    colons = text.count(":")
-    if colons == keys:
-        return True
     if "\\u003" in text:
         return False
-    return colons == keys + _colons_in_texts(data)
+    return text.count(":") == _ENCODE(data).count(b":")
 
 
 def decode_json(text: str, source: str, limits: Limits) -> Any:
-    """Parse JSON text (fast when msgspec is installed), refusing duplicate keys and guards."""
-    if _FAST is not None:
-        try:
-            data = _FAST(text)
-        except Exception:  # noqa: BLE001 - any refusal is explained by the slow parser
-            return _json_slow(text, source, limits)
-    else:
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            return _json_slow(text, source, limits)
+    """Parse JSON text (fast when msgspec is installed), refusing duplicate keys and guards.
+
+    The fast path counts values only when the text could hold more than allowed; the depth
+    is checked when the data is structured (a document that fits the domain model is never
+    deeper than the model) or right away by the slow path.
+    """
+    try:
+        data = _FAST(text) if _FAST is not None else json.loads(text)
+    except Exception:  # noqa: BLE001 - any refusal is explained by the slow parser
+        return _json_slow(text, source, limits)
     if type(data) is dict or type(data) is list:
-        counted = _containers(data, limits)
-        if counted is None or not _no_duplicate_keys(text, data, counted[0]):
+        if len(text) > limits.max_nodes or not _no_duplicate_keys(text, data):
             return _json_slow(text, source, limits)
-    if _FAST is None and _SURROGATE_ESCAPE.search(text):
-        return _json_slow(text, source, limits)  # the standard parser lets them through
+        if _FAST is None and _SURROGATE_ESCAPE.search(text):
+            return _json_slow(text, source, limits)  # the standard parser lets them through
     return data
 
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 # ----------------------------------------------------------------------------------- TOML

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import attrs
 
@@ -46,8 +46,7 @@ PORTFOLIO = "portfolio"
 RELATIONSHIPS = "relationships"
 
 
-@attrs.frozen
-class Record:
+class Record(NamedTuple):
     """One non-blank line of a JSON Lines file."""
 
     line: int

@@ -299,10 +299,11 @@ class _Builder:
 def _parser(text: str) -> tuple[Any, Any]:
     import yaml
 
-    cparser = getattr(yaml, "CParser", None)
-    if cparser is not None:
-        return yaml, cparser(text)
-    return yaml, yaml.SafeLoader(text)  # pragma: no cover - PyYAML without libyaml
+    try:
+        from yaml.cyaml import CParser
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return yaml, yaml.SafeLoader(text)
+    return yaml, CParser(text)
 
 
 def parse_yaml(text: str, source: str, limits: Limits) -> Any:
