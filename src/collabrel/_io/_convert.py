@@ -313,22 +313,26 @@ def _many_factory(
             out = []
             errors: list[Exception] = []
             failed = 0
-            limit = _LIST_CAP.get()
+            limit = max(_LIST_CAP.get() - 1, 1)  # room for the note that checking stopped
             for i, v in enumerate(value):
                 try:
                     out.append(inner(v, item_type))
                 except Exception as exc:  # noqa: BLE001 - every problem is collected
                     failed += 1
-                    if failed <= limit:
-                        exc.__notes__ = [
-                            *getattr(exc, "__notes__", []),
-                            IterableValidationNote(
-                                f"Structuring {t} @ index {i}", i, item_type
-                            ),
-                        ]
-                        errors.append(exc)
-            if failed > limit:
-                errors.append(_Bad(f"{failed - limit:,} more items of this list are invalid"))
+                    exc.__notes__ = [
+                        *getattr(exc, "__notes__", []),
+                        IterableValidationNote(f"Structuring {t} @ index {i}", i, item_type),
+                    ]
+                    errors.append(exc)
+                    if failed >= limit and i + 1 < len(value):
+                        errors.append(
+                            _Bad(
+                                f"checking stopped after {limit} invalid items; the other "
+                                f"{len(value) - i - 1:,} items of the list were not checked",
+                                "fix the ones listed first, or raise Limits.max_problems",
+                            )
+                        )
+                        break
             if errors:
                 msg = f"While structuring {t}"
                 raise IterableValidationError(msg, errors, t)

@@ -148,7 +148,13 @@ def _scalar(event: Any) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
         if tag is None and event.implicit[0]:
-            kind = _resolve(event.value)
+            value = event.value
+            first = value[:1]
+            if first not in _BY_FIRST and value:
+                return value  # most plain scalars are text: no pattern can match them
+            if value.isdigit() and (first != "0" or len(value) == 1) and len(value) < 19:  # noqa: PLR2004
+                return int(value)
+            kind = _resolve(value)
             return _MERGE if kind == "merge" else _construct(kind, event.value)
         return event.value
     if tag.startswith(_TAG) and tag[len(_TAG) :] in {"str", "int", "float", "bool", "null"}:
@@ -306,6 +312,31 @@ def _parser(text: str) -> tuple[Any, Any]:
     return yaml, CParser(text)
 
 
+def _count_events(text: str, source: str, limits: Limits) -> None:
+    """Refuse a large text whose events alone show too many values, without building any.
+
+    Every value is one event (a collection two), so more than twice the node limit of events
+    means more values than the limit. libyaml counts them in C, several times faster than
+    the events can be read in Python.
+    """
+    try:
+        from yaml.cyaml import CParser
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return
+    import yaml
+
+    try:
+        events = CParser(text).raw_parse()
+    except yaml.YAMLError:
+        return  # the real parse reports the error with its place
+    if events > 2 * limits.max_nodes + 8:
+        raise limits_error(
+            f"the document has more than {limits.max_nodes} values",
+            source,
+            hint="split it or remove repeated content, or raise Limits.max_nodes",
+        )
+
+
 def parse_yaml(text: str, source: str, limits: Limits) -> Any:
     """Parse one YAML document into plain data, refusing it at the first guard it breaks."""
     try:
@@ -317,18 +348,27 @@ def parse_yaml(text: str, source: str, limits: Limits) -> Any:
     scalar, alias = events.ScalarEvent, events.AliasEvent
     mapping, sequence = events.MappingStartEvent, events.SequenceStartEvent
     ends = (events.MappingEndEvent, events.SequenceEndEvent)
+    if len(text) > limits.max_nodes:
+        _count_events(text, source, limits)
     _, parser = _parser(text)
     builder = _Builder(limits)
     event: Any = None
     try:
-        while (event := parser.get_event()) is not None:
+        stack = builder.stack
+        get_event = parser.get_event
+        while (event := get_event()) is not None:
             kind = type(event)
             if kind is scalar:
-                builder.grow(1)
+                builder.count += 1
+                if builder.count > limits.max_nodes:
+                    builder.grow(0)
                 value = _scalar(event)
                 if event.anchor is not None:
                     builder.anchors[event.anchor] = (value, 1)
-                builder.add(value, 1, event.start_mark)
+                if stack and not stack[-1].is_map:
+                    stack[-1].value.append(value)  # the common case, without a call
+                else:
+                    builder.add(value, 1, event.start_mark)
             elif kind is mapping:
                 builder.start(event, {})
             elif kind is sequence:
