@@ -760,7 +760,7 @@ def _related(actual: str, expected: str) -> bool:
 
 
 def test_the_corpus_is_the_table():
-    assert sorted(p.name for p in HOSTILE.iterdir()) == sorted(REFUSALS)
+    assert sorted(p.name for p in HOSTILE.iterdir() if p.is_file()) == sorted(REFUSALS)
 
 
 @pytest.mark.parametrize("name", list(_corpus_params()))
