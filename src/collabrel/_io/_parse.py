@@ -277,7 +277,9 @@ def parse_text(text: str, fmt: Format, source: str, limits: Limits) -> Any:
     """Parse one document of *fmt* into plain data, refused whole when it breaks a limit."""
     check_size(text, source, limits)
     if fmt == "json":
-        return decode_json(text, source, limits)
+        data = decode_json(text, source, limits)
+        check_tree(data, source, limits, strings=False)  # depth and size; texts were checked
+        return data
     if fmt == "toml":
         return _parse_toml(text, source, limits)
     if fmt == "yaml":
