@@ -1,10 +1,11 @@
-"""Benchmarks of loading and dumping portfolios: CPU time per relationship, and peak memory.
+"""Benchmarks of loading and dumping portfolios: CPU time per relationship, peak memory.
 
 Run ``.venv/bin/python benchmarks/bench_load.py`` (N = 1,000 and 10,000), ``--large`` to add
-N = 100,000, ``--sizes 1000`` for a smoke run. The portfolios come from ``generate.py``; each
-clone's partner contacts (after the first seven) get ids of their own so that the portfolio passes its reference
-checks (the generator shares them between clones). Times are CPU times (``time.process_time``)
-of one run per size; memory is the ``tracemalloc`` peak above the state before the step.
+N = 100,000, ``--sizes 1000`` for a smoke run. The portfolios come from ``generate.py``; the
+partner contacts of each clone after the first seven get ids of their own, so that the
+portfolio passes its reference checks (the generator shares them between clones). Times are
+CPU times (``time.process_time``) of one run per size; memory is the ``tracemalloc`` peak
+above the state before the step.
 Nothing here asserts a time: the goal (load from JSON Lines <= 1 ms CPU per relationship,
 linear in N) is reported as met or not.
 """
@@ -99,14 +100,13 @@ def run(n: int, folder: Path, *, memory: bool) -> dict[str, Any]:
         assert loaded == p, fmt
         out[f"load {fmt}"] = (seconds, peak)
         del loaded
-    seconds, peak, loaded = measure(lambda: collabrel.load(shards), memory=memory)
+    seconds, peak, whole = measure(lambda: collabrel.load(shards), memory=memory)
     out["load shards"] = (seconds, peak)
-    seconds, peak, _ = measure(lambda: collabrel._io.reference_problems(loaded), memory=False)
+    seconds, peak, _ = measure(lambda: collabrel._io.reference_problems(whole), memory=False)
     out["reference checks (one pass)"] = (seconds, peak)
     if n <= 10_000:
-        seconds, peak, _ = measure(loaded.problems, memory=False)
+        seconds, peak, _ = measure(whole.problems, memory=False)
         out["Portfolio.problems()"] = (seconds, peak)
-    del loaded
     return out
 
 

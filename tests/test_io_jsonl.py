@@ -267,7 +267,7 @@ def test_a_folder_needs_one_organization_file_and_shards_with_shard_headers(tmp_
     (folder / "zz.jsonl").write_text(HEADER + "\n", encoding="utf-8")
     with pytest.raises(LoadError, match="a shard holds relationships only"):
         load(folder)
-    with pytest.raises(LoadError, match="load_shard reads one .jsonl file"):
+    with pytest.raises(LoadError, match=r"load_shard reads one \.jsonl file"):
         load_shard(folder)
     with pytest.raises(LoadError, match="no such folder"):
         shard_paths(tmp_path / "missing")
@@ -364,7 +364,7 @@ def test_problems_are_capped_with_a_count_of_the_rest():
 def test_limits_must_be_positive_whole_numbers():
     with pytest.raises(ConfigError, match="max_bytes must be a positive whole number"):
         Limits(max_bytes=0)
-    with pytest.raises(ConfigError, match="must be a collabrel.Limits"):
+    with pytest.raises(ConfigError, match=r"must be a collabrel\.Limits"):
         load("x.jsonl", limits={"max_bytes": 1})  # type: ignore[arg-type]
 
 

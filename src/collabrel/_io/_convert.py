@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import cattrs
@@ -540,13 +540,13 @@ def structure(
     limits = limits or DEFAULT_LIMITS
     if attrs.has(cls) and isinstance(data, Mapping):
         try:
-            return structure_fast(data, cls)
+            return cast("T", structure_fast(data, cls))
         except Exception:  # noqa: BLE001, S110 - the detailed pass says what is wrong
             pass
     check_tree(data, source, limits)
     problems = problems_of(data, cls, "$", limits)
     if not problems:  # the detailed pass accepts what the fast one refused: take its result
-        return _detailed().structure(data, cls)  # type: ignore[no-any-return]
+        return _detailed().structure(data, cls)
     raise LoadError(cap(problems, limits), source=source)
 
 

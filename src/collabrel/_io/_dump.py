@@ -35,7 +35,7 @@ def _fast_encoder() -> Callable[[Any], bytes] | None:
         import msgspec
     except ImportError:
         return None
-    return msgspec.json.Encoder().encode  # type: ignore[no-any-return]
+    return msgspec.json.Encoder().encode
 
 
 _ENCODE = _fast_encoder()
@@ -299,7 +299,7 @@ def dump(
         for chunk in _chunks(obj, format, progress):
             stream.write(chunk)
         return
-    path = Path(target)  # type: ignore[arg-type]
+    path = Path(target)
     fmt = format or SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         msg = f"cannot tell the format of {path}; name it .yaml, .json, .toml or .jsonl"
@@ -319,7 +319,7 @@ def _atomic(path: Path, chunks: _Chunks) -> None:
                     out.write(buffer.getvalue())
                     buffer = io.StringIO()
             out.write(buffer.getvalue())
-        os.replace(name, path)
+        Path(name).replace(path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -12,8 +12,8 @@ from collabrel.errors import ConfigError, LoadError, Problem
 __all__ = [
     "DEFAULT_LIMITS",
     "Limits",
-    "check_tree",
     "cap",
+    "check_tree",
     "limits_error",
     "shown",
 ]
@@ -184,10 +184,7 @@ def has_surrogate(text: str) -> bool:
 
 
 def _path(where: tuple[str | int, ...]) -> str:
-    parts = ["$"]
-    for step in where:
-        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
-    return "".join(parts)
+    return "$" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in where)
 
 
 def path_of(where: tuple[str | int, ...]) -> str:

@@ -54,7 +54,7 @@ ORGANIZATION_FILES = ("organization.json", "organization.yaml", "organization.ym
                       "organization.toml")  # fmt: skip
 
 
-def _limits(limits: Limits | None) -> Limits:
+def _limits(limits: object) -> Limits:
     """The limits to use: the caller's, or the defaults (module constants may be lowered)."""
     if limits is not None:
         if not isinstance(limits, Limits):
@@ -189,7 +189,9 @@ def _structure_document(
     )
     org = None
     if "organization" not in data:
-        sink.add([Problem(path="$.organization", message="required field is missing", hint="add it")])
+        sink.add(
+            [Problem(path="$.organization", message="required field is missing", hint="add it")]
+        )
     else:
         org = _one(data["organization"], Organization, "$.organization", sink, None)
     raw = data.get("relationships", [])
@@ -221,7 +223,7 @@ def _structure_document(
     return portfolio
 
 
-def _one(
+def _one(  # noqa: PLR0917 - private; every call site passes the same six values
     data: Any, cls: type[Any], path: str, sink: Sink, line: int | None, file: str | None = None
 ) -> Any:
     """Structure one record (fast; detailed on failure), adding its problems to *sink*."""
@@ -361,7 +363,10 @@ class _Reader:
     def _add(self, problems: list[Problem], item: _Item, line: int | None) -> None:
         file = self._file(item)
         self.sink.add(
-            [attrs.evolve(p, line=p.line if p.line is not None else line, file=file) for p in problems]
+            [
+                attrs.evolve(p, line=p.line if p.line is not None else line, file=file)
+                for p in problems
+            ]
         )
 
     def _parse(self, item: _Item, prefix: str) -> Any:
@@ -377,9 +382,9 @@ class _Reader:
         line = item.record.line if item.record is not None else None
         return _one(data, cls, prefix, self.sink, line, self._file(item))
 
-    def relationships(self, progress: Progress | None, *, local: bool) -> Iterator[
-        tuple[Relationship | None, _Item]
-    ]:
+    def relationships(
+        self, progress: Progress | None, *, local: bool
+    ) -> Iterator[tuple[Relationship | None, _Item]]:
         index = 0
         for item in _items(self.source, self.limits):
             line = item.record.line if item.record is not None else None

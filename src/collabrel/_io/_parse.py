@@ -50,7 +50,7 @@ def _fast_decoder() -> Callable[[str | bytes], Any] | None:
         import msgspec
     except ImportError:
         return None
-    return msgspec.json.Decoder().decode  # type: ignore[no-any-return]
+    return msgspec.json.Decoder().decode
 
 
 _FAST = _fast_decoder()
@@ -111,7 +111,7 @@ def _fast_encoder() -> Callable[[Any], bytes]:
             return text.encode("utf-8", "surrogatepass")
 
         return encode
-    return msgspec.json.Encoder().encode  # type: ignore[no-any-return]
+    return msgspec.json.Encoder().encode
 
 
 _ENCODE = _fast_encoder()
@@ -119,7 +119,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _no_duplicate_keys(text: str, data: Any) -> bool:
-    """Whether *data* kept every key of *text* (fast parsers keep the last of duplicates).
+    r"""Whether *data* kept every key of *text* (fast parsers keep the last of duplicates).
 
     Every key written in a JSON text is followed by one colon outside the texts, so the
     colons of *text* count the keys written plus the colons inside texts. Writing *data*
@@ -148,7 +148,6 @@ def decode_json(text: str, source: str, limits: Limits) -> Any:
         if _FAST is None and _SURROGATE_ESCAPE.search(text):
             return _json_slow(text, source, limits)  # the standard parser lets them through
     return data
-
 
 
 # ----------------------------------------------------------------------------------- TOML

@@ -94,7 +94,7 @@ def _stream_records(stream: BinaryIO, name: str, limits: Limits) -> Iterator[Rec
 
 
 def text_records(text: str, limits: Limits) -> Iterator[Record]:
-    """Yield the non-blank lines of JSON Lines *text* (split at ``\\n`` only)."""
+    """Yield the non-blank lines of JSON Lines *text* (split at line feeds only)."""
     for number, line in enumerate(text.split("\n"), 1):
         if not line or line.isspace():
             continue
@@ -123,7 +123,9 @@ def relocate(
 ) -> list[Problem]:
     """Return *problems* of one record with paths under *prefix*, its line and file."""
     return [
-        attrs.evolve(p, path=prefix + p.path[1:], line=line if p.line is None else p.line, file=file)
+        attrs.evolve(
+            p, path=prefix + p.path[1:], line=line if p.line is None else p.line, file=file
+        )
         for p in problems
     ]
 

@@ -40,7 +40,7 @@ def _unwrap(hint: Any) -> tuple[Any, bool]:
 
 
 @functools.cache
-def _plan(cls: type) -> tuple[_Entry, ...]:
+def _plan(cls: Any) -> tuple[_Entry, ...]:
     """The fields of *cls* that hold references, directly or in nested records."""
     hints = typing.get_type_hints(cls)
     entries: list[_Entry] = []
@@ -73,15 +73,19 @@ def _gather(obj: Any, plan: tuple[_Entry, ...], found: dict[str, list[str]]) -> 
             _gather(value, sub, found)  # type: ignore[arg-type]
 
 
+def _kind(obj: object) -> Any:
+    return type(obj)
+
+
 def _refs(obj: Any) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"party": [], "person": [], "relationship": []}
-    _gather(obj, _plan(type(obj)), found)
+    _gather(obj, _plan(_kind(obj)), found)
     return found
 
 
 def _walk(obj: Any, path: str) -> Iterator[tuple[str, str, Any]]:
     """Yield ``(path, kind, value)`` for every reference below *obj*, in field order."""
-    for name, kind, many, _sub in _plan(type(obj)):
+    for name, kind, many, _sub in _plan(_kind(obj)):
         value = getattr(obj, name)
         here = f"{path}.{name}"
         if value is None:

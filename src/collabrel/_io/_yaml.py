@@ -31,7 +31,9 @@ _BOOL = {
 _IMPLICIT: list[tuple[str, re.Pattern[str], str]] = [
     (
         "bool",
-        re.compile(r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"),
+        re.compile(
+            r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
+        ),
         "yYnNtTfFoO",
     ),
     (
@@ -97,16 +99,15 @@ def _int(text: str) -> int:
     sign = -1 if digits[:1] == "-" else 1
     digits = digits.lstrip("+-")
     if len(digits) > MAX_DIGITS:
-        msg = f"the number has {len(digits):,} digits, more than the {MAX_DIGITS:,} a document may hold"
+        msg = (
+            f"the number has {len(digits):,} digits, more than the {MAX_DIGITS:,} a document "
+            "may hold"
+        )
         raise _Refused(msg)
     if ":" in digits:
         return sign * int(_sexagesimal(digits))
-    if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
+    if digits.startswith(("0b", "0x", "0o")):
+        return sign * int(digits, 0)
     if len(digits) > 1 and digits[0] == "0":
         return sign * int(digits, 8)
     return sign * int(digits)
@@ -188,6 +189,22 @@ class _Builder:
         self.aliases = 0
         self.documents = 0
         self.result: Any = None
+        self.event: Any = None
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            msg = "the text holds more than one YAML document (a second '---')"
+            raise _Refused(msg, event.start_mark, hint="keep one document per file")
+
+    def problem(self, exc: _Refused) -> Problem:
+        """The problem of a refusal, with the path and place where it happened."""
+        mark = exc.mark or getattr(self.event, "start_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        message = exc.message
+        if message.startswith("unsupported tag") and mark is not None:
+            message, at = f"invalid YAML at line {mark.line + 1}: {message}", ""
+        return Problem(path=self.where(), message=f"{message}{at}", hint=exc.hint)
 
     def where(self) -> str:
         steps: list[str | int] = []
@@ -287,7 +304,9 @@ class _Builder:
         self.aliases += 1
         if self.aliases > self.limits.max_aliases:
             msg = f"more than {self.limits.max_aliases} aliases (an alias bomb?)"
-            raise _Refused(msg, event.start_mark, hint="write the values out, or raise Limits.max_aliases")
+            raise _Refused(
+                msg, event.start_mark, hint="write the values out, or raise Limits.max_aliases"
+            )
         if name in self.open_anchors:
             raise _Refused(
                 f"the document nests deeper than {self.limits.max_depth} levels "
@@ -306,7 +325,7 @@ def _parser(text: str) -> tuple[Any, Any]:
     import yaml
 
     try:
-        from yaml.cyaml import CParser
+        from yaml.cyaml import CParser  # type: ignore[attr-defined] # not in the stubs
     except ImportError:  # pragma: no cover - PyYAML built without libyaml
         return yaml, yaml.SafeLoader(text)
     return yaml, CParser(text)
@@ -320,7 +339,7 @@ def _count_events(text: str, source: str, limits: Limits) -> None:
     the events can be read in Python.
     """
     try:
-        from yaml.cyaml import CParser
+        from yaml.cyaml import CParser  # type: ignore[attr-defined] # not in the stubs
     except ImportError:  # pragma: no cover - PyYAML built without libyaml
         return
     import yaml
@@ -337,6 +356,40 @@ def _count_events(text: str, source: str, limits: Limits) -> None:
         )
 
 
+def _feed(parser: Any, builder: _Builder, events: Any) -> None:
+    """Read every event of *parser* into *builder* (the loop every YAML load runs)."""
+    scalar, alias = events.ScalarEvent, events.AliasEvent
+    mapping, sequence = events.MappingStartEvent, events.SequenceStartEvent
+    ends = (events.MappingEndEvent, events.SequenceEndEvent)
+    stack = builder.stack
+    limit = builder.limits.max_nodes
+    get_event = parser.get_event
+    while (event := get_event()) is not None:
+        builder.event = event
+        kind = type(event)
+        if kind is scalar:
+            builder.count += 1
+            if builder.count > limit:
+                builder.grow(0)
+            value = _scalar(event)
+            if event.anchor is not None:
+                builder.anchors[event.anchor] = (value, 1)
+            if stack and not stack[-1].is_map:
+                stack[-1].value.append(value)  # the common case, without a call
+            else:
+                builder.add(value, 1, event.start_mark)
+        elif kind is mapping:
+            builder.start(event, {})
+        elif kind is sequence:
+            builder.start(event, [])
+        elif kind in ends:
+            builder.end()
+        elif kind is alias:
+            builder.alias(event)
+        elif kind is events.DocumentStartEvent:
+            builder.document(event)
+
+
 def parse_yaml(text: str, source: str, limits: Limits) -> Any:
     """Parse one YAML document into plain data, refusing it at the first guard it breaks."""
     try:
@@ -344,44 +397,12 @@ def parse_yaml(text: str, source: str, limits: Limits) -> Any:
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         msg = "reading YAML needs PyYAML: pip install 'collabrel[yaml]'"
         raise limits_error(msg, source) from exc
-    events = yaml.events
-    scalar, alias = events.ScalarEvent, events.AliasEvent
-    mapping, sequence = events.MappingStartEvent, events.SequenceStartEvent
-    ends = (events.MappingEndEvent, events.SequenceEndEvent)
     if len(text) > limits.max_nodes:
         _count_events(text, source, limits)
     _, parser = _parser(text)
     builder = _Builder(limits)
-    event: Any = None
     try:
-        stack = builder.stack
-        get_event = parser.get_event
-        while (event := get_event()) is not None:
-            kind = type(event)
-            if kind is scalar:
-                builder.count += 1
-                if builder.count > limits.max_nodes:
-                    builder.grow(0)
-                value = _scalar(event)
-                if event.anchor is not None:
-                    builder.anchors[event.anchor] = (value, 1)
-                if stack and not stack[-1].is_map:
-                    stack[-1].value.append(value)  # the common case, without a call
-                else:
-                    builder.add(value, 1, event.start_mark)
-            elif kind is mapping:
-                builder.start(event, {})
-            elif kind is sequence:
-                builder.start(event, [])
-            elif kind in ends:
-                builder.end()
-            elif kind is alias:
-                builder.alias(event)
-            elif kind is events.DocumentStartEvent:
-                builder.documents += 1
-                if builder.documents > 1:
-                    msg = "the text holds more than one YAML document (a second '---')"
-                    raise _Refused(msg, event.start_mark, hint="keep one document per file")
+        _feed(parser, builder, yaml.events)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
@@ -389,16 +410,7 @@ def parse_yaml(text: str, source: str, limits: Limits) -> Any:
     except yaml.YAMLError as exc:
         raise limits_error(f"invalid YAML: {exc}", source) from None
     except _Refused as exc:
-        mark = exc.mark or getattr(event, "start_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        message = exc.message
-        if message.startswith("unsupported tag"):
-            message = f"invalid YAML at line {mark.line + 1}: {message}" if mark else message
-            at = ""
-        raise LoadError(
-            [Problem(path=builder.where(), message=f"{message}{at}", hint=exc.hint)],
-            source=source,
-        ) from None
+        raise LoadError([builder.problem(exc)], source=source) from None
     except UnicodeEncodeError:
         raise limits_error(
             "the text holds a lone surrogate, which no UTF-8 document can hold", source
