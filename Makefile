@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(DEPS): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx]" --group dev --group bench
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,fast]" --group dev --group bench
 	touch $@
 
 demo: $(DEPS)
@@ -32,6 +32,7 @@ test: lint typecheck unit
 
 bench: $(DEPS)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py

@@ -115,7 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="add N = 100,000")
     parser.add_argument("--sizes", type=int, nargs="*", help="sizes to run instead")
     parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (faster)")
+    parser.add_argument(
+        "--stdlib-json",
+        action="store_true",
+        help="use the standard library's JSON parser even when msgspec is installed",
+    )
     args = parser.parse_args(argv)
+    if args.stdlib_json:
+        from collabrel._io import _dump
+
+        _parse._FAST = None
+        _parse._ENCODE = _parse._fast_encoder(stdlib=True)
+        _dump._ENCODE = None
     sizes = args.sizes or ([1_000, 10_000, 100_000] if args.large else [1_000, 10_000])
     parser_name = "msgspec" if _parse._FAST is not None else "json (standard library)"
     print(f"JSON parser: {parser_name}; Python {sys.version.split()[0]}")

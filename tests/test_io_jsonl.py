@@ -449,3 +449,43 @@ def test_a_failed_dump_leaves_the_file_as_it_was(tmp_path):
     with pytest.raises(DumpError):
         dump_shards(portfolio, tmp_path / "shards")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.jsonl"]
+
+
+# ------------------------------------------------------ the standard library's JSON parser
+
+
+@pytest.fixture(params=["msgspec", "stdlib"])
+def json_parser(request, monkeypatch):
+    """Run a test with msgspec (when installed) and with the standard library's parser."""
+    from collabrel._io import _dump, _parse
+
+    if request.param == "stdlib":
+        monkeypatch.setattr(_parse, "_FAST", None)
+        monkeypatch.setattr(_parse, "_ENCODE", _parse._fast_encoder(stdlib=True))
+        monkeypatch.setattr(_dump, "_ENCODE", None)
+    elif _parse._FAST is None:  # pragma: no cover - the fast extra is installed by make
+        pytest.skip("msgspec is not installed")
+    return request.param
+
+
+def test_both_json_parsers_read_and_refuse_alike(json_parser):
+    portfolio = _portfolio(3)
+    for fmt in ("json", "jsonl"):
+        assert loads(dumps(portfolio, fmt), format=fmt) == portfolio
+    lines = dumps(portfolio, "jsonl").splitlines()
+    cases = {
+        "duplicate key 'name'": lines[2][:-1] + ',"name":"again"}',
+        "lone surrogate": lines[2].replace("Relationship 0", "bad \\ud800"),
+        "5,000 digits": lines[2][:-1] + ',"version":' + "9" * 5000 + "}",
+        "invalid JSON": lines[2][:-3],
+    }
+    for message, line in cases.items():
+        with pytest.raises(LoadError) as info:
+            loads("\n".join([*lines[:2], line]))
+        (problem,) = info.value.problems
+        assert message in problem.message, (json_parser, problem)
+        assert problem.line == 3
+        assert problem.path.startswith("$.relationships[0]")
+    assert loads('{"organization": {"id": "o", "name": "\\ud83d\\ude00"}}').organization.name == (
+        "\U0001f600"
+    )

@@ -101,15 +101,16 @@ def _json_slow(text: str, source: str, limits: Limits) -> Any:
     return data
 
 
-def _fast_encoder() -> Callable[[Any], bytes]:
+def _fast_encoder(*, stdlib: bool = False) -> Callable[[Any], bytes]:
+    def encode(data: Any) -> bytes:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "surrogatepass")
+
+    if stdlib:
+        return encode
     try:
         import msgspec
     except ImportError:
-
-        def encode(data: Any) -> bytes:
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            return text.encode("utf-8", "surrogatepass")
-
         return encode
     return msgspec.json.Encoder().encode
 
