@@ -43,6 +43,7 @@ CASES = {
     "huge_int.jsonl": ("5,000 digits", "$.organization.corporate_rmp.version"),
     "huge_int.toml": ("5,000 digits", "$.organization.corporate_rmp.version"),
     "huge_int.yaml": ("5,000 digits", "$.organization.corporate_rmp.version"),
+    "huge_int_rules.json": ("5,000 digits", "$.rules[0].condition.count_at_least.n"),
     "merge_bomb.yaml": ("more than 2000000 values", "$.a"),
     "text_for_a_list.yaml": (
         "expected a list, got the text 'Context analysis'",
