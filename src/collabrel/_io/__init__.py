@@ -7,8 +7,8 @@ YAML alias and merge-key bombs, deep nesting, huge numbers) is refused while it 
 the guards of :class:`Limits`. Dumping writes one relationship at a time.
 
 Modules: ``_parse`` (text to plain data), ``_yaml`` (the bounded YAML reader), ``_convert``
-(plain data to objects and back), ``_references`` (reference checks), ``_records`` and
-``_load`` (JSON Lines and loading), ``_dump`` (writing).
+and ``_fast`` (plain data to objects and back), ``_references`` (reference checks),
+``_records`` and ``_load`` (JSON Lines and loading), ``_dump`` (writing).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import attrs
 
@@ -357,11 +357,11 @@ class _Reader:
         self.seen_organization = False
         self.count = 0
 
-    def _file(self, item: _Item) -> str | None:
+    def file_of(self, item: _Item) -> str | None:
         return Path(item.file).name if self.folder else None
 
     def _add(self, problems: list[Problem], item: _Item, line: int | None) -> None:
-        file = self._file(item)
+        file = self.file_of(item)
         self.sink.add(
             [
                 attrs.evolve(p, line=p.line if p.line is not None else line, file=file)
@@ -369,7 +369,7 @@ class _Reader:
             ]
         )
 
-    def _parse(self, item: _Item, prefix: str) -> Any:
+    def parse(self, item: _Item, prefix: str) -> Any:
         if item.record is None:
             return item.data
         try:
@@ -378,9 +378,9 @@ class _Reader:
             self._add(list(exc.problems), item, item.record.line)
             return _FAILED
 
-    def _structure(self, data: Any, cls: type[Any], prefix: str, item: _Item) -> Any:
+    def structure(self, data: Any, cls: type[Any], prefix: str, item: _Item) -> Any:
         line = item.record.line if item.record is not None else None
-        return _one(data, cls, prefix, self.sink, line, self._file(item))
+        return _one(data, cls, prefix, self.sink, line, self.file_of(item))
 
     def relationships(
         self, progress: Progress | None, *, local: bool
@@ -390,10 +390,10 @@ class _Reader:
             line = item.record.line if item.record is not None else None
             if item.kind == "organization":
                 self.seen_organization = True
-                self.organization_at = (self._file(item), line)
-                data = self._parse(item, "$.organization")
+                self.organization_at = (self.file_of(item), line)
+                data = self.parse(item, "$.organization")
                 if data is not _FAILED:
-                    self.organization = self._structure(data, Organization, "$.organization", item)
+                    self.organization = self.structure(data, Organization, "$.organization", item)
                 continue
             self.count += 1
             if self.count > self.limits.max_records:
@@ -404,10 +404,10 @@ class _Reader:
                 )
             prefix = f"$.relationships[{index}]"
             index += 1
-            data = self._parse(item, prefix)
+            data = self.parse(item, prefix)
             rel = None
             if data is not _FAILED:
-                rel = self._structure(data, Relationship, prefix, item)
+                rel = self.structure(data, Relationship, prefix, item)
             if rel is not None and local:
                 found = local_problems(rel, prefix, self.organization)
                 if found:
@@ -428,7 +428,7 @@ def _load_records(source: str | Path, limits: Limits, progress: Progress | None)
     for rel, item in reader.relationships(progress, local=False):
         if rel is not None:
             rels.append(rel)
-            where.append((reader._file(item), item.record.line if item.record else None))  # noqa: SLF001
+            where.append((reader.file_of(item), item.record.line if item.record else None))
     if not reader.seen_organization:
         raise limits_error(
             "the source holds no organization record",
@@ -530,14 +530,14 @@ def load_organization(source: str | Path, *, limits: Limits | None = None) -> Or
     for item in _items(reader.source, reader.limits):
         if item.kind != "organization":
             break
-        line = item.record.line if item.record is not None else None
-        data = reader._parse(item, "$.organization")  # noqa: SLF001
-        if data is not _FAILED:
-            org = reader._structure(data, Organization, "$.organization", item)  # noqa: SLF001
-            reader.sink.raise_if_any(reader.name)
-            return org  # type: ignore[no-any-return]
+        data = reader.parse(item, "$.organization")
+        org = (
+            None
+            if data is _FAILED
+            else reader.structure(data, Organization, "$.organization", item)
+        )
         reader.sink.raise_if_any(reader.name)
-        del line
+        return cast("Organization", org)  # the sink raised when it is None
     raise limits_error(
         "the source holds no organization record",
         reader.name,
