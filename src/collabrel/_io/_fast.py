@@ -71,8 +71,12 @@ class _Generator:
     """Writes the structure function of each class, once."""
 
     def __init__(self, hook: Callable[[Any], Callable[[Any, Any], Any]]) -> None:
+        from collabrel._dates import Cadence, CalendarInterval
+
         self.hook = hook
         self.done: dict[type, Callable[[Any], Any]] = {}
+        # attrs classes written as one value (text), which have hooks of their own
+        self.values: frozenset[type] = frozenset({CalendarInterval, Cadence})
 
     def __call__(self, cls: type) -> Callable[[Any], Any]:
         if cls not in self.done:
@@ -95,7 +99,7 @@ class _Generator:
         if item is not None and _is_record(item):
             names[f"m{n}"] = _records(_Lazy(self, item))
             return f"m{n}(v)"
-        if _is_record(tp) and tp.__module__.startswith("collabrel._model"):
+        if _is_record(tp) and tp not in self.values:
             names[f"r{n}"] = _Lazy(self, tp)
             call = f"r{n}(v)"
         else:
