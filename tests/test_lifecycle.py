@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import collabrel
-from collabrel import ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Person, Signoff
+from collabrel import SER, ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Signoff
 from collabrel.errors import GateBlockedError, LifecycleError, TransitionNotAllowedError
 from collabrel.lifecycle import Lifecycle, Stage, diagram
 from collabrel.rules import RuleSet, RuleSpec, equals
@@ -45,10 +45,11 @@ REFERENCE = {
 }
 GATED = {"advance"} - {"candidate"}
 NAMES = sorted({name for _, name in REFERENCE} | {"jump", "close"})
-ORG = make_organization(
-    id="org",
-    people=(Person(id="p-1", name="Alex Example"), Person(id="p-ser", name="Sam Senior")),
-)
+ORG = make_organization(id="org")
+# one active SER per party: p-ser for the organization, p-ser-b for the partner
+SERS = (SER(person="p-ser", party="org"), SER(person="p-ser-b", party="partner-a"))
+JOINT = {S.WORKING_TOGETHER, S.VALUE_CREATION, S.STAYING_TOGETHER, S.EXIT_STRATEGY_ACTIVATION}
+"""Leaving these stages is a joint gate: every party's SER approves (catalog §1.15)."""
 
 # A gate that the machine can open and shut: every stage's rule reads `intensity`.
 GATE_RULES = RuleSet([
@@ -71,7 +72,7 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
     @initialize()
     def start(self):
         self.lc = Lifecycle(GATE_RULES)
-        self.rel = make_relationship(org_id="org")
+        self.rel = make_relationship(org_id="org", sers=SERS)
         self.day = date(2020, 1, 1)
         self.history_before = ()
 
@@ -84,13 +85,23 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
         strategy = _agreed_exit(self.rel) if agreed else None
         self.rel = attrs.evolve(self.rel, exit_strategy=strategy)
 
-    @rule(name=st.sampled_from(NAMES), days=st.integers(0, 40))
-    def fire(self, name, days):
+    @rule(
+        name=st.sampled_from(NAMES),
+        days=st.integers(0, 40),
+        approver=st.sampled_from(["p-ser", "a-temp-clerk"]),
+        joint=st.booleans(),
+    )
+    def fire(self, name, days, approver, joint):
         before = self.rel
         self.day += timedelta(days=days)
         expected = REFERENCE.get((before.stage, name))
+        co = ("p-ser-b",) if joint else ()
+        # who may approve: an active SER of the relationship, and every party's SER where the
+        # move leaves a joint stage; only a candidate may be dropped by anyone
+        stranger = approver != "p-ser" and not (name == "withdraw" and before.stage is S.CANDIDATE)
+        half_joint = before.stage in JOINT and name in {"advance", "activate_exit"} and not joint
         try:
-            after = self._do(name)
+            after = self._do(name, approver, co)
         except TransitionNotAllowedError as exc:
             assert expected is None
             assert exc.current == before.stage.slug  # noqa: PT017
@@ -98,15 +109,30 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
             return
         except GateBlockedError as exc:
             assert expected is not None
-            if name == "advance" and before.stage is not S.CANDIDATE:
-                assert before.intensity != "strategic"
+            gate_shut = (
+                name == "advance"
+                and before.stage is not S.CANDIDATE
+                and before.intensity != "strategic"
+            )
+            no_exit = name == "activate_exit" and before.exit_strategy is None
+            assert stranger or half_joint or gate_shut or no_exit
+            if stranger:
+                assert "is not an active SER" in str(exc)  # noqa: PT017
+            if half_joint:
+                assert "joint gate" in str(exc)  # noqa: PT017
+            if gate_shut:
                 assert exc.findings  # noqa: PT017
-            else:
-                assert name == "activate_exit"
-                assert before.exit_strategy is None
             return
         assert expected is not None, (before.stage, name)
+        assert not stranger
+        assert not half_joint
         assert after.stage is expected
+        if before.stage in JOINT:
+            approvals = after.stage_history[-1].approvals
+            assert {(a.party, a.by) for a in approvals} == {
+                ("org", "p-ser"),
+                ("partner-a", "p-ser-b"),
+            }
         # no stage is entered while its gate fails
         if name == "advance" and before.stage is not S.CANDIDATE:
             assert before.intensity == "strategic"
@@ -120,28 +146,24 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
             assert after.stage_history[-1].retrofit
         assert after.stage_history[:-1] == before.stage_history
         assert after.stage_history[-1].entered_on == self.day
-        assert after.stage_history[-1].approved_by == "p-ser"
+        assert after.stage_history[-1].approved_by == approver
         self.rel = after
 
-    def _do(self, name):
+    def _do(self, name, approver, co):
         lc, rel, day = self.lc, self.rel, self.day
         if name == "advance":
-            return lc.advance(rel, ORG, on=day, approved_by="p-ser")
+            return lc.advance(rel, ORG, on=day, approved_by=approver, co_approvers=co)
         if name == "revise":
-            return lc.revise(rel, on=day, approved_by="p-ser", organization=ORG)
+            return lc.revise(rel, on=day, approved_by=approver)
         if name == "withdraw":
-            return lc.withdraw(rel, on=day, approved_by="p-ser", organization=ORG)
+            return lc.withdraw(rel, on=day, approved_by=approver)
         if name == "activate_exit":
             return lc.activate_exit(
-                rel, on=day, trigger="term_end", approved_by="p-ser", organization=ORG
+                rel, on=day, trigger="term_end", approved_by=approver, co_approvers=co
             )
         if name.startswith("retrofit_to_"):
             return lc.retrofit(
-                rel,
-                stage=name.removeprefix("retrofit_to_"),
-                on=day,
-                approved_by="p-ser",
-                organization=ORG,
+                rel, stage=name.removeprefix("retrofit_to_"), on=day, approved_by=approver
             )
         # names that are no transition at all go through the generic check
         return lc.check(rel, ORG, name, as_of=day) and rel
@@ -175,6 +197,12 @@ def example():
 AS_OF = date(2026, 11, 23)
 
 
+def _sers(rel, org_id):
+    """The relationship's active SERs, the organization's first."""
+    active = [s for s in rel.sers if s.active]
+    return [s.person for s in sorted(active, key=lambda s: s.party != org_id)]
+
+
 def test_each_example_relationship_advances_or_says_why_not(example):
     lc = Lifecycle()
     seen = 0
@@ -183,12 +211,17 @@ def test_each_example_relationship_advances_or_says_why_not(example):
             continue
         seen += 1
         check = lc.can_advance(rel, example.organization, as_of=AS_OF)
+        ours, *theirs = _sers(rel, example.organization.id) or ["p-nobody"]
         if check.allowed:
-            moved = lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
+            moved = lc.advance(
+                rel, example.organization, on=AS_OF, approved_by=ours, co_approvers=theirs
+            )
             assert moved.stage is check.transition.dest
         else:
             with pytest.raises(GateBlockedError) as info:
-                lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
+                lc.advance(
+                    rel, example.organization, on=AS_OF, approved_by=ours, co_approvers=theirs
+                )
             assert info.value.findings == check.blocking
             # every reason names a rule and its evidence
             for finding in check.blocking:
@@ -221,14 +254,14 @@ def test_exclusion_relaxes_a_gate_and_a_custom_rule_tightens_it():
 
 
 def test_a_stage_change_cannot_be_backdated():
-    rel = make_relationship(org_id="org")
+    rel = make_relationship(org_id="org", sers=SERS)
     moved = Lifecycle(RuleSet([])).advance(rel, ORG, on=AS_OF, approved_by="p-ser")
     with pytest.raises(LifecycleError, match="cannot be dated earlier"):
         Lifecycle(RuleSet([])).advance(moved, ORG, on=date(2020, 1, 1), approved_by="p-ser")
 
 
 def test_history_and_stage_round_trip_through_dump_and_load():
-    rel = make_relationship(org_id="org")
+    rel = make_relationship(org_id="org", sers=SERS)
     lc = Lifecycle(RuleSet([]))
     rel = lc.retrofit(
         rel, stage="working together", on=AS_OF, approved_by="p-ser", organization=ORG
@@ -238,9 +271,15 @@ def test_history_and_stage_round_trip_through_dump_and_load():
         on=AS_OF,
         trigger="term_end",
         approved_by="p-ser",
-        organization=ORG,
+        co_approvers=("p-ser-b",),
     )
-    portfolio = collabrel.Portfolio(organization=ORG, relationships=(rel,))
+    assert len(rel.stage_history[-1].approvals) == 2
+    people = (
+        collabrel.Person(id="p-ser", name="Sam Ser"),
+        collabrel.Person(id="p-ser-b", name="Bo"),
+    )
+    org = attrs.evolve(ORG, people=(*ORG.people, *people))
+    portfolio = collabrel.Portfolio(organization=org, relationships=(rel,))
     for fmt in ("yaml", "json", "toml"):
         again = collabrel.loads(collabrel.dumps(portfolio, format=fmt), format=fmt)
         assert again.relationships[0].stage is S.EXIT_STRATEGY_ACTIVATION

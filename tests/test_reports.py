@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import collabrel
-from collabrel._render._common import condition_text, fact_text, md
+from collabrel._render._common import condition_text, fact_text, gap_text, md
 from collabrel.errors import CollabrelError, UnknownRuleError
 from collabrel.reports import (
     FORMAT,
@@ -147,7 +147,7 @@ def test_failed_rows_and_explanation(rep: Report) -> None:
         condition=leaf.condition,
         path="risk_register.last_reviewed_on",
         actual="2025-08-20",
-        expected="on or after the due date (2026-08-20)",
+        expected="on or after 2025-11-23 (1 year before 2026-11-23)",
         hint=leaf.hint,
     )
     assert "overdue by 95 days" in (leaf.hint or "")
@@ -234,6 +234,7 @@ def _row_texts(row: ReportRow) -> dict[str, list[str]]:
         "error": [row.error] if row.error else [],
         "tags": list(row.tags),
         "exclusion": [row.exclusion] if row.exclusion else [],
+        "gap": [gap_text(row)] if row.gap else [],
     }
 
 

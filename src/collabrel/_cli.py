@@ -51,6 +51,7 @@ from collabrel.rules import (
     default_ruleset,
     evaluate,
     load_rules,
+    small_firm_profile,
 )
 from collabrel.views import annex_a_checklist
 
@@ -65,6 +66,7 @@ DEMO_OUTPUT = "collabrel-demo.html"
 _FAIL_LEVELS: dict[str, frozenset[Verdict]] = {
     "never": frozenset(),
     "error": frozenset({Verdict.ERROR}),
+    "nonconformity": frozenset({Verdict.FAIL, Verdict.ERROR}),  # open gate items left out
     "fail": frozenset({Verdict.FAIL, Verdict.ERROR}),
     "unknown": frozenset({Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}),
 }
@@ -167,6 +169,12 @@ def _command(commands: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser
     return parser
 
 
+def _add_profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", choices=("full", "small-firm"), default="full",
+                   help="the rule set: full ISO 44001, or the ISO 44003 small-firm profile "
+                   "(its omissions are reported as exclusions). Default: full")  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collabrel",
@@ -186,12 +194,14 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write the report to FILE instead of standard output")  # fmt: skip
     _add_rules(assess)
+    _add_profile(assess)
     assess.add_argument(
         "--fail-on",
         choices=tuple(_FAIL_LEVELS),
         default="never",
-        help="exit with status 1 when a finding is at or above this level: error; fail "
-        "(fail or error); unknown (fail, error or unknown). Default: never",
+        help="exit with status 1 when a finding is at or above this level: error; "
+        "nonconformity (a failing finding that is not an open gate item of the current stage, "
+        "or an error); fail (fail or error); unknown (fail, error or unknown). Default: never",
     )
 
     explain = _command(sub, "explain", help="explain a rule, or its findings on a portfolio")
@@ -217,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_as_of(checklist)
     checklist.add_argument("--gaps", action="store_true", help="only the No and Partial rows")
     _add_rules(checklist)
+    _add_profile(checklist)
 
     lifecycle = _command(
         sub, "lifecycle", help="stages, allowed transitions and stage gates of each relationship"
@@ -228,6 +239,9 @@ def _parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--on", type=_date, metavar="DATE",
                            help="the date of the stage change (default: --as-of)")  # fmt: skip
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
+    lifecycle.add_argument("--co-approvers", nargs="+", default=[], metavar="PERSON",
+                           help="for a joint gate (leaving stages 5-8): the other parties' SERs, "
+                           "who approve it with --approved-by")  # fmt: skip
     _add_rules(lifecycle)
 
     validate = _command(sub, "validate", help="check a portfolio or rule file")
@@ -274,8 +288,8 @@ def _today(args: argparse.Namespace) -> date:
     return as_of if as_of is not None else date.today()  # noqa: DTZ011 - the user's calendar day
 
 
-def _ruleset(files: Sequence[Path]) -> RuleSet:
-    ruleset = default_ruleset()
+def _ruleset(files: Sequence[Path], profile: str = "full") -> RuleSet:
+    ruleset = default_ruleset() if profile == "full" else small_firm_profile()
     for path in files:
         ruleset = ruleset.with_rules(load_rules(path))
     return ruleset
@@ -306,6 +320,8 @@ def _print_text(rep: Report, portfolio: Portfolio) -> None:
     print(
         f"Rule set {rep.ruleset_version}, as of {rep.as_of}: "
         + ", ".join(f"{counts[v]} {v.label.lower()}" for v in Verdict)
+        + f" ({len(rep.nonconformities())} nonconformities, "
+        f"{len(rep.open_gate_items())} open gate items)"
     )
     if rep.exclusions:
         print("Exclusions:")
@@ -315,7 +331,8 @@ def _print_text(rep: Report, portfolio: Portfolio) -> None:
     failed = rep.failed()
     print("Findings to act on:" if failed else "Nothing to act on.")
     for row in failed:
-        print(f"  [{row.verdict.label.upper()}] {row.subject_id} {row.rule_id}: {row.title}")
+        kind = f" {row.gap.label.lower()}" if row.gap is not None else ""
+        print(f"  [{row.verdict.label.upper()}{kind}] {row.subject_id} {row.rule_id}: {row.title}")
         print(f"      why: {row.message}")
         for leaf in row.explanation:
             print(f"        - {leaf}")
@@ -350,7 +367,7 @@ def _assess(args: argparse.Namespace) -> int:
             raise UsageError("--format xlsx writes a binary workbook; give -o FILE.xlsx")
         _optional("openpyxl", "an xlsx report", "xlsx")  # fail before the long part
     portfolio = _load(args.portfolio)
-    ruleset = _ruleset(args.rules)
+    ruleset = _ruleset(args.rules, args.profile)
     as_of = _today(args)
     with _progress(f"evaluating {len(ruleset)} rules"):
         assessment = evaluate(portfolio, ruleset, as_of=as_of)
@@ -388,7 +405,15 @@ def _assess(args: argparse.Namespace) -> int:
             f"{fmt} report written to {out}"
         )
     bad = _FAIL_LEVELS[args.fail_on]
-    return 1 if any(f.verdict in bad for f in assessment.findings) else 0
+    gate_items_pass = args.fail_on == "nonconformity"
+    return (
+        1
+        if any(
+            f.verdict in bad and not (gate_items_pass and f.is_open_gate_item)
+            for f in assessment.findings
+        )
+        else 0
+    )
 
 
 def _condition_text(spec: RuleSpec) -> str | None:
@@ -468,7 +493,7 @@ def _checklist(args: argparse.Namespace) -> int:
     as_of = _today(args)
     with _progress("evaluating"):
         # Any: views types its input as a plain class, not a Protocol (reported upstream)
-        assessment: Any = evaluate(portfolio, _ruleset(args.rules), as_of=as_of)
+        assessment: Any = evaluate(portfolio, _ruleset(args.rules, args.profile), as_of=as_of)
         checklist = annex_a_checklist(assessment)
     org = portfolio.organization
     print(f"Annex A checklist of {org.name}, as of {checklist.as_of}, "
@@ -506,7 +531,9 @@ def _lifecycle(args: argparse.Namespace) -> int:
         rel = portfolio.relationship(args.advance)
         on: date = args.on or as_of
         try:
-            moved = lc.advance(rel, org, on=on, approved_by=args.approved_by)
+            moved = lc.advance(
+                rel, org, on=on, approved_by=args.approved_by, co_approvers=args.co_approvers
+            )
         except (GateBlockedError, TransitionNotAllowedError) as exc:
             lines = str(exc).splitlines()
             print(f"refused: {lines[0]}")
@@ -537,6 +564,9 @@ def _lifecycle(args: argparse.Namespace) -> int:
         if check.allowed:
             gate = "the gate passes" if check.transition.gated else "no gate"
             print(f"  advance to {dest}: allowed ({gate})")
+            who = ", ".join(f"{a.by} ({a.party})" for a in check.approvers) or "no active SER"
+            joint = "every party's SER approves, a joint gate" if check.joint else "an active SER"
+            print(f"  approved by: {joint}; SERs: {who}")
         else:
             n = len(check.reasons())
             print(f"  advance to {dest}: blocked, {n} reason{'s' if n != 1 else ''}:")

@@ -45,7 +45,7 @@ from collabrel._mappings import clause_key
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
 from collabrel.errors import MissingExtraError, UnknownRuleError
-from collabrel.rules import Assessment, Fact, Finding, RuleSet, Verdict, evaluate
+from collabrel.rules import Assessment, Fact, Finding, GapKind, RuleSet, Verdict, evaluate
 from collabrel.views import COUNTING, Score
 
 __all__ = [
@@ -156,6 +156,9 @@ class ReportRow:
 
     The verdict stands; the exclusion is shown beside it for the auditor to weigh.
     """
+    gap: GapKind | None = None
+    """For FAIL and UNKNOWN: an open gate item (work of the relationship's current stage) or a
+    nonconformity (:attr:`collabrel.rules.Finding.gap`)."""
 
     @property
     def ok(self) -> bool:
@@ -205,6 +208,7 @@ class ReportRow:
             error=finding.error,
             tags=tuple(sorted(finding.tags)),
             exclusion=exclusion,
+            gap=finding.gap,
         )
 
 
@@ -333,14 +337,14 @@ class Summary:
     def of(cls, rows: Iterable[ReportRow], *, subject_order: Iterable[str] = ()) -> Summary:
         """Count *rows*; subjects come in *subject_order*, then in order of appearance."""
         rows = tuple(rows)
-        clause: dict[str, list[Verdict]] = {}
-        stage: dict[str, list[Verdict]] = {}
-        level: dict[str, list[Verdict]] = {}
-        subject: dict[str, list[Verdict]] = {k: [] for k in subject_order}
+        clause: dict[str, list[_Counted]] = {}
+        stage: dict[str, list[_Counted]] = {}
+        level: dict[str, list[_Counted]] = {}
+        subject: dict[str, list[_Counted]] = {k: [] for k in subject_order}
         stage_labels: dict[str, str] = {}
         names: dict[str, str] = {}
         for row in rows:
-            v = row.verdict
+            v = (row.verdict, row.gap)
             clause.setdefault(row.top_clause, []).append(v)
             skey = _stage_key(row.stage)
             stage_labels[skey] = _stage_label(row.stage)
@@ -349,7 +353,7 @@ class Summary:
             subject.setdefault(row.subject_id, []).append(v)
             names[row.subject_id] = row.subject_name
         return cls(
-            overall=_score(r.verdict for r in rows),
+            overall=_score((r.verdict, r.gap) for r in rows),
             by_clause=tuple(
                 Tally(key=k, label=CLAUSE_NAMES.get(k, f"Clause {k}"), score=_score(v))
                 for k, v in sorted(clause.items(), key=lambda kv: clause_key(kv[0]))
@@ -370,14 +374,21 @@ class Summary:
         )
 
 
-def _score(verdicts: Iterable[Verdict]) -> Score:
-    c = Counter(verdicts)
+_Counted = tuple[Verdict, GapKind | None]
+
+
+def _score(counted: Iterable[_Counted]) -> Score:
+    items = tuple(counted)
+    c = Counter(v for v, _ in items)
+    gaps = Counter(g for _, g in items)
     return Score(
         passed=c[Verdict.PASS],
         failed=c[Verdict.FAIL],
         unknown=c[Verdict.UNKNOWN],
         error=c[Verdict.ERROR],
         not_applicable=c[Verdict.NOT_APPLICABLE],
+        nonconformities=gaps[GapKind.NONCONFORMITY],
+        open_gate_items=gaps[GapKind.OPEN_GATE_ITEM],
     )
 
 
@@ -479,6 +490,14 @@ class Report:
     def failed(self) -> tuple[ReportRow, ...]:
         """The rows to act on: FAIL, UNKNOWN and ERROR."""
         return tuple(r for r in self.rows if not r.ok)
+
+    def nonconformities(self) -> tuple[ReportRow, ...]:
+        """The FAIL and UNKNOWN rows that are nonconformities."""
+        return tuple(r for r in self.rows if r.gap is GapKind.NONCONFORMITY)
+
+    def open_gate_items(self) -> tuple[ReportRow, ...]:
+        """The FAIL and UNKNOWN rows that are open gate items (current-stage work)."""
+        return tuple(r for r in self.rows if r.gap is GapKind.OPEN_GATE_ITEM)
 
     def row(self, rule_id: str, subject_id: str) -> ReportRow:
         """Return the row of *rule_id* on *subject_id*.

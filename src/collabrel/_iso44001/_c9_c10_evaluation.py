@@ -11,7 +11,22 @@ from datetime import date
 from typing import Any
 
 from collabrel import Stage
-from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, A, D, J, P, R, iso
+from collabrel._iso44001._builder import (
+    HLS,
+    INF,
+    ORG,
+    REL,
+    SEC,
+    TOC,
+    A,
+    Checked,
+    D,
+    J,
+    P,
+    R,
+    iso,
+    listed,
+)
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -30,6 +45,7 @@ from collabrel.rules import (
     present,
     ref,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -48,11 +64,13 @@ def _top(clause: str) -> str:
     return clause.split(".", 1)[0]
 
 
-def plans_clauses(planned: Any) -> bool | None:
+def plans_clauses(planned: Any) -> Checked:
     """The audit programme plans every clause from 4 to 10."""
     if planned is None:
         return None
-    return {_top(c) for c in planned} >= set(_CLAUSES)
+    covered = {_top(c) for c in planned}
+    missing = [c for c in _CLAUSES if c not in covered]
+    return not missing or unmet(f"clause {listed(missing)} not planned for audit")
 
 
 def _monitoring_results(org: Any, ctx: RuleContext) -> Outcome | bool | None:

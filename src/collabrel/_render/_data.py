@@ -34,6 +34,8 @@ def counts_data(score: Score) -> dict[str, Any]:
         "not_applicable": score.not_applicable,
         "total": score.applicable + score.not_applicable,
         "share": score.share,
+        "nonconformities": score.nonconformities,
+        "open_gate_items": score.open_gate_items,
     }
 
 
@@ -72,6 +74,7 @@ def row_data(row: ReportRow) -> dict[str, Any]:
         "error": row.error,
         "tags": list(row.tags),
         "exclusion": row.exclusion,
+        "gap": row.gap.value if row.gap is not None else None,
     }
 
 

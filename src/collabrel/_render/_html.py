@@ -14,6 +14,8 @@ from collabrel._render._common import (
     condition_text,
     counts,
     fact_text,
+    gap_text,
+    gaps_text,
     percent,
     stage_text,
     visible,
@@ -104,6 +106,7 @@ def _cards(score: Score) -> str:
     return (
         f'<div class="cards">{cards}<div class="card"><span class="muted">Share met</span>'
         f"<b>{_e(percent(score))}</b></div></div>"
+        f'<p class="note">Of the fail and unknown findings: {_e(gaps_text(score))}.</p>'
     )
 
 
@@ -172,6 +175,8 @@ def _list(items: list[str]) -> str:
 
 def _why(row: ReportRow) -> str:
     parts = [_e(row.message)]
+    if row.gap is not None:
+        parts.insert(0, f'<div class="note">Kind: {_e(gap_text(row))}</div>')
     parts.append(_list([_e(condition_text(c)) for c in row.explanation]))
     if row.error:
         parts.append(f'<div class="mono">error: {_e(row.error)}</div>')

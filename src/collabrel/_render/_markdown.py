@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from collabrel._render._common import condition_text, counts, fact_text, md, percent, stage_text
+from collabrel._render._common import (
+    condition_text,
+    counts,
+    fact_text,
+    gap_text,
+    gaps_text,
+    md,
+    percent,
+    stage_text,
+)
 from collabrel.reports import CLAUSE_NAMES
 
 if TYPE_CHECKING:
@@ -25,7 +34,7 @@ def _overall(score: Score) -> str:
     p, f, u, e, na = counts(score)
     return (
         f"**{p} pass, {f} fail, {u} unknown, {e} error, {na} not applicable**; "
-        f"share met: {percent(score)}."
+        f"share met: {percent(score)}. Of the fail and unknown findings: {gaps_text(score)}."
     )
 
 
@@ -74,10 +83,13 @@ def _to_act_on(report: Report) -> list[str]:
     lines = ["## Findings to act on", ""]
     if not failed:
         return [*lines, "Nothing to act on: no finding fails, is unknown or errs.", ""]
-    lines += ["| Verdict | Severity | Clause | Rule | Subject | Why |", "|---|---|---|---|---|---|"]
     lines += [
-        f"| {r.verdict.label.upper()} | {md(r.severity)} | {md(r.clause)} | {md(r.rule_id)} "
-        f"| {md(r.subject_id)} | {md(r.message)} |"
+        "| Verdict | Kind | Severity | Clause | Rule | Subject | Why |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.verdict.label.upper()} | {md(gap_text(r) or '-')} | {md(r.severity)} "
+        f"| {md(r.clause)} | {md(r.rule_id)} | {md(r.subject_id)} | {md(r.message)} |"
         for r in failed
     ]
     return [*lines, ""]
@@ -96,6 +108,8 @@ def _row(row: ReportRow) -> list[str]:
         ),
         f"  - Why: {md(row.message)}",
     ]
+    if row.gap is not None:
+        lines.append(f"  - Kind: {md(gap_text(row))}")
     lines += [f"  - Failing: {md(condition_text(c))}" for c in row.explanation]
     if row.error:
         lines.append(f"  - Error: {md(row.error)}")

@@ -7,7 +7,7 @@ import io
 import re
 from typing import TYPE_CHECKING, Any
 
-from collabrel._render._common import evidence_text, explanation_text
+from collabrel._render._common import evidence_text, explanation_text, gap_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,7 +19,7 @@ __all__ = ["COLUMNS", "formula_like", "neutralise", "records", "report_csv", "wr
 COLUMNS = (
     "as_of", "ruleset_version", "clause", "rule_id", "title", "subject_id", "subject_name",
     "level", "stage", "stage_name", "mode", "severity", "verdict", "message", "evidence",
-    "explanation", "error", "remedy", "tags", "exclusion",
+    "explanation", "error", "remedy", "tags", "exclusion", "gap",
 )  # fmt: skip
 """The columns of the CSV, the data frame and the Findings sheet, in order."""
 
@@ -73,6 +73,7 @@ def records(report: Report) -> list[dict[str, Any]]:
             "remedy": r.remedy,
             "tags": ", ".join(r.tags),
             "exclusion": r.exclusion,
+            "gap": gap_text(r) or None,
         }
         for r in report.rows
     ]
@@ -110,11 +111,12 @@ def _append(sheet: Any, values: list[Any]) -> None:
 
 def _tally_rows(title: str, tallies: tuple[Tally, ...]) -> list[list[Any]]:
     rows: list[list[Any]] = [[f"By {title}"], [title, "name", "pass", "fail", "unknown",
-                                               "error", "not_applicable", "share"]]  # fmt: skip
+                                               "error", "not_applicable", "share",
+                                               "nonconformities", "open_gate_items"]]  # fmt: skip
     for t in tallies:
         s = t.score
         rows.append([t.key, t.label, s.passed, s.failed, s.unknown, s.error, s.not_applicable,
-                     s.share])  # fmt: skip
+                     s.share, s.nonconformities, s.open_gate_items])  # fmt: skip
     rows.append([])
     return rows
 
@@ -145,8 +147,10 @@ def write_xlsx(report: Report, path: Path, openpyxl: Any) -> None:
         [report.title], ["as_of", report.as_of.isoformat()],
         ["ruleset_version", report.ruleset_version], ["generator", report.generator],
         ["counting", report.counting], [],
-        ["Overall", "", "pass", "fail", "unknown", "error", "not_applicable", "share"],
-        ["all", "", o.passed, o.failed, o.unknown, o.error, o.not_applicable, o.share], [],
+        ["Overall", "", "pass", "fail", "unknown", "error", "not_applicable", "share",
+         "nonconformities", "open_gate_items"],
+        ["all", "", o.passed, o.failed, o.unknown, o.error, o.not_applicable, o.share,
+         o.nonconformities, o.open_gate_items], [],
     ]  # fmt: skip
     for line in head:
         _append(summary, line)
