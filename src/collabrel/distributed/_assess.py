@@ -9,6 +9,7 @@ findings come back to the calling process.
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,15 +58,47 @@ class _Part:
 # ------------------------------------------------------------------- tasks (in workers)
 
 
-def _read_organization(source: PartitionSource) -> Organization:
+@attrs.frozen(kw_only=True)
+class _Job:
+    """What every task of one source needs, besides the organization.
+
+    The source travels pickled by cloudpickle, and is unpickled inside the task: a source
+    whose class the workers cannot import then fails its task with a clear error, instead
+    of failing the worker's connection (as Dask's own unpickling of task arguments would).
+    """
+
+    pickled_source: bytes
+    label: str
+    n: int
+    plugin: str
+    as_of: date
+    config: Config | None
+    messages: bool
+
+    def source(self) -> PartitionSource:
+        try:
+            source = pickle.loads(self.pickled_source)  # noqa: S301 - pickled by _ship
+        except Exception as exc:
+            raise ConfigError(
+                f"the source {self.label} cannot be unpickled in a Dask worker "
+                f"({type(exc).__name__}: {exc}): install the module that defines its class "
+                "on the workers, or send it by value with cloudpickle.register_pickle_by_value"
+            ) from exc
+        if not isinstance(source, PartitionSource):  # pragma: no cover - checked before
+            raise ConfigError(f"the source {self.label} unpickled as {type(source).__name__}")
+        return source
+
+
+def _read_organization(job: _Job) -> Organization:
+    source = job.source()
     try:
         organization = source.organization()
     except Exception as exc:
-        exc.add_note(f"while reading the organization of {source.label}")
+        exc.add_note(f"while reading the organization of {job.label}")
         raise
     if not isinstance(organization, Organization):
         raise ConfigError(
-            f"{source.label}: organization() gave {type(organization).__name__}, "
+            f"{job.label}: organization() gave {type(organization).__name__}, "
             "not a collabrel Organization"
         )
     return organization
@@ -75,43 +108,32 @@ def _identify(organization: Organization) -> tuple[str, str]:
     return organization.id, organization.name
 
 
-def _read_partition(source: PartitionSource, k: int, n: int) -> tuple[Relationship, ...]:
+def _read_partition(job: _Job, k: int) -> tuple[Relationship, ...]:
+    source, n = job.source(), job.n
     try:
         relationships = tuple(source.relationships(k, n))
     except Exception as exc:
-        exc.add_note(f"while reading partition {k} of {n} of {source.label}")
+        exc.add_note(f"while reading partition {k} of {n} of {job.label}")
         raise
     for i, rel in enumerate(relationships):
         if not isinstance(rel, Relationship):
             raise ConfigError(
-                f"{source.label}: partition {k} of {n} gave {type(rel).__name__} at position "
+                f"{job.label}: partition {k} of {n} gave {type(rel).__name__} at position "
                 f"{i}, not a collabrel Relationship"
             )
     return relationships
 
 
-@attrs.frozen(kw_only=True)
-class _Job:
-    """What every task of one source needs, besides the organization."""
-
-    source: PartitionSource
-    n: int
-    plugin: str
-    as_of: date
-    config: Config | None
-    messages: bool
-
-
 def _evaluate_partition(job: _Job, k: int, organization: Organization) -> _Part:
     ruleset = worker_ruleset(job.plugin)
-    relationships = _read_partition(job.source, k, job.n)
+    relationships = _read_partition(job, k)
     try:
         partial = evaluate_partition(
             organization, relationships, ruleset, as_of=job.as_of, config=job.config,
             messages=job.messages,
         )  # fmt: skip
     except Exception as exc:
-        exc.add_note(f"while evaluating partition {k} of {job.n} of {job.source.label}")
+        exc.add_note(f"while evaluating partition {k} of {job.n} of {job.label}")
         raise
     return _Part(
         frame=table_frame(partial.table, ruleset),
@@ -164,15 +186,19 @@ def _check_sources(sources: Sequence[object], name: str) -> list[PartitionSource
                 "organization() and relationships(k, n); portfolios themselves are not sent "
                 "to the workers, they read their own partitions (several sources: assess_many)"
             )
-        try:
-            cloudpickle.dumps(source)
-        except Exception as exc:
-            raise ConfigError(
-                f"{where} ({source.label}) cannot be sent to Dask workers: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
         checked.append(source)
     return checked
+
+
+def _ship(source: PartitionSource) -> bytes:
+    """*source* pickled for the workers (by value where its module is not importable)."""
+    try:
+        payload: bytes = cloudpickle.dumps(source)
+    except Exception as exc:
+        raise ConfigError(
+            f"the source {source.label} cannot be sent to Dask workers: {type(exc).__name__}: {exc}"
+        ) from exc
+    return payload
 
 
 def _check_partitions(partitions: object) -> int | None:
@@ -263,17 +289,19 @@ def _assess(
     dask = _client(client)
     plugin = ensure_plugin(dask, ruleset)
     pinned = [source.pinned() for source in checked]
+    shipped = [_ship(source) for source in pinned]
     threads = sum(dask.nthreads().values())
     token = uuid.uuid4().hex[:12]
     planned: list[_Planned] = []
     try:
-        for i, source in enumerate(pinned):
+        for i, (source, payload) in enumerate(zip(pinned, shipped, strict=True)):
             n = n_wanted or source.partitions or max(1, 2 * threads)
             job = _Job(
-                source=source, n=n, plugin=plugin, as_of=as_of, config=config, messages=messages
-            )
+                pickled_source=payload, label=source.label, n=n, plugin=plugin, as_of=as_of,
+                config=config, messages=messages,
+            )  # fmt: skip
             key = f"{token}-{i}"
-            org = dask.submit(_read_organization, source, key=f"collabrel-organization-{key}")
+            org = dask.submit(_read_organization, job, key=f"collabrel-organization-{key}")
             parts = [
                 dask.submit(_evaluate_partition, job, k, org, key=f"collabrel-partition-{key}-{k}")
                 for k in range(n)

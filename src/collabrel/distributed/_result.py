@@ -34,13 +34,15 @@ def _frame(columns: dict[str, Sequence[Any]], ruleset: RuleSet) -> Any:
     clauses = sorted({spec.clause for spec in ruleset})
     frame = pd.DataFrame(
         {
-            "subject": pd.Categorical(columns["subject"]),
+            # the categories are text even for an empty partition (union_categoricals needs
+            # one dtype)
+            "subject": pd.Series(columns["subject"], dtype="str").astype("category"),
             "rule": pd.Categorical(columns["rule"], categories=list(ruleset.ids)),
             "clause": pd.Categorical(columns["clause"], categories=clauses),
             "stage": pd.array(columns["stage"], dtype="Int8"),
             "level": pd.Categorical(columns["level"], categories=list(_LEVELS)),
             "verdict": pd.Categorical(columns["verdict"], categories=list(_VERDICTS)),
-            "message": pd.Series(columns["message"], dtype=object).astype(str),
+            "message": pd.Series(columns["message"], dtype="str"),
         }
     )
     # a value outside its categories would become a missing value without a word
