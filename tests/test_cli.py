@@ -79,7 +79,7 @@ IN_PROCESS: dict[str, list[str]] = {
     "lifecycle_advance_allowed": ["lifecycle", "{d}/scoped.json", "--as-of", AS_OF, "--advance",
                                   "rel-plant-hire", "--on", AS_OF, "--approved-by", "p-comm"],
     "lifecycle_advance_not_a_ser": ["lifecycle", "{d}/scoped.json", "--as-of", AS_OF,
-                                    "--advance", "rel-plant-hire", "--approved-by", "p-temp"],
+                                    "--advance", "rel-plant-hire", "--approved-by", "p-qa"],
     "lifecycle_advance_no_approver": ["lifecycle", "{d}/p.json", "--advance", "rel-plant-hire"],
     "validate_rules": ["validate", "{d}/rules.yaml"],
     "validate_malformed": ["validate", "{d}/malformed.yaml"],
@@ -377,7 +377,7 @@ def test_lifecycle_advance_prints_refusal_or_new_stage(runs: Runs) -> None:
     assert "Nothing was written" in allowed.stdout
     stranger = runs["lifecycle_advance_not_a_ser"]
     assert stranger.returncode == 1
-    assert "'p-temp' is not an active SER of relationship 'rel-plant-hire'" in stranger.stdout
+    assert "'p-qa' is not an active SER of relationship 'rel-plant-hire'" in stranger.stdout
     written = (_dir(runs) / "p.json").read_text(encoding="utf-8")
     assert written == collabrel.dumps(collabrel.example_portfolio(), "json")
 

@@ -245,7 +245,7 @@ CASES: list[Case] = [
     ok("4.3/complete"),
     # taking a relationship in the lifecycle out of scope is a finding of its own
     bad("4.3/complete", ORG, org_edit("scope.relationships_in_scope", drop_id("rel-grid-alliance")),
-        "rel-grid-alliance (stage 5 (Working together))"),
+        "not applied): rel-grid-alliance"),
     ok("4.3/complete", ORG,
        org_edit("scope.relationships_in_scope", drop_id("rel-modular-consortium")),
        note="closed-relationship-left-out"),

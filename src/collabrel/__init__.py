@@ -30,7 +30,19 @@ from collabrel._dates import (
 )
 from collabrel._example import example_path, example_portfolio
 from collabrel._facts import FactField, Facts, FactSchema, FactType
-from collabrel._io import dump, dumps, load, loads
+from collabrel._io import (
+    DEFAULT_LIMITS,
+    Limits,
+    dump,
+    dump_shards,
+    dumps,
+    iter_relationships,
+    load,
+    load_organization,
+    load_shard,
+    loads,
+    shard_paths,
+)
 from collabrel._model import (
     CBRMS,
     KPI,
@@ -185,6 +197,7 @@ from collabrel._stages import Phase, Stage
 
 __all__ = [
     "CBRMS",
+    "DEFAULT_LIMITS",
     "KPI",
     "RMP",
     "SER",
@@ -263,6 +276,7 @@ __all__ = [
     "LessonLearned",
     "LevelScore",
     "LifecycleProcedure",
+    "Limits",
     "ManagementReview",
     "Measurement",
     "MonitoringItem",
@@ -345,14 +359,19 @@ __all__ = [
     "days",
     "due_date",
     "dump",
+    "dump_shards",
     "dumps",
     "evolve",
     "example_path",
     "example_portfolio",
     "is_overdue",
+    "iter_relationships",
     "load",
+    "load_organization",
+    "load_shard",
     "loads",
     "months",
+    "shard_paths",
     "weeks",
     "years",
 ]

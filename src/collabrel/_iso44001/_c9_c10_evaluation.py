@@ -189,7 +189,8 @@ def _improvement_decided(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
 
 
 def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    parties = dict(ctx.tally)  # relationship id -> its parties (see _parties)
+    # the tally counts (relationship id, its parties) keys: map each relationship to its parties
+    parties = dict(ctx.tally.keys())
     bad = []
     for nc in org.nonconformities:
         if not nc.joint or nc.relationship_id is None or not nc.actions:

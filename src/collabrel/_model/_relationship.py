@@ -141,9 +141,9 @@ class GateApproval:
     The gates out of the joint stages 5-8 are approved by every party's SER (catalog §1.15).
     """
 
-    party: str = ref("party")
+    party: str = ref("party", required=True)
     """The party whose SER approved."""
-    by: str = ref("person")
+    by: str = ref("person", required=True)
     """The person who approved: that party's active SER."""
     approved_on: date | None = None
     """When, if not the day the stage was entered."""

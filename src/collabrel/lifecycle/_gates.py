@@ -312,7 +312,8 @@ class Lifecycle:
                 is neither named nor justified, or approvals are missing.
             TransitionNotAllowedError: outside stages 5-7.
             NotADateError: when *on* is not a date.
-            ValidationError: when *approved_by* is not a known person or *trigger* no text.
+            ValidationError: when *approved_by* is not a known person, or *trigger* or
+                *justification* is not text.
         """
         on = require_date(on, "on")
         _require(relationship, Relationship, "relationship", "activate_exit")
@@ -323,6 +324,14 @@ class Lifecycle:
                 f"strategy's trigger kinds; got {type(trigger).__name__} {trigger!r:.60}",
                 owner="Lifecycle.activate_exit",
                 field="trigger",
+            )
+        if justification is not None and not isinstance(justification, str):
+            raise FieldTypeError(
+                f"Lifecycle.activate_exit(justification=...) must be text (why a trigger the "
+                f"strategy does not name applies) or None; got {type(justification).__name__} "
+                f"{justification!r:.60}",
+                owner="Lifecycle.activate_exit",
+                field="justification",
             )
         check = self.check(relationship, _NO_ORG, Move.ACTIVATE_EXIT.value, as_of=on,
                            trigger=trigger, justification=justification,

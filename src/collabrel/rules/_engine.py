@@ -1460,7 +1460,11 @@ def _setter_path(
     """
     from collabrel.rules._schema import resolve
 
-    info = resolve(path, scope=cls, scope_path=(root,), default_root=root, facts=facts)
+    try:
+        info = resolve(path, scope=cls, scope_path=(root,), default_root=root, facts=facts)
+    except UnknownFieldError as exc:  # worded for rules: say it of the setter
+        text = str(exc).replace("A rule reads ", "Session.set: cannot set ", 1)
+        raise UnknownFieldError(text.replace("', but ", "': ", 1)) from None
     if info.through_collection or info.path[0] != root or len(info.reads) != 1:
         raise UnknownFieldError(
             f"cannot set {path!r}: give the path of one field (not a computed value, nor "

@@ -334,7 +334,10 @@ class RuleSpec:
                 f"{who} needs exactly one predicate: a condition tree (condition=...) or a "
                 "Python function (predicate=...)"
             )
-        self._check_cost(who)
+        if self.applies_when is not None and not isinstance(self.applies_when, Condition):
+            raise RuleDefinitionError(f"{who}: applies_when must be a condition tree")
+        if isinstance(self.condition, Condition | None):
+            self._check_cost(who)
         root = "org" if self.level is Level.ORG else "rel"
         binder = Binder(
             scope=Organization if root == "org" else Relationship,
