@@ -29,6 +29,7 @@ import cloudpickle  # noqa: E402
 
 import collabrel  # noqa: E402
 from collabrel.distributed import (  # noqa: E402
+    JsonLinesSource,
     PartitionedAssessment,
     PartitionSource,
     StoreSource,
@@ -37,6 +38,7 @@ from collabrel.distributed import (  # noqa: E402
 )
 from collabrel.errors import (  # noqa: E402
     ConfigError,
+    LoadError,
     NotADateError,
     RuleDefinitionError,
     StoreError,
@@ -70,7 +72,7 @@ generate = _generate_module()
 def client():
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -167,6 +169,67 @@ def test_several_organizations_at_once_each_equal_one_session(client, tmp_path):
     for result, portfolio, source in zip(results, clients, sources, strict=True):
         assert result.source == source.label
         _same_as_one_session(result, portfolio)
+
+
+def test_json_lines_shards_one_partition_per_shard(client, generated, tmp_path):
+    _, portfolio = generated
+    collabrel.dump_shards(portfolio, tmp_path / "shards", shard_size=25)
+    result = assess(JsonLinesSource(path=tmp_path / "shards"), as_of=AS_OF, client=client)
+    assert result.partitions == 5  # 120 relationships in shards of 25
+    _same_as_one_session(result, portfolio)
+
+
+def test_a_json_lines_file_and_a_store_assessed_together(client, tmp_path):
+    example = collabrel.example_portfolio()
+    small = _clients()[2]
+    collabrel.dump(example, tmp_path / "northbridge.jsonl")
+    _save(tmp_path / "clients.db", small, name="acme")
+    sources = [
+        JsonLinesSource(path=tmp_path / "northbridge.jsonl"),
+        JsonLinesSource(path=tmp_path / "northbridge.jsonl", partitions=3),
+        StoreSource(target=tmp_path / "clients.db", name="acme"),
+    ]
+    first, split, acme = assess_many(sources, as_of=AS_OF, client=client)
+    assert (first.partitions, split.partitions, acme.partitions) == (1, 3, 4)
+    for result, portfolio in ((first, example), (split, example), (acme, small)):
+        _same_as_one_session(result, portfolio)
+
+
+def test_a_bad_shard_is_reported_with_its_file_line_and_partition(client, tmp_path):
+    folder = tmp_path / "shards"
+    shards = collabrel.dump_shards(collabrel.example_portfolio(), folder, shard_size=3)
+    lines = shards[1].read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace('"stage":', '"stge":')
+    shards[1].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError, match="stge") as info:
+        assess(JsonLinesSource(path=folder), as_of=AS_OF, client=client)
+    # paths count relationships within the shard: its second record, on line 3
+    assert {p.line for p in info.value.problems} == {3}
+    assert "$.relationships[1].stge" in {p.path for p in info.value.problems}
+    assert "relationships-00001.jsonl" in str(info.value)
+    assert f"while reading partition 1 of 3 of {folder}" in info.value.__notes__
+
+
+def test_json_lines_sources_are_pinned_to_their_shards(tmp_path):
+    folder = tmp_path / "shards"
+    collabrel.dump_shards(collabrel.example_portfolio(), folder, shard_size=3)
+    pinned = JsonLinesSource(path=folder).pinned()
+    assert pinned.shards == (
+        "relationships-00000.jsonl", "relationships-00001.jsonl", "relationships-00002.jsonl"
+    )  # fmt: skip
+    (folder / "relationships-00003.jsonl").write_text("not read\n", encoding="utf-8")
+    ids = [r.id for k in range(2) for r in pinned.relationships(k, 2)]
+    assert sorted(ids) == sorted(r.id for r in collabrel.example_portfolio().relationships)
+    with pytest.raises(LoadError, match="no such file or folder"):
+        JsonLinesSource(path=tmp_path / "missing").pinned()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LoadError, match=r"holds no .jsonl shards"):
+        JsonLinesSource(path=tmp_path / "empty").pinned()
+    with pytest.raises(ConfigError, match="partitions must be a whole number"):
+        JsonLinesSource(path=folder, partitions=-2)
+    with pytest.raises(ConfigError, match=r"limits must be a collabrel.Limits"):
+        JsonLinesSource(path=folder, limits={"max_bytes": 10})
+    assert "shards=3" in repr(pinned)
 
 
 def test_no_sources_no_results(client):
@@ -534,3 +597,17 @@ def test_the_result_reads_as_columns(client, generated):
     )
     assert "relationships=120" in repr(result)
     assert "<table" in result._repr_html_()
+
+
+def test_the_docstring_examples_run(tmp_path, monkeypatch):
+    import doctest
+    import tempfile
+
+    import collabrel.distributed
+    from collabrel.distributed import _assess, _sources
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' folders go here
+    for module in (collabrel.distributed, _assess, _sources):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(_assess).attempted > 0

@@ -12,21 +12,8 @@ plugin.
 
 Needs the ``dask`` extra: ``pip install 'collabrel[dask]'`` (dask.distributed and pandas).
 
-Example:
-    >>> from datetime import date
-    >>> import collabrel, tempfile, pathlib
-    >>> from distributed import Client, LocalCluster
-    >>> from collabrel.store import Store
-    >>> from collabrel.distributed import StoreSource, assess
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "history.db"
-    >>> with Store(path) as store:
-    ...     _ = store.save(collabrel.example_portfolio(), actor="alice", reason="load")
-    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
-    ...     with Client(cluster) as client:
-    ...         result = assess(StoreSource(target=path, name="northbridge"),
-    ...                         as_of=date(2026, 11, 23), client=client)
-    >>> result.organization_id, result.relationships
-    ('northbridge', 7)
+See :func:`assess` for an example, and the how-to "Assess many relationships on a Dask
+cluster" for a walk-through.
 """
 
 from __future__ import annotations
@@ -40,9 +27,10 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
 from collabrel._public import publish
 from collabrel.distributed._assess import assess, assess_many
 from collabrel.distributed._result import PartitionedAssessment
-from collabrel.distributed._sources import PartitionSource, StoreSource
+from collabrel.distributed._sources import JsonLinesSource, PartitionSource, StoreSource
 
 __all__ = [
+    "JsonLinesSource",
     "PartitionSource",
     "PartitionedAssessment",
     "StoreSource",

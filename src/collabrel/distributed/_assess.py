@@ -376,14 +376,14 @@ def assess(
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "history.db"
         >>> with Store(path) as store:
         ...     _ = store.save(collabrel.example_portfolio(), actor="alice", reason="load")
-        >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
         ...     with Client(cluster) as client:
         ...         result = assess(StoreSource(target=path, name="northbridge"),
         ...                         as_of=date(2026, 11, 23), client=client, partitions=3)
         >>> result.relationships, result.partitions
         (7, 3)
         >>> frame = result.to_pandas()
-        >>> frame.groupby("verdict", observed=True).size()["fail"] > 0
+        >>> bool((frame["verdict"] == "fail").any())
         True
     """
     return _assess(

@@ -39,6 +39,10 @@ def _unpicklable_rules(ruleset: RuleSet) -> list[str]:
 _PICKLED: weakref.WeakKeyDictionary[RuleSet, bytes] = weakref.WeakKeyDictionary()
 """Rule sets pickled and checked already (a rule set is immutable: once is enough)."""
 
+_ORIGINALS: weakref.WeakValueDictionary[str, RuleSet] = weakref.WeakValueDictionary()
+"""Plugin name -> the caller's rule set. A worker that runs in the caller's own process (a
+``LocalCluster(processes=False)``) uses it as it is, compiled once for both."""
+
 
 def pickle_ruleset(ruleset: RuleSet) -> bytes:
     """Pickle *ruleset* for the workers, and check that it unpickles to the same version.
@@ -94,7 +98,9 @@ class _RulesetPlugin(WorkerPlugin):
         from collabrel import units
 
         units.registry()
-        ruleset = pickle.loads(self._payload)  # noqa: S301 - made by pickle_ruleset
+        ruleset = _ORIGINALS.get(self.name)
+        if ruleset is None:
+            ruleset = pickle.loads(self._payload)  # noqa: S301 - made by pickle_ruleset
         if not isinstance(ruleset, RuleSet) or ruleset.version != self.version:
             got = ruleset.version if isinstance(ruleset, RuleSet) else type(ruleset).__name__
             raise RuleDefinitionError(
@@ -114,6 +120,7 @@ def ensure_plugin(client: Any, ruleset: RuleSet) -> str:
     """
     payload = pickle_ruleset(ruleset)
     plugin = _RulesetPlugin(payload, ruleset.version)
+    _ORIGINALS[plugin.name] = ruleset
     try:
         client.register_plugin(plugin)
     except Exception as exc:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+from collabrel._io import Limits
 from collabrel._model import Organization, Relationship
-from collabrel.errors import ConfigError, StoreError
+from collabrel.errors import ConfigError, LoadError, Problem, StoreError
 
 if TYPE_CHECKING:  # the store extra is needed only by a StoreSource that reads
     from collabrel.store import Store
 
-__all__ = ["PartitionSource", "StoreSource"]
+__all__ = ["JsonLinesSource", "PartitionSource", "StoreSource"]
 
 
 @runtime_checkable
@@ -198,3 +199,123 @@ def _store_organization(
     if not isinstance(value, Organization):  # pragma: no cover - rows of kind organization
         raise StoreError(f"portfolio {name!r}: the organization row holds {type(value).__name__}")
     return value
+
+
+def _absolute(value: str | Path) -> Path:
+    if str(value) == "":
+        raise ConfigError("a JsonLinesSource needs the path of a .jsonl file or a folder of shards")
+    return Path(value).resolve()
+
+
+def _check_limits(value: object) -> None:
+    if value is not None and not isinstance(value, Limits):
+        kind = type(value).__name__
+        raise ConfigError(f"JsonLinesSource limits must be a collabrel.Limits, got {kind}")
+
+
+def _not_found(message: str, path: Path, hint: str) -> LoadError:
+    return LoadError([Problem(path="$", message=message, hint=hint)], source=str(path))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class JsonLinesSource:
+    """A portfolio in JSON Lines: a folder of shards, or one ``.jsonl`` file.
+
+    A folder written by :func:`collabrel.dump_shards` is read shard by shard: partition *k*
+    of *n* reads the shards ``k``, ``k + n``, ``k + 2n``, ... (in name order) with
+    :func:`collabrel.load_shard`, so by default there is one partition per shard. The source
+    is pinned to the shards present when the assessment starts.
+
+    One ``.jsonl`` file cannot be read in parts without parsing all of it: by default it is
+    one partition. With *partitions* > 1, every partition parses the whole file and keeps
+    every *n*-th relationship; write shards instead to spread the reading too.
+
+    Args:
+        path: the folder of shards or the ``.jsonl`` file, on a file system every worker
+            can read (made absolute here).
+        partitions: how many partitions to read (default: one per shard, one for a file).
+        limits: the loader's guards (see :class:`collabrel.Limits`), counted per record.
+
+    Example:
+        >>> import collabrel, tempfile, pathlib
+        >>> from collabrel.distributed import JsonLinesSource
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "shards"
+        >>> _ = collabrel.dump_shards(collabrel.example_portfolio(), folder, shard_size=3)
+        >>> source = JsonLinesSource(path=folder).pinned()
+        >>> source.partitions, [len(source.relationships(k, 3)) for k in range(3)]
+        (3, [3, 3, 1])
+    """
+
+    path: Path = attrs.field(converter=_absolute)
+    """The folder of shards or the ``.jsonl`` file (absolute)."""
+    partitions: int | None = None
+    """How many partitions to read (``None``: one per shard, one for a file)."""
+    limits: Limits | None = None
+    """The loader's guards, counted per record."""
+    shards: tuple[str, ...] | None = None
+    """The shard file names, once pinned (``None`` for one file, or before pinning)."""
+
+    def __attrs_post_init__(self) -> None:
+        _check_partitions(self.partitions, "JsonLinesSource partitions")
+        _check_limits(self.limits)
+
+    def __repr__(self) -> str:
+        shards = f" shards={len(self.shards)}" if self.shards is not None else ""
+        return f"<JsonLinesSource {self.path}{shards}>"
+
+    @property
+    def label(self) -> str:
+        """The path of the folder or file."""
+        return str(self.path)
+
+    def pinned(self) -> JsonLinesSource:
+        """The source with the list of shards fixed (a file is read as it is).
+
+        Raises:
+            LoadError: when the path does not exist, or a folder has no shards.
+        """
+        import collabrel
+
+        if self.path.is_dir():
+            shards = collabrel.shard_paths(self.path)
+            if not shards:
+                raise _not_found(
+                    f"the folder {self.path} holds no .jsonl shards",
+                    self.path,
+                    "write one with collabrel.dump_shards(portfolio, folder)",
+                )
+            names = tuple(p.name for p in shards)
+            return attrs.evolve(self, shards=names, partitions=self.partitions or len(names))
+        if not self.path.is_file():
+            raise _not_found(
+                f"no such file or folder: {self.path}",
+                self.path,
+                "give a .jsonl portfolio or a folder written by collabrel.dump_shards",
+            )
+        return attrs.evolve(self, partitions=self.partitions or 1)
+
+    def organization(self) -> Organization:
+        """Read the organization (its file in a folder, its record in a file)."""
+        import collabrel
+
+        return collabrel.load_organization(self.path, limits=self.limits)
+
+    def relationships(self, k: int, n: int) -> tuple[Relationship, ...]:
+        """Read partition *k* of *n*: every *n*-th shard, or every *n*-th record of a file."""
+        import collabrel
+
+        if self.path.is_dir():
+            names = self.shards if self.shards is not None else self.pinned().shards
+            organization = self.organization()
+            return tuple(
+                rel
+                for name in (names or ())[k::n]
+                for rel in collabrel.load_shard(
+                    self.path / name, organization=organization, limits=self.limits
+                )
+            )
+        return tuple(
+            rel
+            for i, rel in enumerate(collabrel.iter_relationships(self.path, limits=self.limits))
+            if i % n == k
+        )
