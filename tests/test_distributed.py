@@ -408,6 +408,11 @@ def test_an_error_in_a_worker_names_the_source_and_the_partition(client, example
     assert "while reading partition 1 of 3 of failing source" in info.value.__notes__
 
 
+def test_a_source_asking_for_no_partitions_is_refused(client, example_store):
+    with pytest.raises(ConfigError, match="the partitions of failing source must be a whole"):
+        assess(_Failing(example_store, partitions=0), as_of=AS_OF, client=client)
+
+
 def test_a_source_giving_other_objects_is_refused(client, example_store):
     with pytest.raises(
         ConfigError, match="gave Portfolio at position 0, not a collabrel Relationship"

@@ -201,12 +201,12 @@ def _ship(source: PartitionSource) -> bytes:
     return payload
 
 
-def _check_partitions(partitions: object) -> int | None:
+def _check_partitions(partitions: object, what: str = "partitions") -> int | None:
     if partitions is None:
         return None
     if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
         raise ConfigError(
-            f"partitions must be a whole number of at least 1 (or None), got {partitions!r}"
+            f"{what} must be a whole number of at least 1 (or None), got {partitions!r}"
         )
     return partitions
 
@@ -217,6 +217,8 @@ class _Planned:
 
     source: PartitionSource
     n: int
+    futures: list[Any]
+    """Every future of the source's tasks (to cancel them all on an error)."""
     identity: Any
     parts: list[Any]
     findings: Any
@@ -246,7 +248,8 @@ def assess_many(
         client: a ``distributed.Client`` (default: the current one, as ``dask`` finds it).
         partitions: into how many partitions to split each portfolio (default: what the
             source says, else twice the cluster's threads).
-        messages: explain the rows that need action (costs about a third of the time).
+        messages: explain the rows that need action (this can take longer than the
+            evaluation itself; False leaves the messages empty).
 
     Raises:
         ConfigError: for a bad argument, a source that cannot be sent to the workers, no
@@ -295,7 +298,8 @@ def _assess(
     planned: list[_Planned] = []
     try:
         for i, (source, payload) in enumerate(zip(pinned, shipped, strict=True)):
-            n = n_wanted or source.partitions or max(1, 2 * threads)
+            own = _check_partitions(source.partitions, f"the partitions of {source.label}")
+            n = n_wanted or own or max(1, 2 * threads)
             job = _Job(
                 pickled_source=payload, label=source.label, n=n, plugin=plugin, as_of=as_of,
                 config=config, messages=messages,
@@ -314,10 +318,11 @@ def _assess(
                 _evaluate_organization, job, org, tallies, key=f"collabrel-org-rules-{key}"
             )
             identity = dask.submit(_identify, org, key=f"collabrel-identity-{key}")
-            planned.append(_Planned(source, n, identity, parts, findings))
+            every = [org, *parts, *tallies, findings, identity]
+            planned.append(_Planned(source, n, every, identity, parts, findings))
         results = [_collect(dask, plan, ruleset, as_of, messages) for plan in planned]
     except BaseException:
-        dask.cancel([f for plan in planned for f in (plan.identity, *plan.parts, plan.findings)])
+        dask.cancel([future for plan in planned for future in plan.futures])
         raise
     return results
 
