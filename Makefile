@@ -50,6 +50,7 @@ bench: $(DEPS)
 	$(BIN)/python benchmarks/bench_iso.py $(if $(LARGE),--large,)
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
+	$(BIN)/python benchmarks/bench_dask.py $(if $(LARGE),,--sizes 10000)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py
