@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(DEPS): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,store,fast]" --group dev --group bench
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,store,fast,dask]" --group dev --group bench
 	touch $@
 
 demo: $(DEPS)
@@ -50,6 +50,7 @@ bench: $(DEPS)
 	$(BIN)/python benchmarks/bench_iso.py $(if $(LARGE),--large,)
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
+	$(BIN)/python benchmarks/bench_dask.py $(if $(LARGE),,--sizes 10000)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py

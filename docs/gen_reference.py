@@ -47,6 +47,7 @@ PUBLIC_MODULES = (
     "collabrel.errors",
     "collabrel.testing",
     "collabrel.store",
+    "collabrel.distributed",
 )
 """The modules whose names make up the public API, in the order the API page lists them."""
 
