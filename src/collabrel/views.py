@@ -51,6 +51,7 @@ __all__ = [
     "gartner_audit",
     "gartner_processes",
     "iso44003_principles",
+    "question",
     "raio_cycle",
 ]
 
@@ -287,6 +288,17 @@ class Answer(enum.Enum):
     NOT_APPLICABLE = "N/A"
     """The requirement applies to no subject (or was excluded)."""
 
+    @classmethod
+    def of(cls, score: Score) -> Answer:
+        """The automatic answer for findings counted as *score*."""
+        if score.applicable == 0:
+            return cls.NOT_APPLICABLE
+        if score.passed == score.applicable:
+            return cls.YES
+        if score.passed == 0:
+            return cls.NO
+        return cls.PARTIAL
+
 
 @attrs.frozen(kw_only=True)
 class Override:
@@ -359,17 +371,15 @@ class Checklist:
 
 
 def _answer(score: Score) -> Answer:
-    if score.applicable == 0:
-        return Answer.NOT_APPLICABLE
-    if score.passed == score.applicable:
-        return Answer.YES
-    if score.passed == 0:
-        return Answer.NO
-    return Answer.PARTIAL
+    return Answer.of(score)
 
 
-def _question(title: str) -> str:
+def question(title: str) -> str:
+    """The checklist question of a rule whose title is *title*."""
     return f"Is there evidence that {title[0].lower()}{title[1:]}?"
+
+
+_question = question
 
 
 def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = ()) -> Checklist:
