@@ -178,6 +178,7 @@ from collabrel._model import (
     WorkingTogether,
 )
 from collabrel._public import publish
+from collabrel._schema import portfolio_schema
 from collabrel._stages import Phase, Stage
 
 __all__ = [
@@ -347,6 +348,7 @@ __all__ = [
     "load",
     "loads",
     "months",
+    "portfolio_schema",
     "weeks",
     "years",
 ]

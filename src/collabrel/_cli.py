@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from datetime import time as clock
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Self, TextIO
 
 from collabrel import __version__
 from collabrel._example import example_portfolio
@@ -168,27 +168,58 @@ def _add_as_of(p: argparse.ArgumentParser, default: date | None = None) -> None:
 
 def _add_rules(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("own rules and exclusions")
-    g.add_argument("--rules", type=Path, action="append", default=[], metavar="FILE",
-                   help="a rule file with your own rules, added to the built-in ones (repeat "
-                   "the option for several files); its 'exclusions' list is applied too")  # fmt: skip
-    g.add_argument("--pack", action="append", default=[], metavar="NAME",
-                   help="an installed rule pack (entry point NAME in the group "
-                   "'collabrel.rules'; 'collabrel rules packs' lists them)")  # fmt: skip
-    g.add_argument("--exclude", action="append", default=[], metavar="RULE_ID=WHY",
-                   help="leave a rule out, with the justification every report shows")  # fmt: skip
-    g.add_argument("--exclusions", type=Path, action="append", default=[], metavar="FILE",
-                   help="a YAML, JSON or TOML list of {rule, justification} to leave out")  # fmt: skip
+    g.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a rule file with your own rules, added to the built-in ones (repeat "
+        "the option for several files); its 'exclusions' list is applied too",
+    )
+    g.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an installed rule pack (entry point NAME in the group "
+        "'collabrel.rules'; 'collabrel rules packs' lists them)",
+    )
+    g.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="RULE_ID=WHY",
+        help="leave a rule out, with the justification every report shows",
+    )
+    g.add_argument(
+        "--exclusions",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a YAML, JSON or TOML list of {rule, justification} to leave out",
+    )
 
 
 def _add_output(p: argparse.ArgumentParser, formats: Sequence[str], what: str) -> None:
-    p.add_argument("--format", choices=formats, default=None,
-                   help=f"{what} format (default: from the -o suffix, else text)")  # fmt: skip
-    p.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="write to FILE instead of standard output")  # fmt: skip
+    p.add_argument(
+        "--format",
+        choices=formats,
+        default=None,
+        help=f"{what} format (default: from the -o suffix, else text)",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output"
+    )
     if "html" in formats:
-        p.add_argument("--templates", type=Path, metavar="DIR",
-                       help="a folder of HTML templates replacing the built-in ones "
-                       "(your branding: brand.html, brand.css, or any page)")  # fmt: skip
+        p.add_argument(
+            "--templates",
+            type=Path,
+            metavar="DIR",
+            help="a folder of HTML templates replacing the built-in ones "
+            "(your branding: brand.html, brand.css, or any page)",
+        )
 
 
 def _command(commands: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -214,9 +245,12 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
     assess.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(assess)
     _add_output(assess, _FORMATS, "report")
-    assess.add_argument("--actions", action="store_true",
-                        help="report only what needs action (FAIL, UNKNOWN, ERROR), by "
-                        "relationship and clause, with remedies, owners and due dates")  # fmt: skip
+    assess.add_argument(
+        "--actions",
+        action="store_true",
+        help="report only what needs action (FAIL, UNKNOWN, ERROR), by "
+        "relationship and clause, with remedies, owners and due dates",
+    )
     assess.add_argument("--title", metavar="TEXT", help="the report's title")
     _add_rules(assess)
     assess.add_argument(
@@ -229,8 +263,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
 
     explain = _command(sub, "explain", help="explain a rule, or its findings on a portfolio")
     explain.add_argument("rule_id", metavar="RULE_ID", help="such as iso44001:6.1/current")
-    explain.add_argument("portfolio", type=Path, nargs="?", metavar="PORTFOLIO",
-                         help="also evaluate the rule on this portfolio file")  # fmt: skip
+    explain.add_argument(
+        "portfolio",
+        type=Path,
+        nargs="?",
+        metavar="PORTFOLIO",
+        help="also evaluate the rule on this portfolio file",
+    )
     explain.add_argument(
         "--subject", metavar="ID", help="the relationship or organization id (default: all)"
     )
@@ -257,23 +296,34 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
     )
     lifecycle.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(lifecycle)
-    lifecycle.add_argument("--advance", metavar="ID",
-                           help="try advancing this relationship (nothing is written)")  # fmt: skip
-    lifecycle.add_argument("--on", type=_date, metavar="DATE",
-                           help="the date of the stage change (default: --as-of)")  # fmt: skip
+    lifecycle.add_argument(
+        "--advance", metavar="ID", help="try advancing this relationship (nothing is written)"
+    )
+    lifecycle.add_argument(
+        "--on", type=_date, metavar="DATE", help="the date of the stage change (default: --as-of)"
+    )
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
     _add_output(lifecycle, _PAGE_FORMATS, "listing")
     _add_rules(lifecycle)
 
     validate = _command(sub, "validate", help="check a portfolio or rule file")
-    validate.add_argument("file", type=Path, metavar="FILE",
-                          help="a portfolio or rule file (YAML, JSON or TOML; - for standard "
-                          "input)")  # fmt: skip
+    validate.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a portfolio or rule file (YAML, JSON or TOML; - for standard input)",
+    )
 
     demo = _command(sub, "demo", help="assess the bundled example and write an HTML report")
     _add_as_of(demo, EXAMPLE_AS_OF)
-    demo.add_argument("-o", "--output", type=Path, default=Path(DEMO_OUTPUT), metavar="FILE",
-                      help=f"where to write the HTML report (default {DEMO_OUTPUT})")  # fmt: skip
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(DEMO_OUTPUT),
+        metavar="FILE",
+        help=f"where to write the HTML report (default {DEMO_OUTPUT})",
+    )
 
     maturity = _command(sub, "maturity", help="evidenced maturity of each relationship")
     maturity.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
@@ -282,26 +332,40 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
     _add_output(maturity, _PAGE_FORMATS, "table")
 
     diff = _command(sub, "diff", help="what changed between two reports (or two portfolios)")
-    diff.add_argument("before", type=Path, metavar="BEFORE",
-                      help="a JSON report (assess --format json), or a portfolio file")  # fmt: skip
+    diff.add_argument(
+        "before",
+        type=Path,
+        metavar="BEFORE",
+        help="a JSON report (assess --format json), or a portfolio file",
+    )
     diff.add_argument("after", type=Path, metavar="AFTER", help="the same, later")
     _add_as_of(diff)
     _add_output(diff, _DIFF_FORMATS, "diff")
     _add_rules(diff)
 
     init = _command(sub, "init", help="write a starter portfolio to fill in")
-    init.add_argument("file", type=Path, nargs="?", metavar="FILE",
-                      help="where to write it (default portfolio.yaml, or portfolio.json "
-                      "with --format json; - for standard output)")  # fmt: skip
-    init.add_argument("--format", choices=("yaml", "json"), default=None,
-                      help="YAML (with a comment on every field) or JSON; default: from the "
-                      "suffix of FILE, else YAML")  # fmt: skip
+    init.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar="FILE",
+        help="where to write it (default portfolio.yaml, or portfolio.json "
+        "with --format json; - for standard output)",
+    )
+    init.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default=None,
+        help="YAML (with a comment on every field) or JSON; default: from the "
+        "suffix of FILE, else YAML",
+    )
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     schema = _command(sub, "schema", help="print the JSON Schema of portfolio files (or reports)")
     schema.add_argument("kind", nargs="?", choices=("portfolio", "report"), default="portfolio")
-    schema.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")  # fmt: skip
+    schema.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output"
+    )
     _add_store_commands(sub, (assess, explain, checklist, lifecycle, maturity))
     return parser
 
@@ -339,7 +403,7 @@ class _Bar:
         self.err.write(f"\r\x1b[K{text}")
         self.err.flush()
 
-    def __enter__(self) -> _Bar:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -409,8 +473,10 @@ def _read_stdin() -> Portfolio:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LoadError([Problem(path="$", message=f"standard input is not UTF-8 text ({exc})")],
-                        source="<stdin>") from None  # fmt: skip
+        raise LoadError(
+            [Problem(path="$", message=f"standard input is not UTF-8 text ({exc})")],
+            source="<stdin>",
+        ) from None
     if not text.strip():
         raise UsageError("standard input is empty: pipe a portfolio into the command")
     return loads(text)
@@ -537,11 +603,15 @@ def _explain(args: argparse.Namespace) -> int:
         findings = [session.finding(spec.id, subject) for subject in subjects]
     stage = str(spec.stage) if spec.stage is not None else "no stage"
     print(f"{spec.id}: {spec.title}")
-    print(f"  clause {spec.clause}; level {spec.level.value}; {stage}; mode {spec.mode.value}; "
-          f"severity {spec.severity.value}")  # fmt: skip
-    print(f"  basis: {' '.join(b.value for b in spec.basis)}; "
-          f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}; "
-          f"tags: {', '.join(sorted(spec.tags)) or '-'}")  # fmt: skip
+    print(
+        f"  clause {spec.clause}; level {spec.level.value}; {stage}; mode {spec.mode.value}; "
+        f"severity {spec.severity.value}"
+    )
+    print(
+        f"  basis: {' '.join(b.value for b in spec.basis)}; "
+        f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}; "
+        f"tags: {', '.join(sorted(spec.tags)) or '-'}"
+    )
     print(f"  remedy: {spec.remedy}")
     cond = _condition_text(spec)
     if cond is not None:
@@ -629,8 +699,10 @@ def _checklist(args: argparse.Namespace) -> int:
 
 
 def _checklist_text(checklist: Any, organization: str, *, gaps_only: bool) -> None:
-    print(f"Annex A checklist of {organization}, as of {checklist.as_of}, "
-          f"rule set {checklist.ruleset_version}")  # fmt: skip
+    print(
+        f"Annex A checklist of {organization}, as of {checklist.as_of}, "
+        f"rule set {checklist.ruleset_version}"
+    )
     print()
     rows = checklist.gaps() if gaps_only else checklist.rows
     for row in rows:
@@ -695,14 +767,16 @@ def _lifecycle(args: argparse.Namespace) -> int:
                 continue
             out.write(f"  transitions: {', '.join(row['transitions'])}\n")
             if row["advance"] == "not from this stage":
-                out.write("  advance: not from this stage (it is left by exit strategy "
-                          "activation)\n")  # fmt: skip
+                out.write(
+                    "  advance: not from this stage (it is left by exit strategy activation)\n"
+                )
             elif row["advance"] == "allowed":
                 out.write(f"  advance to {row['next']}: allowed ({row['reasons'][0]})\n")
             else:
                 n = len(row["reasons"])
-                out.write(f"  advance to {row['next']}: blocked, {n} reason"
-                          f"{'s' if n != 1 else ''}:\n")  # fmt: skip
+                out.write(
+                    f"  advance to {row['next']}: blocked, {n} reason{'s' if n != 1 else ''}:\n"
+                )
                 out.writelines(f"    - {reason}\n" for reason in row["reasons"])
 
     _emit(args, fmt, write)
@@ -771,11 +845,20 @@ def _maturity(args: argparse.Namespace) -> int:
         subjects = [portfolio.relationship(args.subject)]
     else:
         scope = org.scope
-        subjects = [r for r in portfolio.relationships if scope is None or scope.covers(r.id)
-                    or scope.application_level is None]  # fmt: skip
-    profiles = [(rel.id, rel.name, rel.stage,
-                 maturity.evidenced(assessment, rel.id, organization_id=org.id))
-                for rel in subjects]  # fmt: skip
+        subjects = [
+            r
+            for r in portfolio.relationships
+            if scope is None or scope.covers(r.id) or scope.application_level is None
+        ]
+    profiles = [
+        (
+            rel.id,
+            rel.name,
+            rel.stage,
+            maturity.evidenced(assessment, rel.id, organization_id=org.id),
+        )
+        for rel in subjects
+    ]
     if fmt != "text":
         _page(args, fmt, maturity_page(profiles, matrix, as_of))
         return 0
@@ -786,8 +869,9 @@ def _maturity(args: argparse.Namespace) -> int:
             out.write(f"\n{rid} ({name}), {stage}\n")
             for tl in profile.levels:
                 level = level_text(tl.level)
-                out.write(f"  {tl.theme:<5} {names.get(tl.theme, tl.theme):<40} {level:>3}  "
-                          f"{tl.reason}\n")  # fmt: skip
+                out.write(
+                    f"  {tl.theme:<5} {names.get(tl.theme, tl.theme):<40} {level:>3}  {tl.reason}\n"
+                )
 
     _emit(args, fmt, write)
     return 0
@@ -846,8 +930,7 @@ def _init(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists already; give another FILE, or --force to overwrite")
     target.write_text(text, encoding="utf-8")
-    print(f"Starter portfolio written to {target}. Fill it in, then run: collabrel assess "
-          f"{target}")  # fmt: skip
+    print(f"Starter portfolio written to {target}. Fill it in, then run: collabrel assess {target}")
     return 0
 
 
@@ -857,7 +940,11 @@ def _schema(args: argparse.Namespace) -> int:
 
     schema = portfolio_schema() if args.kind == "portfolio" else report_schema()
     text = json.dumps(schema, indent=2, ensure_ascii=args.output is None) + "\n"
-    _emit(args, "json", lambda out: out.write(text))
+
+    def write(out: TextIO) -> None:
+        out.write(text)
+
+    _emit(args, "json", write)
     return 0
 
 

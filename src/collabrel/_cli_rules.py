@@ -42,26 +42,36 @@ def exclusions_from_data(data: Any, where: str = "$.exclusions") -> list[tuple[s
     problems: list[Problem] = []
     out: list[tuple[str, str]] = []
     if not isinstance(data, list):
-        raise LoadError([Problem(path=where, message="exclusions must be a list of "
-                                 "{rule, justification} entries")])  # fmt: skip
+        raise LoadError(
+            [
+                Problem(
+                    path=where, message="exclusions must be a list of {rule, justification} entries"
+                )
+            ]
+        )
     for i, entry in enumerate(data):
         path = f"{where}[{i}]"
         if not isinstance(entry, Mapping):
             problems.append(Problem(path=path, message="expected {rule: ID, justification: WHY}"))
             continue
         problems += [
-            Problem(path=f"{path}.{k}", message=f"unknown key {k!r}", hint="use rule and "
-                    "justification")  # fmt: skip
+            Problem(
+                path=f"{path}.{k}", message=f"unknown key {k!r}", hint="use rule and justification"
+            )
             for k in entry
             if k not in _ENTRY_KEYS
         ]
         rule, why = entry.get("rule"), entry.get("justification")
         for key, value in (("rule", rule), ("justification", why)):
             if not isinstance(value, str) or not value.strip():
-                hint = ("name a rule id such as iso44001:8.5.4" if key == "rule"
-                        else "say why the requirement does not apply; reports show it")  # fmt: skip
-                problems.append(Problem(path=f"{path}.{key}", message="missing or empty",
-                                        hint=hint))  # fmt: skip
+                hint = (
+                    "name a rule id such as iso44001:8.5.4"
+                    if key == "rule"
+                    else "say why the requirement does not apply; reports show it"
+                )
+                problems.append(
+                    Problem(path=f"{path}.{key}", message="missing or empty", hint=hint)
+                )
         if isinstance(rule, str) and isinstance(why, str) and rule.strip() and why.strip():
             out.append((rule.strip(), why.strip()))
     if problems:
@@ -84,9 +94,17 @@ def exclusions_from_file(path: Path) -> list[tuple[str, str]]:
     if isinstance(data, Mapping):
         unknown = [k for k in data if k != "exclusions"]
         if unknown or "exclusions" not in data:
-            raise LoadError([Problem(path="$", message="an exclusions file is a list of "
-                                     "{rule, justification} entries, or has an 'exclusions' "
-                                     "list")], source=name)  # fmt: skip
+            raise LoadError(
+                [
+                    Problem(
+                        path="$",
+                        message="an exclusions file is a list of "
+                        "{rule, justification} entries, or has an 'exclusions' "
+                        "list",
+                    )
+                ],
+                source=name,
+            )
         data, where = data["exclusions"], "$.exclusions"
     try:
         return exclusions_from_data(data, where)
@@ -145,8 +163,10 @@ def _specs(obj: Any) -> Iterable[RuleSpec]:
 
 
 def load_pack(name: str) -> RuleSet:
-    """Load the rule pack *name* (a module, rule set, spec, iterable of specs, or a callable
-    returning one of those).
+    """Load the rule pack *name*.
+
+    The entry point names a module, a rule set, a spec, an iterable of specs, or a callable
+    returning one of those.
 
     Raises:
         UsageError: when no installed pack has that name, listing those that are.
@@ -156,13 +176,16 @@ def load_pack(name: str) -> RuleSet:
     matches = [ep for ep in entry_points(group=PACK_GROUP) if ep.name == name]
     if not matches:
         known = ", ".join(n for n, _, _ in installed_packs()) or "none"
-        raise UsageError(f"no rule pack {name!r} is installed (installed packs: {known}); a "
-                         f"pack is an entry point in the group {PACK_GROUP!r}")  # fmt: skip
+        raise UsageError(
+            f"no rule pack {name!r} is installed (installed packs: {known}); a "
+            f"pack is an entry point in the group {PACK_GROUP!r}"
+        )
     obj = matches[0].load()
     if callable(obj) and not isinstance(obj, RuleSet | RuleSpec | ModuleType):
         obj = obj()
     try:
         return RuleSet(tuple(_specs(obj)))
     except TypeError as exc:
-        raise UsageError(f"rule pack {name!r} gave {type(obj).__name__}, not rules: {exc}"
-                         ) from None  # fmt: skip
+        raise UsageError(
+            f"rule pack {name!r} gave {type(obj).__name__}, not rules: {exc}"
+        ) from None

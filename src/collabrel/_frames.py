@@ -65,9 +65,14 @@ def rows_frame(rows: Iterable[ReportRow], *, as_of: date, version: str) -> Any:
         records,
         COLUMNS,
         feature="a report's to_frame()",
-        categories={"verdict": VERDICTS, "level": ("ORG", "REL", "JNT"),
-                    "gap": ("nonconformity", "open_gate_item"),
-                    "severity": ("major", "minor", "advisory"), "mode": None, "clause": None},
+        categories={
+            "verdict": VERDICTS,
+            "level": ("ORG", "REL", "JNT"),
+            "gap": ("nonconformity", "open_gate_item"),
+            "severity": ("major", "minor", "advisory"),
+            "mode": None,
+            "clause": None,
+        },
         integers=("stage", "subject_stage"),
         dates=("as_of", "due_on"),
-    )  # fmt: skip
+    )

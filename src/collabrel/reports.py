@@ -1074,7 +1074,7 @@ def write_report(
         >>> s = Session(collabrel.example_portfolio(), as_of=date(2026, 11, 23))
         >>> buf = io.StringIO()
         >>> write_report(s, buf, format="csv", view="actions")
-        >>> buf.getvalue().count("\\n") - 1 == sum(1 for f in s.findings() if not f.ok)
+        >>> len(buf.getvalue().splitlines()) - 1 == sum(1 for f in s.findings() if not f.ok)
         True
     """
     from collabrel._render import write_document, write_path

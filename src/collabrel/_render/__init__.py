@@ -51,9 +51,7 @@ def write_document(
         raise UsageError(f"unknown format {fmt!r}; use one of: text, md, html, csv, json, xlsx")
 
 
-def write_path(
-    doc: Document, path: Path, fmt: str, *, templates: str | Path | None = None
-) -> None:
+def write_path(doc: Document, path: Path, fmt: str, *, templates: str | Path | None = None) -> None:
     """Write *doc* to the file *path*: whole, or not at all."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")

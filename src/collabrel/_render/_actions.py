@@ -36,8 +36,7 @@ def group_actions(rows: Iterable[ReportRow]) -> Iterator[SubjectActions]:
     for _, group in groupby(needing, key=lambda r: r.subject_id):
         items = list(group)
         first = items[0]
-        kinds: dict[str, list[ReportRow]] = {"nonconformity": [], "open_gate_item": [],
-                                             "error": []}  # fmt: skip
+        kinds: dict[str, list[ReportRow]] = {"nonconformity": [], "open_gate_item": [], "error": []}
         for row in items:
             kinds[row.kind or "nonconformity"].append(row)
         yield SubjectActions(

@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from collabrel.rules import Verdict
     from collabrel.views import Score
 
-__all__ = ["counts_data", "diff_data", "report_data", "report_from_data", "row_data",
-           "write_json"]  # fmt: skip
+__all__ = ["counts_data", "diff_data", "report_data", "report_from_data", "row_data", "write_json"]
 
 
 def _date(value: date | None) -> str | None:
@@ -189,16 +188,20 @@ def _change(c: RowChange) -> dict[str, Any]:
 def diff_data(diff: ReportDiff) -> dict[str, Any]:
     """Return a report diff as plain data."""
     return {
-        "before": {"as_of": diff.before_as_of.isoformat(),
-                   "ruleset_version": diff.before_ruleset_version,
-                   "counts": counts_data(diff.before)},
-        "after": {"as_of": diff.after_as_of.isoformat(),
-                  "ruleset_version": diff.after_ruleset_version,
-                  "counts": counts_data(diff.after)},
+        "before": {
+            "as_of": diff.before_as_of.isoformat(),
+            "ruleset_version": diff.before_ruleset_version,
+            "counts": counts_data(diff.before),
+        },
+        "after": {
+            "as_of": diff.after_as_of.isoformat(),
+            "ruleset_version": diff.after_ruleset_version,
+            "counts": counts_data(diff.after),
+        },
         "changed": [_change(c) for c in diff.changed],
         "added": [_change(c) for c in diff.added],
         "removed": [_change(c) for c in diff.removed],
-    }  # fmt: skip
+    }
 
 
 # ------------------------------------------------------------------------- reading back
@@ -211,8 +214,9 @@ class _Bad(Exception):  # noqa: N818 - private, a problem at a path
         self.message = message
 
 
-def _get(data: Any, key: str, path: str, kind: type | tuple[type, ...], *, null: bool = False
-         ) -> Any:  # fmt: skip
+def _get(
+    data: Any, key: str, path: str, kind: type | tuple[type, ...], *, null: bool = False
+) -> Any:
     if not isinstance(data, dict):
         raise _Bad(path, f"expected an object, got {type(data).__name__}")
     if key not in data:
@@ -222,7 +226,7 @@ def _get(data: Any, key: str, path: str, kind: type | tuple[type, ...], *, null:
     value = data[key]
     if value is None and null:
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise _Bad(f"{path}.{key}", f"expected {names}, got {type(value).__name__}")
     return value
@@ -259,29 +263,47 @@ def _row(data: Any, path: str) -> ReportRow:
     except ValueError:
         raise _Bad(f"{path}.verdict", f"not a verdict: {verdict!r}") from None
     evidence = tuple(
-        Fact(path=_get(f, "path", f"{path}.evidence[{i}]", str),
-             value=_get(f, "value", f"{path}.evidence[{i}]", str))
+        Fact(
+            path=_get(f, "path", f"{path}.evidence[{i}]", str),
+            value=_get(f, "value", f"{path}.evidence[{i}]", str),
+        )
         for i, f in enumerate(_get(data, "evidence", path, list))
-    )  # fmt: skip
+    )
     explanation = tuple(
-        FailedCondition(**{k: _get(c, k, f"{path}.explanation[{i}]", str, null=k != "condition")
-                           for k in ("condition", "path", "actual", "expected", "hint")})
+        FailedCondition(
+            **{
+                k: _get(c, k, f"{path}.explanation[{i}]", str, null=k != "condition")
+                for k in ("condition", "path", "actual", "expected", "hint")
+            }
+        )
         for i, c in enumerate(_get(data, "explanation", path, list))
-    )  # fmt: skip
+    )
     return ReportRow(
-        rule_id=text("rule_id"), clause=text("clause"), title=text("title"),
-        subject_id=text("subject_id"), subject_name=text("subject_name"), level=text("level"),
+        rule_id=text("rule_id"),
+        clause=text("clause"),
+        title=text("title"),
+        subject_id=text("subject_id"),
+        subject_name=text("subject_name"),
+        level=text("level"),
         stage=_stage_of(_get(data, "stage", path, int, null=True), f"{path}.stage"),
-        mode=text("mode"), severity=text("severity"), verdict=v, message=text("message"),
-        remedy=text("remedy"), evidence=evidence, explanation=explanation,
+        mode=text("mode"),
+        severity=text("severity"),
+        verdict=v,
+        message=text("message"),
+        remedy=text("remedy"),
+        evidence=evidence,
+        explanation=explanation,
         error=text("error", null=True),
-        tags=tuple(_get(data, "tags", path, list)), exclusion=text("exclusion", null=True),
-        subject_stage=_stage_of(_get(data, "subject_stage", path, int, null=True),
-                                f"{path}.subject_stage"),
-        gap=text("gap", null=True), owner=text("owner", null=True),
+        tags=tuple(_get(data, "tags", path, list)),
+        exclusion=text("exclusion", null=True),
+        subject_stage=_stage_of(
+            _get(data, "subject_stage", path, int, null=True), f"{path}.subject_stage"
+        ),
+        gap=text("gap", null=True),
+        owner=text("owner", null=True),
         due_on=_parse_date(text("due_on", null=True), f"{path}.due_on"),
         tracked_by=text("tracked_by", null=True),
-    )  # fmt: skip
+    )
 
 
 def _report(data: Any) -> Report:
@@ -297,16 +319,22 @@ def _report(data: Any) -> Report:
     if fmt != FORMAT:
         raise _Bad("$.format", f"expected {FORMAT!r}, got {fmt!r}: not a collabrel report")
     if _get(data, "view", "$", str, null=True) not in {None, "full"}:
-        raise _Bad("$.view", "an action view holds only the rows that need action: compare "
-                   "full reports (collabrel assess --format json, without --actions)")
+        raise _Bad(
+            "$.view",
+            "an action view holds only the rows that need action: compare "
+            "full reports (collabrel assess --format json, without --actions)",
+        )
     s = _get(data, "scope", "$", dict)
     rels = tuple(
-        ScopedRelationship(id=_get(r, "id", p, str), name=_get(r, "name", p, str),
-                           stage=_stage_of(_get(r, "stage", p, int), f"{p}.stage") or Stage(0),
-                           in_scope=_get(r, "in_scope", p, bool))
+        ScopedRelationship(
+            id=_get(r, "id", p, str),
+            name=_get(r, "name", p, str),
+            stage=_stage_of(_get(r, "stage", p, int), f"{p}.stage") or Stage(0),
+            in_scope=_get(r, "in_scope", p, bool),
+        )
         for i, r in enumerate(_get(s, "relationships", "$.scope", list))
         for p in (f"$.scope.relationships[{i}]",)
-    )  # fmt: skip
+    )
     scope = ScopeStatement(
         organization_id=_get(s, "organization_id", "$.scope", str),
         organization_name=_get(s, "organization_name", "$.scope", str),
@@ -314,20 +342,23 @@ def _report(data: Any) -> Report:
         document_id=_get(s, "document_id", "$.scope", str, null=True),
         units=tuple(_get(s, "units", "$.scope", list)),
         relationships=rels,
-        last_reviewed_on=_parse_date(_get(s, "last_reviewed_on", "$.scope", str, null=True),
-                                     "$.scope.last_reviewed_on"),
-    )  # fmt: skip
+        last_reviewed_on=_parse_date(
+            _get(s, "last_reviewed_on", "$.scope", str, null=True), "$.scope.last_reviewed_on"
+        ),
+    )
     exclusions = tuple(
         ReportExclusion(
-            requirement=_get(e, "requirement", p, str), source=_get(e, "source", p, str),
+            requirement=_get(e, "requirement", p, str),
+            source=_get(e, "source", p, str),
             justification=_get(e, "justification", p, str),
-            title=_get(e, "title", p, str, null=True), clause=_get(e, "clause", p, str, null=True),
+            title=_get(e, "title", p, str, null=True),
+            clause=_get(e, "clause", p, str, null=True),
             approved_by=_get(e, "approved_by", p, str, null=True),
             approved_on=_parse_date(_get(e, "approved_on", p, str, null=True), f"{p}.approved_on"),
         )
         for i, e in enumerate(_get(data, "exclusions", "$", list))
         for p in (f"$.exclusions[{i}]",)
-    )  # fmt: skip
+    )
     rows = tuple(_row(r, f"$.rows[{i}]") for i, r in enumerate(_get(data, "rows", "$", list)))
     order = [r.id for r in rels]
     return Report(
@@ -352,6 +383,13 @@ def report_from_data(data: Any, *, source: str = "<data>") -> Report:
     try:
         return _report(data)
     except _Bad as bad:
-        raise LoadError([Problem(path=bad.path, message=bad.message,
-                                 hint="the file must be a JSON report written by collabrel")],
-                        source=source) from None  # fmt: skip
+        raise LoadError(
+            [
+                Problem(
+                    path=bad.path,
+                    message=bad.message,
+                    hint="the file must be a JSON report written by collabrel",
+                )
+            ],
+            source=source,
+        ) from None

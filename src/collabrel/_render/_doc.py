@@ -85,21 +85,36 @@ class Document:
     def of_report(cls, report: Report, *, view: str = "full") -> Document:
         """The document of an in-memory report."""
         return cls(
-            title=report.title, as_of=report.as_of, ruleset_version=report.ruleset_version,
-            generator=report.generator, scope=report.scope, exclusions=report.exclusions,
-            summary=report.summary, view=view, counting=report.counting,
-            rows=lambda: report.rows, action_rows=report.failed,
-        )  # fmt: skip
+            title=report.title,
+            as_of=report.as_of,
+            ruleset_version=report.ruleset_version,
+            generator=report.generator,
+            scope=report.scope,
+            exclusions=report.exclusions,
+            summary=report.summary,
+            view=view,
+            counting=report.counting,
+            rows=lambda: report.rows,
+            action_rows=report.failed,
+        )
 
     @classmethod
     def of_actions(cls, actions: ActionView) -> Document:
         """The document of an action view."""
         return cls(
-            title=actions.title, as_of=actions.as_of, ruleset_version=actions.ruleset_version,
-            generator=actions.generator, scope=actions.scope, exclusions=actions.exclusions,
-            summary=actions.summary, view="actions", counting=actions.counting,
-            rows=actions.rows, action_rows=actions.rows, complete=False,
-        )  # fmt: skip
+            title=actions.title,
+            as_of=actions.as_of,
+            ruleset_version=actions.ruleset_version,
+            generator=actions.generator,
+            scope=actions.scope,
+            exclusions=actions.exclusions,
+            summary=actions.summary,
+            view="actions",
+            counting=actions.counting,
+            rows=actions.rows,
+            action_rows=actions.rows,
+            complete=False,
+        )
 
     @classmethod
     def of_session(

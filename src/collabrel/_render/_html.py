@@ -55,8 +55,13 @@ __all__ = [
 FRAGMENT_ROWS = 40
 """How many rows to act on a Jupyter display shows before it says how many more there are."""
 
-_VERDICT_LABELS = {"pass": "Pass", "fail": "Fail", "unknown": "Unknown", "error": "Error",
-                   "not_applicable": "N/A"}  # fmt: skip
+_VERDICT_LABELS = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "unknown": "Unknown",
+    "error": "Error",
+    "not_applicable": "N/A",
+}
 _VERDICT_ORDER = ("pass", "fail", "unknown", "error", "not_applicable")
 
 
@@ -143,13 +148,17 @@ def environment(templates: str | Path | None = None) -> Environment:
 
 def template_names() -> tuple[str, ...]:
     """The built-in templates, by name."""
-    return tuple(sorted(p.name for p in _builtin_folder().iterdir() if p.is_file()
-                        and p.name.endswith((".html", ".css"))))  # fmt: skip
+    return tuple(
+        sorted(
+            p.name
+            for p in _builtin_folder().iterdir()
+            if p.is_file() and p.name.endswith((".html", ".css"))
+        )
+    )
 
 
 def _stream(out: TextIO, name: str, templates: str | Path | None, **context: Any) -> None:
-    for chunk in environment(templates).get_template(name).generate(**context):
-        out.write(chunk)
+    out.writelines(environment(templates).get_template(name).generate(**context))
 
 
 def render(name: str, templates: str | Path | None = None, **context: Any) -> str:
@@ -176,24 +185,31 @@ def _fragment(doc: Document, show_all: str) -> str:
             continue
         subjects.append(subject)
         shown += n
-    return render("fragment.html", doc=doc, subjects=subjects, hidden=hidden,
-                  hidden_subjects=hidden_subjects, show_all=show_all)  # fmt: skip
+    return render(
+        "fragment.html",
+        doc=doc,
+        subjects=subjects,
+        hidden=hidden,
+        hidden_subjects=hidden_subjects,
+        show_all=show_all,
+    )
 
 
 def report_fragment(report: Report) -> str:
     """The Jupyter display of a report: counts, by clause, the first rows to act on."""
     from collabrel._render._doc import Document
 
-    return _fragment(Document.of_report(report),
-                     "display(report.actions()) shows them all, report.to_html() every finding")
+    return _fragment(
+        Document.of_report(report),
+        "display(report.actions()) shows them all, report.to_html() every finding",
+    )
 
 
 def actions_fragment(view: ActionView) -> str:
     """The Jupyter display of an action view (the first subjects, then a count of the rest)."""
     from collabrel._render._doc import Document
 
-    return _fragment(Document.of_actions(view),
-                     "view.to_html() or view.to_frame() has them all")  # fmt: skip
+    return _fragment(Document.of_actions(view), "view.to_html() or view.to_frame() has them all")
 
 
 def diff_html(diff: ReportDiff, *, templates: str | Path | None = None) -> str:

@@ -45,8 +45,12 @@ def _overall(score: Score) -> str:
 
 
 def _tally_table(title: str, tallies: Iterable[Tally]) -> list[str]:
-    lines = [f"### By {title}", "", f"| {title.capitalize()} | Name {_COUNT_HEAD}",
-             f"|---|---{_COUNT_RULE}"]  # fmt: skip
+    lines = [
+        f"### By {title}",
+        "",
+        f"| {title.capitalize()} | Name {_COUNT_HEAD}",
+        f"|---|---{_COUNT_RULE}",
+    ]
     lines += [f"| {md(t.key)} | {md(t.label)} {_count_cells(t.score)}" for t in tallies]
     return [*lines, ""]
 
@@ -67,8 +71,13 @@ def _summary(doc: Document) -> list[str]:
     s = doc.summary
     o = s.overall
     lines = ["## Summary", "", _overall(o), ""]
-    lines += [f"{o.failed + o.unknown + o.error} findings need action: {o.failed} fail, "
-              f"{o.unknown} unknown, {o.error} error.", ""]  # fmt: skip
+    lines += [
+        (
+            f"{o.failed + o.unknown + o.error} findings need action: {o.failed} fail, "
+            f"{o.unknown} unknown, {o.error} error."
+        ),
+        "",
+    ]
     lines += [md(doc.counting), ""]
     lines += _tally_table("clause", s.by_clause)
     lines += _tally_table("stage", s.by_stage)
@@ -137,8 +146,7 @@ def _subject_actions(subject: SubjectActions) -> list[str]:
     stage = f", {stage_text(subject.stage)}" if subject.stage is not None else ""
     lines = [f"### {md(subject.subject_name)} ({md(subject.subject_id)}){md(stage)}", ""]
     tally = ", ".join(
-        plural(subject.count(kind), kind_label(kind))
-        for kind, _, _ in subject.sections
+        plural(subject.count(kind), kind_label(kind)) for kind, _, _ in subject.sections
     )
     lines += [f"{md(tally)}.", ""]
     for _, label, clauses in subject.sections:
@@ -256,8 +264,11 @@ def diff_markdown(diff: ReportDiff) -> str:
         "",
     ]
     head = ["| Clause | Rule | Subject | Before | After | Why |", "|---|---|---|---|---|---|"]
-    for title, changes in (("Verdicts changed", diff.changed), ("Rows added", diff.added),
-                           ("Rows removed", diff.removed)):  # fmt: skip
+    for title, changes in (
+        ("Verdicts changed", diff.changed),
+        ("Rows added", diff.added),
+        ("Rows removed", diff.removed),
+    ):
         lines += [f"## {title} ({len(changes)})", ""]
         lines += [*head, *(_change_line(c) for c in changes)] if changes else ["None."]
         lines.append("")

@@ -71,8 +71,7 @@ def _markdown(page: Page, out: TextIO) -> None:
     lines = [f"# {md(page.title)}", ""]
     lines += [f"- {md(label)}: {md(value)}" for label, value in page.meta]
     cols = [c for c in page.columns if c[0] != page.groups]
-    head = ["| " + " | ".join(md(h) for _, h in cols) + " |",
-            "|" + "---|" * len(cols)]  # fmt: skip
+    head = ["| " + " | ".join(md(h) for _, h in cols) + " |", "|" + "---|" * len(cols)]
     if page.groups is None:
         lines += ["", *head]
     current: object = object()
@@ -107,7 +106,7 @@ def _json(page: Page, out: TextIO, *, ascii_only: bool) -> None:
     data = {
         "format": f"collabrel.{page.kind}/1",
         "title": page.title,
-        "meta": {label: value for label, value in page.meta},
+        "meta": dict(page.meta),
         "rows": [{k: _json_value(row.get(k)) for k, _ in page.columns} for row in page.rows],
         "notes": list(page.notes),
     }
@@ -133,8 +132,7 @@ def write_page(
         from collabrel._render._html import environment
 
         template = environment(templates).get_template("page.html")
-        for chunk in template.generate(page=page, cell=_cell):
-            out.write(chunk)
+        out.writelines(template.generate(page=page, cell=_cell))
     else:  # pragma: no cover - the command offers the formats above only
         msg = f"a {page.kind} page has no {fmt} format"
         raise ValueError(msg)
@@ -149,26 +147,51 @@ def checklist_page(checklist: Checklist, organization: str, *, gaps_only: bool) 
     out = []
     for r in rows:
         s = r.score
-        not_met = [f"{f.subject_id}: {f.verdict.label.lower()}: {f.message}"
-                   for f in r.findings if not f.ok]  # fmt: skip
-        out.append({
-            "clause": r.clause, "rule_id": r.rule_id, "question": r.question,
-            "answer": r.answer.value, "automatic": r.automatic.value,
-            "override": r.override.answer.value if r.override else None,
-            "pass": s.passed, "fail": s.failed, "unknown": s.unknown, "error": s.error,
-            "not_applicable": s.not_applicable, "not_met": not_met,
-        })  # fmt: skip
+        not_met = [
+            f"{f.subject_id}: {f.verdict.label.lower()}: {f.message}"
+            for f in r.findings
+            if not f.ok
+        ]
+        out.append(
+            {
+                "clause": r.clause,
+                "rule_id": r.rule_id,
+                "question": r.question,
+                "answer": r.answer.value,
+                "automatic": r.automatic.value,
+                "override": r.override.answer.value if r.override else None,
+                "pass": s.passed,
+                "fail": s.failed,
+                "unknown": s.unknown,
+                "error": s.error,
+                "not_applicable": s.not_applicable,
+                "not_met": not_met,
+            }
+        )
     notes = [f"excluded {rule_id}: {why}" for rule_id, why in checklist.excluded]
     notes.append(checklist.counting)
     return Page(
         kind="checklist",
         title=f"Annex A checklist of {organization}",
-        meta=(("As of", str(checklist.as_of)), ("Rule set", checklist.ruleset_version),
-              ("Questions", str(len(out)))),  # fmt: skip
-        columns=(("clause", "Clause"), ("rule_id", "Rule"), ("question", "Question"),
-                 ("answer", "Answer"), ("automatic", "Automatic"), ("override", "Override"),
-                 ("pass", "Pass"), ("fail", "Fail"), ("unknown", "Unknown"),
-                 ("error", "Error"), ("not_applicable", "N/A"), ("not_met", "Not met on")),  # fmt: skip
+        meta=(
+            ("As of", str(checklist.as_of)),
+            ("Rule set", checklist.ruleset_version),
+            ("Questions", str(len(out))),
+        ),
+        columns=(
+            ("clause", "Clause"),
+            ("rule_id", "Rule"),
+            ("question", "Question"),
+            ("answer", "Answer"),
+            ("automatic", "Automatic"),
+            ("override", "Override"),
+            ("pass", "Pass"),
+            ("fail", "Fail"),
+            ("unknown", "Unknown"),
+            ("error", "Error"),
+            ("not_applicable", "N/A"),
+            ("not_met", "Not met on"),
+        ),
         rows=tuple(out),
         notes=tuple(notes),
         badges=frozenset({"answer", "automatic"}),
@@ -188,22 +211,32 @@ def maturity_page(
 ) -> Page:
     """Evidenced maturity: one row per (relationship, theme), with theme names."""
     names = {t.key: t.name for t in matrix.themes}
-    rows = []
-    for rid, name, stage, profile in profiles:
-        for tl in profile.levels:
-            rows.append({
-                "relationship": f"{name} ({rid}), {stage}", "relationship_id": rid,
-                "theme": tl.theme, "theme_name": names.get(tl.theme, tl.theme),
-                "level": None if tl.level is None else round(tl.level, 1),
-                "level_name": _level_name(matrix, tl.level), "reason": tl.reason,
-            })  # fmt: skip
+    rows = [
+        {
+            "relationship": f"{name} ({rid}), {stage}",
+            "relationship_id": rid,
+            "theme": tl.theme,
+            "theme_name": names.get(tl.theme, tl.theme),
+            "level": None if tl.level is None else round(tl.level, 1),
+            "level_name": _level_name(matrix, tl.level),
+            "reason": tl.reason,
+        }
+        for rid, name, stage, profile in profiles
+        for tl in profile.levels
+    ]
     return Page(
         kind="maturity",
         title=f"Evidenced maturity ({matrix.name})",
         meta=(("As of", str(as_of)), ("Relationships", str(len(profiles)))),
-        columns=(("relationship", "Relationship"), ("relationship_id", "Id"),
-                 ("theme", "Theme"), ("theme_name", "Name"), ("level", "Level"),
-                 ("level_name", "Level name"), ("reason", "Why")),  # fmt: skip
+        columns=(
+            ("relationship", "Relationship"),
+            ("relationship_id", "Id"),
+            ("theme", "Theme"),
+            ("theme_name", "Name"),
+            ("level", "Level"),
+            ("level_name", "Level name"),
+            ("reason", "Why"),
+        ),
         rows=tuple(rows),
         groups="relationship",
     )
@@ -226,21 +259,26 @@ def lifecycle_page(portfolio: Portfolio, lifecycle: Lifecycle, as_of: date) -> P
         moves = transitions_from(rel.stage)
         advance = next((t for t in moves if t.name == "advance"), None)
         row: dict[str, Any] = {
-            "relationship_id": rel.id, "name": rel.name, "stage": rel.stage,
+            "relationship_id": rel.id,
+            "name": rel.name,
+            "stage": rel.stage,
             "stage_name": str(rel.stage),
             "transitions": [f"{t.name} -> {t.dest}" for t in moves],
             "next": str(advance.dest) if advance else None,
-        }  # fmt: skip
+        }
         if not moves:
             row.update(advance="closed", reasons=["no stage change is possible"])
         elif advance is None:
-            row.update(advance="not from this stage",
-                       reasons=["it is left by exit strategy activation"])  # fmt: skip
+            row.update(
+                advance="not from this stage", reasons=["it is left by exit strategy activation"]
+            )
         else:
             check = lifecycle.can_advance(rel, org, as_of=as_of)
             if check.allowed:
-                row.update(advance="allowed",
-                           reasons=["the gate passes" if check.transition.gated else "no gate"])  # fmt: skip
+                row.update(
+                    advance="allowed",
+                    reasons=["the gate passes" if check.transition.gated else "no gate"],
+                )
             else:
                 row.update(advance="blocked", reasons=list(check.reasons()))
         rows.append(row)
@@ -248,12 +286,21 @@ def lifecycle_page(portfolio: Portfolio, lifecycle: Lifecycle, as_of: date) -> P
     return Page(
         kind="lifecycle",
         title=f"Lifecycle of the relationships of {org.name}",
-        meta=(("As of", str(as_of)), ("Relationships", str(len(rows))),
-              ("Blocked at their gate", plural(blocked, "relationship"))),  # fmt: skip
-        columns=(("relationship_id", "Relationship"), ("name", "Name"), ("stage", "Stage"),
-                 ("stage_name", "Stage name"), ("next", "Next stage"),
-                 ("advance", "Advance"), ("reasons", "Why"),
-                 ("transitions", "Possible changes")),  # fmt: skip
+        meta=(
+            ("As of", str(as_of)),
+            ("Relationships", str(len(rows))),
+            ("Blocked at their gate", plural(blocked, "relationship")),
+        ),
+        columns=(
+            ("relationship_id", "Relationship"),
+            ("name", "Name"),
+            ("stage", "Stage"),
+            ("stage_name", "Stage name"),
+            ("next", "Next stage"),
+            ("advance", "Advance"),
+            ("reasons", "Why"),
+            ("transitions", "Possible changes"),
+        ),
         rows=tuple(rows),
         badges=frozenset({"advance"}),
     )

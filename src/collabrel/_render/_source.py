@@ -82,9 +82,7 @@ class RowContext:
             self.order.append(rel.id)
         self._people = {p.id: p.name for p in org.people}
         scope = org.scope
-        self._excluded = (
-            {e.requirement: e.justification for e in scope.exclusions} if scope else {}
-        )
+        self._excluded = {e.requirement: e.justification for e in scope.exclusions} if scope else {}
         corporate = next((s.person for s in org.sers if s.active), None)
         self._owner: dict[str | None, str | None] = {None: self._person(corporate)}
         for rel in portfolio.relationships:
@@ -204,7 +202,9 @@ _FINE = frozenset({Verdict.PASS, Verdict.NOT_APPLICABLE})
 class Tallies:
     """Counts of verdicts by clause, stage, level, subject and rule, kept as rows go by."""
 
-    def __init__(self, subject_order: Iterable[str] = (), names: dict[str, str] | None = None):
+    def __init__(
+        self, subject_order: Iterable[str] = (), names: dict[str, str] | None = None
+    ) -> None:
         self.overall: Counter[Verdict] = Counter()
         self.clause: dict[str, Counter[Verdict]] = {}
         self.stage: dict[str, Counter[Verdict]] = {}
@@ -248,8 +248,15 @@ class Tallies:
     def add_row(self, row: ReportRow) -> None:
         """Count a report row."""
         self.names.setdefault(row.subject_id, row.subject_name)
-        self.add(verdict=row.verdict, clause=row.clause, stage=row.stage, level=row.level,
-                 subject_id=row.subject_id, rule_id=row.rule_id, title=row.title)  # fmt: skip
+        self.add(
+            verdict=row.verdict,
+            clause=row.clause,
+            stage=row.stage,
+            level=row.level,
+            subject_id=row.subject_id,
+            rule_id=row.rule_id,
+            title=row.title,
+        )
 
     def summary(self) -> Summary:
         """The counts as a :class:`~collabrel.reports.Summary`."""
@@ -270,9 +277,15 @@ def session_summary(
     subjects = _subjects(session)
     for done, (sid, is_rel) in enumerate(subjects, start=1):
         for spec in rel_specs if is_rel else org_specs:
-            tallies.add(verdict=session.verdict(spec.id, sid), clause=spec.clause,
-                        stage=spec.stage, level=spec.level.value, subject_id=sid,
-                        rule_id=spec.id, title=spec.title)  # fmt: skip
+            tallies.add(
+                verdict=session.verdict(spec.id, sid),
+                clause=spec.clause,
+                stage=spec.stage,
+                level=spec.level.value,
+                subject_id=sid,
+                rule_id=spec.id,
+                title=spec.title,
+            )
         if progress is not None:
             progress(done, len(subjects))
     return tallies.summary(), tallies

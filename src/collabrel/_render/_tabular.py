@@ -17,11 +17,32 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "formula_like", "neutralise", "records", "write_csv"]
 
 COLUMNS = (
-    "as_of", "ruleset_version", "clause", "rule_id", "title", "subject_id", "subject_name",
-    "level", "stage", "stage_name", "mode", "severity", "verdict", "message", "evidence",
-    "explanation", "error", "remedy", "tags", "exclusion", "subject_stage", "gap", "owner",
-    "due_on", "tracked_by",
-)  # fmt: skip
+    "as_of",
+    "ruleset_version",
+    "clause",
+    "rule_id",
+    "title",
+    "subject_id",
+    "subject_name",
+    "level",
+    "stage",
+    "stage_name",
+    "mode",
+    "severity",
+    "verdict",
+    "message",
+    "evidence",
+    "explanation",
+    "error",
+    "remedy",
+    "tags",
+    "exclusion",
+    "subject_stage",
+    "gap",
+    "owner",
+    "due_on",
+    "tracked_by",
+)
 """The columns of the CSV, the data frame and the Findings sheet, in order."""
 
 # what a spreadsheet may read as the start of a formula, after any blank or invisible

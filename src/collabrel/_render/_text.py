@@ -24,17 +24,23 @@ MAX_LISTED = 25
 
 def score_text(score: Score) -> str:
     """The counts as words, in the order of :class:`~collabrel.rules.Verdict`."""
-    values = {Verdict.PASS: score.passed, Verdict.FAIL: score.failed,
-              Verdict.NOT_APPLICABLE: score.not_applicable, Verdict.UNKNOWN: score.unknown,
-              Verdict.ERROR: score.error}  # fmt: skip
+    values = {
+        Verdict.PASS: score.passed,
+        Verdict.FAIL: score.failed,
+        Verdict.NOT_APPLICABLE: score.not_applicable,
+        Verdict.UNKNOWN: score.unknown,
+        Verdict.ERROR: score.error,
+    }
     return ", ".join(f"{values[v]} {v.label.lower()}" for v in Verdict)
 
 
 def _head(doc: Document) -> list[str]:
     s = doc.scope
     lines = [
-        f"# {s.organization_name} ({s.organization_id}): collaborative relationships as of "
-        f"{doc.as_of}",
+        (
+            f"# {s.organization_name} ({s.organization_id}): collaborative relationships as of "
+            f"{doc.as_of}"
+        ),
         "",
         s.statement,
     ]
@@ -44,8 +50,10 @@ def _head(doc: Document) -> list[str]:
     more = len(s.relationships) - MAX_LISTED
     if more > 0:
         lines.append(f"  ... and {more} more relationships")
-    lines += ["", f"Rule set {doc.ruleset_version}, as of {doc.as_of}: "
-              f"{score_text(doc.summary.overall)}"]  # fmt: skip
+    lines += [
+        "",
+        f"Rule set {doc.ruleset_version}, as of {doc.as_of}: {score_text(doc.summary.overall)}",
+    ]
     if doc.exclusions:
         lines.append("Exclusions:")
         lines += [f"  {e.requirement} ({e.source}): {e.justification}" for e in doc.exclusions]
@@ -53,8 +61,10 @@ def _head(doc: Document) -> list[str]:
 
 
 def _row(row: ReportRow) -> list[str]:
-    lines = [f"      [{row.verdict.label.upper()}] {row.clause} {row.rule_id}: {row.title}",
-             f"          why: {row.message}"]  # fmt: skip
+    lines = [
+        f"      [{row.verdict.label.upper()}] {row.clause} {row.rule_id}: {row.title}",
+        f"          why: {row.message}",
+    ]
     lines += [f"            - {leaf}" for leaf in row.explanation]
     if row.error:
         lines.append(f"          error: {row.error}")
@@ -67,7 +77,9 @@ def _row(row: ReportRow) -> list[str]:
 
 def _subject(subject: SubjectActions) -> list[str]:
     where = f", {stage_text(subject.stage)}" if subject.stage is not None else " (organization)"
-    tally = ", ".join(plural(subject.count(kind), kind_label(kind)) for kind, _, _ in subject.sections)
+    tally = ", ".join(
+        plural(subject.count(kind), kind_label(kind)) for kind, _, _ in subject.sections
+    )
     lines = ["", f"{subject.subject_id}: {subject.subject_name}{where}: {tally}"]
     for _, label, clauses in subject.sections:
         lines.append(f"  {label}")
@@ -86,10 +98,11 @@ def write_text(doc: Document, out: TextIO) -> None:
     if need == 0:
         out.write("\nNothing to act on.\n")
         return
-    out.write(f"\nWhat needs action: {need} findings ({o.failed} fail, {o.unknown} unknown, "
-              f"{o.error} error), by subject:\n")  # fmt: skip
-    for subject in doc.action_subjects():
-        out.write("\n".join(_subject(subject)) + "\n")
+    out.write(
+        f"\nWhat needs action: {need} findings ({o.failed} fail, {o.unknown} unknown, "
+        f"{o.error} error), by subject:\n"
+    )
+    out.writelines("\n".join(_subject(subject)) + "\n" for subject in doc.action_subjects())
 
 
 def _change(c: RowChange) -> str:
@@ -101,14 +114,19 @@ def _change(c: RowChange) -> str:
 def diff_text(diff: ReportDiff) -> str:
     """Render a report diff as plain text."""
     lines = [
-        f"Changes from {diff.before_as_of} (rule set {diff.before_ruleset_version}) to "
-        f"{diff.after_as_of} (rule set {diff.after_ruleset_version})",
+        (
+            f"Changes from {diff.before_as_of} (rule set {diff.before_ruleset_version}) to "
+            f"{diff.after_as_of} (rule set {diff.after_ruleset_version})"
+        ),
         f"  before: {score_text(diff.before)}",
         f"  after:  {score_text(diff.after)}",
         f"  {len(diff.worse)} got worse, {len(diff.better)} got better",
     ]
-    for title, changes in (("Verdicts changed", diff.changed), ("Rows added", diff.added),
-                           ("Rows removed", diff.removed)):  # fmt: skip
+    for title, changes in (
+        ("Verdicts changed", diff.changed),
+        ("Rows added", diff.added),
+        ("Rows removed", diff.removed),
+    ):
         lines += ["", f"{title} ({len(changes)}):"]
         lines += [_change(c) for c in changes] if changes else ["  none"]
     return "\n".join(lines) + "\n"

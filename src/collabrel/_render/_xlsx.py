@@ -28,10 +28,16 @@ DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0%"
 """The number format of shares."""
 FILLS = {
-    "pass": "DAFBE1", "fail": "FFEBE9", "unknown": "FFF8C5", "error": "FBEFFF",
-    "not_applicable": "F3F5F7", "Yes": "DAFBE1", "Partial": "FFF8C5", "No": "FFEBE9",
+    "pass": "DAFBE1",
+    "fail": "FFEBE9",
+    "unknown": "FFF8C5",
+    "error": "FBEFFF",
+    "not_applicable": "F3F5F7",
+    "Yes": "DAFBE1",
+    "Partial": "FFF8C5",
+    "No": "FFEBE9",
     "N/A": "F3F5F7",
-}  # fmt: skip
+}
 """The background colour of each verdict and checklist answer (RGB hex)."""
 SHEETS = ("Summary", "Actions", "Findings", "Checklist", "Exclusions", "Scope")
 """The sheets of a full report, in order (an action view has no Findings sheet)."""
@@ -57,8 +63,15 @@ class _Sheet:
         self.wrap = styles.Alignment(wrap_text=True, vertical="top")
         self.table_start: int | None = None
 
-    def cell(self, value: Any, *, fmt: str | None = None, fill: str | None = None,
-             font: Any = None, wrap: bool = False) -> Any:  # fmt: skip
+    def cell(
+        self,
+        value: Any,
+        *,
+        fmt: str | None = None,
+        fill: str | None = None,
+        font: Any = None,
+        wrap: bool = False,
+    ) -> Any:
         if isinstance(value, str):
             value = _ILLEGAL_XML.sub("", value)
         c = self.px.cell.WriteOnlyCell(self.ws, value=value)
@@ -76,7 +89,9 @@ class _Sheet:
         return c
 
     def append(self, values: Iterable[Any]) -> None:
-        self.ws.append(list(values))
+        """Append a row; every text goes through :meth:`cell` (never a formula)."""
+        cells = [v if isinstance(v, self.px.cell.cell.Cell) else self.cell(v) for v in values]
+        self.ws.append(cells)
         self.rows += 1
 
     def header(self, names: Sequence[str]) -> None:
@@ -112,51 +127,114 @@ def _summary(doc: Document, sheet: _Sheet) -> None:
     sheet.append(["Counting", sheet.cell(doc.counting, wrap=True)])
     sheet.append([])
     sheet.header(["Group", "Name", *_COUNT_NAMES])
-    sheet.append(["overall", "every finding", *_counts(o),
-                  sheet.cell(o.share, fmt=PERCENT_FORMAT)])  # fmt: skip
+    sheet.append(["overall", "every finding", *_counts(o), sheet.cell(o.share, fmt=PERCENT_FORMAT)])
     groups: list[tuple[str, tuple[Tally, ...]]] = [
-        ("clause", s.by_clause), ("stage", s.by_stage), ("level", s.by_level),
+        ("clause", s.by_clause),
+        ("stage", s.by_stage),
+        ("level", s.by_level),
         ("subject", s.by_subject),
-    ]  # fmt: skip
+    ]
     for group, tallies in groups:
         for t in tallies:
-            sheet.append([f"{group} {t.key}", t.label, *_counts(t.score),
-                          sheet.cell(t.score.share, fmt=PERCENT_FORMAT)])  # fmt: skip
+            sheet.append(
+                [
+                    f"{group} {t.key}",
+                    t.label,
+                    *_counts(t.score),
+                    sheet.cell(t.score.share, fmt=PERCENT_FORMAT),
+                ]
+            )
     sheet.finish()
 
 
-_ACTION_COLUMNS = ("subject_id", "subject_name", "subject_stage", "kind", "clause", "rule_id",
-                   "requirement", "verdict", "why", "remedy", "owner", "due_on", "tracked_by",
-                   "severity")  # fmt: skip
+_ACTION_COLUMNS = (
+    "subject_id",
+    "subject_name",
+    "subject_stage",
+    "kind",
+    "clause",
+    "rule_id",
+    "requirement",
+    "verdict",
+    "why",
+    "remedy",
+    "owner",
+    "due_on",
+    "tracked_by",
+    "severity",
+)
 
 
 def _actions(doc: Document, sheet: _Sheet) -> None:
     sheet.header(_ACTION_COLUMNS)
     for row in doc.action_rows():
         why = row.message + (f" | {explanation_text(row)}" if row.explanation else "")
-        sheet.append([
-            row.subject_id, row.subject_name,
-            str(row.subject_stage) if row.subject_stage is not None else None,
-            kind_label(row.kind), row.clause, row.rule_id, row.title,
-            sheet.cell(row.verdict.value, fill=row.verdict.value),
-            sheet.cell(why, wrap=True), sheet.cell(row.remedy, wrap=True), row.owner,
-            sheet.cell(row.due_on, fmt=DATE_FORMAT), row.tracked_by, row.severity,
-        ])  # fmt: skip
+        sheet.append(
+            [
+                row.subject_id,
+                row.subject_name,
+                str(row.subject_stage) if row.subject_stage is not None else None,
+                kind_label(row.kind),
+                row.clause,
+                row.rule_id,
+                row.title,
+                sheet.cell(row.verdict.value, fill=row.verdict.value),
+                sheet.cell(why, wrap=True),
+                sheet.cell(row.remedy, wrap=True),
+                row.owner,
+                sheet.cell(row.due_on, fmt=DATE_FORMAT),
+                row.tracked_by,
+                row.severity,
+            ]
+        )
     sheet.finish()
 
 
-_FINDING_COLUMNS = ("subject_id", "subject_name", "clause", "rule_id", "requirement", "level",
-                    "stage", "mode", "severity", "verdict", "kind", "why", "evidence",
-                    "explanation", "error", "remedy", "owner", "due_on", "exclusion", "tags")  # fmt: skip
+_FINDING_COLUMNS = (
+    "subject_id",
+    "subject_name",
+    "clause",
+    "rule_id",
+    "requirement",
+    "level",
+    "stage",
+    "mode",
+    "severity",
+    "verdict",
+    "kind",
+    "why",
+    "evidence",
+    "explanation",
+    "error",
+    "remedy",
+    "owner",
+    "due_on",
+    "exclusion",
+    "tags",
+)
 
 
 def _finding(sheet: _Sheet, row: ReportRow) -> list[Any]:
     return [
-        row.subject_id, row.subject_name, row.clause, row.rule_id, row.title, row.level,
-        int(row.stage) if row.stage is not None else None, row.mode, row.severity,
-        sheet.cell(row.verdict.value, fill=row.verdict.value), kind_label(row.kind) or None,
-        row.message, evidence_text(row) or None, explanation_text(row) or None, row.error,
-        row.remedy, row.owner, sheet.cell(row.due_on, fmt=DATE_FORMAT), row.exclusion,
+        row.subject_id,
+        row.subject_name,
+        row.clause,
+        row.rule_id,
+        row.title,
+        row.level,
+        int(row.stage) if row.stage is not None else None,
+        row.mode,
+        row.severity,
+        sheet.cell(row.verdict.value, fill=row.verdict.value),
+        kind_label(row.kind) or None,
+        row.message,
+        evidence_text(row) or None,
+        explanation_text(row) or None,
+        row.error,
+        row.remedy,
+        row.owner,
+        sheet.cell(row.due_on, fmt=DATE_FORMAT),
+        row.exclusion,
         ", ".join(row.tags),
     ]
 
@@ -174,19 +252,35 @@ def _checklist(doc: Document, sheet: _Sheet) -> None:
     sheet.header(["clause", "rule_id", "question", "answer", *_COUNT_NAMES])
     for r in doc.rule_scores():
         answer = Answer.of(r.score).value
-        sheet.append([r.clause, r.rule_id, sheet.cell(question(r.title), wrap=True),
-                      sheet.cell(answer, fill=answer), *_counts(r.score),
-                      sheet.cell(r.score.share, fmt=PERCENT_FORMAT)])  # fmt: skip
+        sheet.append(
+            [
+                r.clause,
+                r.rule_id,
+                sheet.cell(question(r.title), wrap=True),
+                sheet.cell(answer, fill=answer),
+                *_counts(r.score),
+                sheet.cell(r.score.share, fmt=PERCENT_FORMAT),
+            ]
+        )
     sheet.finish()
 
 
 def _exclusions(doc: Document, sheet: _Sheet) -> None:
-    sheet.header(["requirement", "source", "clause", "title", "justification", "approved_by",
-                  "approved_on"])  # fmt: skip
+    sheet.header(
+        ["requirement", "source", "clause", "title", "justification", "approved_by", "approved_on"]
+    )
     for e in doc.exclusions:
-        sheet.append([e.requirement, e.source, e.clause, e.title,
-                      sheet.cell(e.justification, wrap=True), e.approved_by,
-                      sheet.cell(e.approved_on, fmt=DATE_FORMAT)])  # fmt: skip
+        sheet.append(
+            [
+                e.requirement,
+                e.source,
+                e.clause,
+                e.title,
+                sheet.cell(e.justification, wrap=True),
+                e.approved_by,
+                sheet.cell(e.approved_on, fmt=DATE_FORMAT),
+            ]
+        )
     sheet.finish()
 
 
@@ -201,15 +295,24 @@ def _scope(doc: Document, sheet: _Sheet) -> None:
 def write_xlsx(doc: Document, path: Path, openpyxl: Any) -> None:
     """Write *doc* to *path* as a workbook (see :data:`SHEETS`), one row at a time."""
     wb = openpyxl.Workbook(write_only=True)
-    plan = [("Summary", (18, 45, 9, 9, 9, 9, 9, 11), _summary),
-            ("Actions", (22, 28, 22, 16, 9, 34, 40, 10, 60, 50, 20, 12, 22, 10), _actions)]  # fmt: skip
+    plan = [
+        ("Summary", (18, 45, 9, 9, 9, 9, 9, 11), _summary),
+        ("Actions", (22, 28, 22, 16, 9, 34, 40, 10, 60, 50, 20, 12, 22, 10), _actions),
+    ]
     if doc.full:
-        plan.append(("Findings", (22, 28, 9, 34, 40, 6, 6, 12, 10, 10, 16, 50, 50, 50, 20,
-                                  50, 20, 12, 30, 30), _findings))  # fmt: skip
+        plan.append(
+            (
+                "Findings",
+                (22, 28, 9, 34, 40, 6, 6, 12, 10, 10, 16, 50, 50, 50, 20, 50, 20, 12, 30, 30),
+                _findings,
+            )
+        )
     if doc.complete:
         plan.append(("Checklist", (9, 34, 60, 10, 9, 9, 9, 9, 9, 11), _checklist))
-    plan += [("Exclusions", (30, 10, 9, 40, 60, 16, 12), _exclusions),
-             ("Scope", (24, 40, 8, 28, 10), _scope)]  # fmt: skip
+    plan += [
+        ("Exclusions", (30, 10, 9, 40, 60, 16, 12), _exclusions),
+        ("Scope", (24, 40, 8, 28, 10), _scope),
+    ]
     for title, widths, fill in plan:
         fill(doc, _Sheet(wb, openpyxl, title, widths))
     wb.save(str(path))
