@@ -499,17 +499,19 @@ _LOAD_HAS_PROGRESS = "progress" in inspect.signature(load).parameters
 """Whether loading reports its progress (large JSON Lines portfolios draw a bar then)."""
 
 
-def _format(args: argparse.Namespace, suffixes: dict[str, str], default: str = "text") -> str:
+def _format(args: argparse.Namespace, suffixes: dict[str, str], what: str = "report") -> str:
     fmt: str | None = args.format
     out: Path | None = args.output
     if fmt is not None:
         return fmt
     if out is None or str(out) == "-":
-        return default
+        return "text"
     found = suffixes.get(out.suffix.lower())
     if found is None:
         names = ", ".join(sorted(suffixes))
-        raise UsageError(f"cannot tell the format from {out}; name it {names}, or give --format")
+        raise UsageError(
+            f"cannot tell the {what} format from {out}; name it {names}, or give --format"
+        )
     return found
 
 
@@ -557,7 +559,7 @@ def _assess(args: argparse.Namespace) -> int:
     with _progress(f"evaluating {len(ruleset)} rules"):
         session = Session(portfolio, ruleset, as_of=as_of)
     with _Bar(f"writing the {fmt} report") as bar:
-        doc = Document.of_session(session, view=view, title=args.title, progress=bar)
+        doc = Document.of_session(session, view=view, title=args.title, progress=bar, fmt=fmt)
         if out is not None and str(out) != "-":
             write_path(doc, out, fmt, templates=args.templates)
         elif fmt == "json":  # ASCII escapes keep it valid JSON that the terminal filter keeps
@@ -676,7 +678,7 @@ def _page(args: argparse.Namespace, fmt: str, page: Any) -> None:
 
 
 def _checklist(args: argparse.Namespace) -> int:
-    fmt = _format(args, _PAGE_SUFFIXES)
+    fmt = _format(args, _PAGE_SUFFIXES, "checklist")
     portfolio = _load(args.portfolio)
     as_of = _today(args)
     with _progress("evaluating"):
@@ -725,7 +727,7 @@ def _checklist_text(checklist: Any, organization: str, *, gaps_only: bool) -> No
 def _lifecycle(args: argparse.Namespace) -> int:
     from collabrel.lifecycle import Lifecycle
 
-    fmt = _format(args, _PAGE_SUFFIXES)
+    fmt = _format(args, _PAGE_SUFFIXES, "listing")
     portfolio = _load(args.portfolio)
     org = portfolio.organization
     as_of = _today(args)
@@ -833,7 +835,7 @@ def _maturity(args: argparse.Namespace) -> int:
     from collabrel import maturity
     from collabrel._render._pages import level_text, maturity_page
 
-    fmt = _format(args, _PAGE_SUFFIXES)
+    fmt = _format(args, _PAGE_SUFFIXES, "table")
     portfolio = _load(args.portfolio)
     org = portfolio.organization
     as_of = _today(args)
@@ -894,7 +896,7 @@ def _report_of(path: Path, args: argparse.Namespace) -> Report:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    fmt = _format(args, _DIFF_SUFFIXES)
+    fmt = _format(args, _DIFF_SUFFIXES, "diff")
     if args.templates is not None and fmt != "html":
         raise UsageError("--templates is for HTML output; add --format html or -o FILE.html")
     difference = _report_of(args.before, args).diff(_report_of(args.after, args))

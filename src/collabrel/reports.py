@@ -1082,7 +1082,7 @@ def write_report(
 
     _check_choice("format", format, FORMATS)
     _check_choice("view", view, VIEWS)
-    doc = Document.of_session(session, view=view, title=title, progress=progress)
+    doc = Document.of_session(session, view=view, title=title, progress=progress, fmt=format)
     if isinstance(out, str | Path):
         write_path(doc, Path(out), format, templates=templates)
         return

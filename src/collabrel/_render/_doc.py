@@ -29,7 +29,19 @@ if TYPE_CHECKING:
     )
     from collabrel.rules import Session
 
-__all__ = ["Document", "RuleScore"]
+__all__ = ["Document", "RuleScore", "passes"]
+
+
+def passes(fmt: str, view: str) -> int:
+    """How many times a renderer of *fmt* reads a session's subjects, the count included.
+
+    Every format counts the verdicts first. Text, CSV and JSON then read the rows of their
+    view once; Markdown, HTML and Excel read the rows that need action and, for the full
+    view, every row too.
+    """
+    if fmt in {"text", "csv", "json"}:
+        return 2
+    return 3 if view == "full" else 2
 
 
 class RuleScore:
@@ -124,12 +136,13 @@ class Document:
         view: str = "full",
         title: str | None = None,
         progress: Progress | None = None,
+        fmt: str = "html",
     ) -> Document:
         """The document of a session's current verdicts; rows are made as they are read.
 
         The verdicts are counted here (one pass, no finding built); the rows that need
         action, and for the full view every row, are made when a renderer reads them.
-        *progress* hears of every subject of every pass.
+        *progress* hears of every subject of every pass a renderer of *fmt* makes.
         """
         from collabrel._render._source import RowContext, session_rows, session_summary
         from collabrel.reports import _exclusions, _generator, _scope_statement, default_title
@@ -137,14 +150,14 @@ class Document:
         portfolio = session.portfolio
         context = RowContext(portfolio)
         subjects = len(context.order)
-        passes = 3 if view == "full" else 2
+        total = subjects * passes(fmt, view)
         done = 0
 
         def tick(_: int, __: int | None) -> None:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(done, subjects * passes)
+                progress(min(done, total), total)
 
         summary, tallies = session_summary(session, context, progress=tick)
         return cls(

@@ -48,8 +48,12 @@ _HEADER_FILL = "E6EAEF"
 class _Sheet:
     """A write-only sheet: rows of values, styled cells, a frozen header and a filter."""
 
-    def __init__(self, wb: Any, openpyxl: Any, title: str, widths: Sequence[float]) -> None:
+    def __init__(
+        self, wb: Any, openpyxl: Any, title: str, widths: Sequence[float], header_row: int
+    ) -> None:
         self.ws = wb.create_sheet(title)
+        # a write-only sheet writes its view before its first row: freeze the header now
+        self.ws.freeze_panes = f"A{header_row + 1}"
         self.px = openpyxl
         self.rows = 0
         self.width = len(widths)
@@ -95,11 +99,10 @@ class _Sheet:
         self.rows += 1
 
     def header(self, names: Sequence[str]) -> None:
-        """Write a table header; the first one is frozen and starts the filter."""
+        """Write a table header; the first one starts the filter (and is the frozen row)."""
         self.append(self.cell(n, font=self.bold) for n in names)
         if self.table_start is None:
             self.table_start = self.rows
-            self.ws.freeze_panes = f"A{self.rows + 1}"
 
     def finish(self) -> None:
         """Set the filter over the first table (header to last row)."""
@@ -292,27 +295,27 @@ def _scope(doc: Document, sheet: _Sheet) -> None:
     sheet.finish()
 
 
+_SUMMARY_HEADER = 9
+"""The row of the Summary sheet's table header (below the title and eight lines of facts)."""
+
+_WIDTHS = {
+    "Summary": (18, 45, 9, 9, 9, 9, 9, 11),
+    "Actions": (22, 28, 22, 16, 9, 34, 40, 10, 60, 50, 20, 12, 22, 10),
+    "Findings": (22, 28, 9, 34, 40, 6, 6, 12, 10, 10, 16, 50, 50, 50, 20, 50, 20, 12, 30, 30),
+    "Checklist": (9, 34, 60, 10, 9, 9, 9, 9, 9, 11),
+    "Exclusions": (30, 10, 9, 40, 60, 16, 12),
+    "Scope": (24, 40, 8, 28, 10),
+}
+_FILL = {"Summary": _summary, "Actions": _actions, "Findings": _findings,
+         "Checklist": _checklist, "Exclusions": _exclusions, "Scope": _scope}  # fmt: skip
+
+
 def write_xlsx(doc: Document, path: Path, openpyxl: Any) -> None:
     """Write *doc* to *path* as a workbook (see :data:`SHEETS`), one row at a time."""
     wb = openpyxl.Workbook(write_only=True)
-    plan = [
-        ("Summary", (18, 45, 9, 9, 9, 9, 9, 11), _summary),
-        ("Actions", (22, 28, 22, 16, 9, 34, 40, 10, 60, 50, 20, 12, 22, 10), _actions),
-    ]
-    if doc.full:
-        plan.append(
-            (
-                "Findings",
-                (22, 28, 9, 34, 40, 6, 6, 12, 10, 10, 16, 50, 50, 50, 20, 50, 20, 12, 30, 30),
-                _findings,
-            )
-        )
-    if doc.complete:
-        plan.append(("Checklist", (9, 34, 60, 10, 9, 9, 9, 9, 9, 11), _checklist))
-    plan += [
-        ("Exclusions", (30, 10, 9, 40, 60, 16, 12), _exclusions),
-        ("Scope", (24, 40, 8, 28, 10), _scope),
-    ]
-    for title, widths, fill in plan:
-        fill(doc, _Sheet(wb, openpyxl, title, widths))
+    for title in SHEETS:
+        if (title == "Findings" and not doc.full) or (title == "Checklist" and not doc.complete):
+            continue
+        header = _SUMMARY_HEADER if title == "Summary" else 1
+        _FILL[title](doc, _Sheet(wb, openpyxl, title, _WIDTHS[title], header))
     wb.save(str(path))
