@@ -66,13 +66,16 @@ def test_grouped_by_subject_then_kind_then_clause(rep: Report, view: ActionView)
         for kind, _, clauses in subject.sections:
             assert all(r.kind == kind for c in clauses for r in c.rows)
             keys = [int(c.clause) for c in clauses]
-            assert keys == sorted(keys) and len(set(keys)) == len(keys)
+            assert keys == sorted(keys)
+            assert len(set(keys)) == len(keys)
             for c in clauses:
                 assert all(r.top_clause == c.clause for r in c.rows)
     grid = view.subject("rel-grid-alliance")
     assert grid is not None
-    assert grid.count("nonconformity") == 3 and grid.count("open_gate_item") == 6
-    assert grid.stage is not None and grid.stage.number == 5
+    assert grid.count("nonconformity") == 3
+    assert grid.count("open_gate_item") == 6
+    assert grid.stage is not None
+    assert grid.stage.number == 5
     assert view.subject("rel-rail-jv") is None  # nothing to act on there
 
 
@@ -172,7 +175,8 @@ def test_an_organization_brands_the_html_with_its_own_templates(
     assert "Exclusions are listed in the annex." in page
     assert 'id="exclusions"' not in page
     assert 'id="findings"' in page  # the rest of the built-in page is kept
-    assert "brand.html" in html_templates() and "report.html" in html_templates()
+    assert "brand.html" in html_templates()
+    assert "report.html" in html_templates()
 
 
 def test_templates_are_sandboxed_and_escape_the_data(rep: Report, tmp_path: Path) -> None:
@@ -200,10 +204,12 @@ def test_the_workbook_opens_on_the_summary_with_real_dates_percentages_and_colou
     assert wb.sheetnames == ["Summary", "Actions", "Findings", "Checklist", "Exclusions", "Scope"]
     assert wb.active.title == "Summary"
     summary = wb["Summary"]
-    assert summary["B2"].value.date() == AS_OF and summary["B2"].is_date
+    assert summary["B2"].value.date() == AS_OF
+    assert summary["B2"].is_date
     assert summary["B2"].number_format == "yyyy-mm-dd"
     share = next(r for r in summary.iter_rows() if r[0].value == "overall")[-1]
-    assert isinstance(share.value, float) and share.number_format == "0%"
+    assert isinstance(share.value, float)
+    assert share.number_format == "0%"
     assert abs(share.value - session_share(session)) < 1e-9
     actions = wb["Actions"]
     header = [c.value for c in actions[1]]
@@ -217,11 +223,13 @@ def test_the_workbook_opens_on_the_summary_with_real_dates_percentages_and_colou
     for name in ("Actions", "Findings", "Checklist", "Exclusions", "Scope"):
         sheet = wb[name]
         assert sheet.freeze_panes == "A2", name
-        assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:"), name
-    assert summary.freeze_panes == "A10" and summary.auto_filter.ref.startswith("A9:")
+        assert (sheet.auto_filter.ref or "").startswith("A1:"), name
+    assert summary.freeze_panes == "A10"
+    assert summary.auto_filter.ref.startswith("A9:")
     checklist = wb["Checklist"]
     answers = {row[3].value for row in checklist.iter_rows(min_row=2)}
-    assert answers <= {"Yes", "Partial", "No", "N/A"} and "No" in answers
+    assert answers <= {"Yes", "Partial", "No", "N/A"}
+    assert "No" in answers
     no = next(row for row in checklist.iter_rows(min_row=2) if row[3].value == "No")
     assert no[3].fill.fgColor.rgb == "00FFEBE9"
     exclusions = wb["Exclusions"]
