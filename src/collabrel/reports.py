@@ -521,6 +521,12 @@ class Report:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __repr__(self) -> str:
+        return (
+            f"<Report {self.title!r} as of {self.as_of}, rule set {self.ruleset_version}: "
+            f"{len(self.rows)} rows, {self.summary.overall}>"
+        )
+
     def failed(self) -> tuple[ReportRow, ...]:
         """The rows to act on: FAIL, UNKNOWN and ERROR."""
         return tuple(r for r in self.rows if not r.ok)
@@ -717,6 +723,12 @@ class SubjectActions:
                  ("error", "Errors of custom rules", self.errors))  # fmt: skip
         return tuple(k for k in kinds if k[2])
 
+    def __repr__(self) -> str:
+        from collabrel._render._common import kind_label, plural
+
+        kinds = ", ".join(plural(self.count(k), kind_label(k)) for k, _, _ in self.sections)
+        return f"<SubjectActions {self.subject_id}: {kinds}>"
+
     @property
     def rows(self) -> tuple[ReportRow, ...]:
         """Every row, in the order of :attr:`sections`."""
@@ -774,6 +786,13 @@ class ActionView:
 
     def __iter__(self) -> Iterator[ReportRow]:
         return (r for s in self.subjects for r in s.rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ActionView as of {self.as_of}: {len(self)} rows on {len(self.subjects)} "
+            f"subjects ({self.count('nonconformity')} nonconformities, "
+            f"{self.count('open_gate_item')} open gate items, {self.count('error')} errors)>"
+        )
 
     def __len__(self) -> int:
         return sum(len(s.rows) for s in self.subjects)
@@ -912,6 +931,13 @@ class ReportDiff:
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.added or self.removed)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ReportDiff {self.before_as_of} -> {self.after_as_of}: {len(self.changed)} "
+            f"changed ({len(self.worse)} worse, {len(self.better)} better), "
+            f"{len(self.added)} added, {len(self.removed)} removed>"
+        )
 
     @property
     def worse(self) -> tuple[RowChange, ...]:
