@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(DEPS): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,store]" --group dev --group bench
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[yaml,jupyter,xlsx,store,fast]" --group dev --group bench
 	touch $@
 
 demo: $(DEPS)
@@ -56,8 +56,12 @@ unit: $(DEPS) postgres chromium
 
 test: lint typecheck unit
 
+# Benchmarks print ratios measured in one run; `make bench LARGE=1` adds the 100,000 sizes.
 bench: $(DEPS)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_anchor.py $(if $(LARGE),--sizes 1000 10000 100000,)
+	$(BIN)/python benchmarks/bench_iso.py $(if $(LARGE),--large,)
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import collabrel
+from collabrel._render._common import md as escape
 from collabrel.errors import UsageError
 from collabrel.reports import (
     FORMATS,
@@ -72,8 +73,8 @@ def test_grouped_by_subject_then_kind_then_clause(rep: Report, view: ActionView)
                 assert all(r.top_clause == c.clause for r in c.rows)
     grid = view.subject("rel-grid-alliance")
     assert grid is not None
-    assert grid.count("nonconformity") == 3
-    assert grid.count("open_gate_item") == 6
+    assert grid.count("nonconformity") == 4
+    assert grid.count("open_gate_item") == 5
     assert grid.stage is not None
     assert grid.stage.number == 5
     assert view.subject("rel-rail-jv") is None  # nothing to act on there
@@ -83,9 +84,9 @@ def test_the_remedy_is_beside_the_verdict_in_every_view_format(view: ActionView)
     text, md, page = view.to_text(), view.to_markdown(), view.to_html()
     for row in view:
         assert row.remedy in text
-        # Markdown: the remedy line follows the row's verdict line, before the next row
-        head = md.index(f"**{row.verdict.label.upper()}** {row.clause} {row.rule_id}")
-        assert md.index("  - Remedy:", head) < md.find("\n- **", head + 1) % (len(md) + 1)
+        # Markdown: one table line per row, the remedy on the verdict's line
+        lines = [ln for ln in md.splitlines() if ln.startswith(f"| {row.verdict.label.upper()} |")]
+        assert any(f"| {escape(row.rule_id)} |" in ln and escape(row.remedy) in ln for ln in lines)
     assert page.count('class="remedy"') == len(view)
 
 

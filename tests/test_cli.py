@@ -25,6 +25,7 @@ import pytest
 import collabrel
 from collabrel._cli import main
 from collabrel.errors import LoadError
+from collabrel.rules import RULESET_VERSION
 
 AS_OF = "2026-11-23"
 
@@ -75,8 +76,10 @@ IN_PROCESS: dict[str, list[str]] = {
     "rules_list_clause": ["rules", "list", "--clause", "8.6"],
     "rules_list_stage_tag": ["rules", "list", "--stage", "5", "--tag", "annex-a"],
     "rules_list_bad_stage": ["rules", "list", "--stage", "99"],
-    "lifecycle_advance_allowed": ["lifecycle", "{d}/p.json", "--as-of", AS_OF, "--advance",
-                                  "rel-plant-hire", "--on", AS_OF, "--approved-by", "p-coo"],
+    "lifecycle_advance_allowed": ["lifecycle", "{d}/scoped.json", "--as-of", AS_OF, "--advance",
+                                  "rel-plant-hire", "--on", AS_OF, "--approved-by", "p-comm"],
+    "lifecycle_advance_not_a_ser": ["lifecycle", "{d}/scoped.json", "--as-of", AS_OF,
+                                    "--advance", "rel-plant-hire", "--approved-by", "p-qa"],
     "lifecycle_advance_no_approver": ["lifecycle", "{d}/p.json", "--advance", "rel-plant-hire"],
     "validate_rules": ["validate", "{d}/rules.yaml"],
     "validate_malformed": ["validate", "{d}/malformed.yaml"],
@@ -107,6 +110,21 @@ def _write_inputs(d: Path) -> None:
     collabrel.dump(portfolio, d / "p.json")  # JSON loads ~20x faster: used by most runs
     (d / "rules.yaml").write_text(RULE_FILE, encoding="utf-8")
     (d / "malformed.yaml").write_text("organization: {id: x\n  name: [\n", encoding="utf-8")
+    # the plant hire candidate brought into scope, with its SER: it may enter stage 1
+    hire = portfolio.relationship("rel-plant-hire")
+    scope = portfolio.organization.scope
+    scoped = attrs.evolve(
+        portfolio.with_relationship(
+            attrs.evolve(hire, sers=(collabrel.SER(person="p-comm", party="northbridge"),))
+        ),
+        organization=attrs.evolve(
+            portfolio.organization,
+            scope=attrs.evolve(
+                scope, relationships_in_scope=(*scope.relationships_in_scope, hire.id)
+            ),
+        ),
+    )
+    collabrel.dump(scoped, d / "scoped.json")
     data = json.loads((d / "p.json").read_text(encoding="utf-8"))
     data["relationships"][1]["stage"] = "stage-99"
     data["organization"]["scope"]["last_reviewed_on"] = "2026-13-01"
@@ -242,14 +260,18 @@ def test_assess_prints_the_summary_and_what_to_act_on(runs: Runs) -> None:
     assert "6 of 7 relationships are in scope" in out
     assert "rel-plant-hire" in out
     assert "[out of scope]" in out
-    assert f"Rule set 2026.11.0, as of {AS_OF}:" in out
+    assert f"Rule set {RULESET_VERSION}, as of {AS_OF}:" in out
     assert "iso44001:8.5.4 (scope):" in out
-    assert "What needs action: 28 findings (27 fail, 1 unknown, 0 error), by subject:" in out
+    assert (
+        "What needs action: 28 findings (27 fail, 1 unknown, 0 error; 14 nonconformities, "
+        "14 open gate items), by subject:" in out
+    )
     assert "northbridge: Northbridge Engineering Ltd (organization): 3 nonconformities" in out
-    assert "[FAIL] 6.1 iso44001:6.1/current" in out
-    assert "actual 2025-08-20; expected on or after the due date (2026-08-20)" in out
+    assert "[FAIL nonconformity] northbridge iso44001:6.1/current (6.1)" in out
+    assert "actual 2025-08-20; expected on or after 2025-11-23 (1 year before 2026-11-23)" in out
     assert "do:  Review the corporate risk register and record the date." in out
     assert "owner David Okafor" in out  # the corporate senior executive responsible
+    assert "[FAIL open gate item] rel-aldermoor iso44001:8.3.2/approved (8.3.2)" in out
     # relationships apart, then kinds: nonconformities, then open gate items
     assert out.index("rel-fm-helpdesk: ") < out.index("rel-grid-alliance: ")
     grid = out[out.index("rel-grid-alliance: ") :]
@@ -349,7 +371,8 @@ def test_lifecycle_lists_stages_transitions_and_gates(runs: Runs) -> None:
     assert "transitions: advance -> stage 3 (Internal assessment)" in out
     assert "blocked" in out
     assert "iso44001:8.3.2/approved (Fail)" in out
-    assert "advance to stage 1 (Operational awareness): allowed (no gate)" in out
+    # the plant hire candidate is outside the scope: it is not moved into the lifecycle
+    assert "rel-plant-hire' is outside the CBRMS scope (4.3)" in out
     assert "closed: no stage change is possible" in out
 
 
@@ -362,6 +385,9 @@ def test_lifecycle_advance_prints_refusal_or_new_stage(runs: Runs) -> None:
     assert allowed.returncode == 0
     assert "rel-plant-hire can advance from Candidate to stage 1" in allowed.stdout
     assert "Nothing was written" in allowed.stdout
+    stranger = runs["lifecycle_advance_not_a_ser"]
+    assert stranger.returncode == 1
+    assert "'p-qa' is not an active SER of relationship 'rel-plant-hire'" in stranger.stdout
     written = (_dir(runs) / "p.json").read_text(encoding="utf-8")
     assert written == collabrel.dumps(collabrel.example_portfolio(), "json")
 

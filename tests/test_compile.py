@@ -240,6 +240,7 @@ def test_compiled_trees_agree_with_the_tracing_evaluation(tree, rel, facts, budg
     env = Runtime()
     env.org, env.as_of, env.intervals = org, as_of, intervals
     env.thresholds = Thresholds(as_of, intervals)
+    env.budget = None  # no time budget for users' functions
     compiled = compile_condition(tree, binder, facts=SCHEMA)
     expected = _run(bound.fn, rel, traced_env)
     assert _run(compiled.fn, rel, env, rel.facts._values) == expected, compiled.source

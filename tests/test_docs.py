@@ -149,10 +149,11 @@ def test_tutorials_and_how_tos_have_examples():
 
 
 def test_output_blocks_are_found_and_compared():
-    page = "\n".join([
+    lines = [
         "```python", "print('a')", "```", "", "prints", "", "```text", "a", "```",
         "```python", "x = 1", "```", "Some prose.", "```text", "not an output", "```",
-    ])  # fmt: skip
+    ]  # fmt: skip
+    page = "\n".join(lines)
     assert examples(page) == [(2, "print('a')\n", "a\n"), (11, "x = 1\n", None)]
     assert _same_output("line 1: ...\nend\n", "line 1: anything at all\nend\n")
     assert _same_output("a  \n", "a\n")

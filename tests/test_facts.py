@@ -158,7 +158,7 @@ def test_a_portfolio_checks_every_relationships_facts():
     ]
 
 
-@pytest.mark.parametrize("fmt", ["yaml", "json", "toml"])
+@pytest.mark.parametrize("fmt", ["yaml", "json", "toml", "jsonl"])
 def test_facts_round_trip_in_every_format(fmt):
     p = portfolio({REL: {"annual_value": "1500000 EUR", "sites": ["Derby"], "critical": True,
                          "contract_end": "2028-01-31", "business_unit": "rail"}})  # fmt: skip

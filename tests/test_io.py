@@ -25,7 +25,7 @@ from collabrel import _io as io
 from collabrel.errors import ConfigError, LoadError, Problem
 from collabrel.testing import make_portfolio, make_relationship, portfolios
 
-FORMATS = ("yaml", "json", "toml")
+FORMATS = ("yaml", "json", "toml", "jsonl")
 
 # ------------------------------------------------------------------------------ round trips
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import collabrel
-from collabrel import ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Person, Signoff
+from collabrel import SER, ExitStatus, ExitStrategy, ExitTrigger, Onboarding, Signoff
 from collabrel.errors import GateBlockedError, LifecycleError, TransitionNotAllowedError
 from collabrel.lifecycle import Lifecycle, Stage, diagram
 from collabrel.rules import RuleSet, RuleSpec, equals
@@ -45,10 +45,13 @@ REFERENCE = {
 }
 GATED = {"advance"} - {"candidate"}
 NAMES = sorted({name for _, name in REFERENCE} | {"jump", "close"})
-ORG = make_organization(
-    id="org",
-    people=(Person(id="p-1", name="Alex Example"), Person(id="p-ser", name="Sam Senior")),
-)
+ORG = make_organization(id="org")
+# one active SER per party: p-ser for the organization, p-ser-b for the partner
+SERS = (SER(person="p-ser", party="org"), SER(person="p-ser-b", party="partner-a"))
+# a known person of the relationship (its team) who is no SER: a gate refuses their approval
+TEAM = (collabrel.RoleAssignment(role="clerk", person="a-temp-clerk"),)
+JOINT = {S.WORKING_TOGETHER, S.VALUE_CREATION, S.STAYING_TOGETHER, S.EXIT_STRATEGY_ACTIVATION}
+"""Leaving these stages is a joint gate: every party's SER approves (catalog §1.15)."""
 
 # A gate that the machine can open and shut: every stage's rule reads `intensity`.
 GATE_RULES = RuleSet([
@@ -71,7 +74,7 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
     @initialize()
     def start(self):
         self.lc = Lifecycle(GATE_RULES)
-        self.rel = make_relationship(org_id="org")
+        self.rel = make_relationship(org_id="org", sers=SERS, team=TEAM)
         self.day = date(2020, 1, 1)
         self.history_before = ()
 
@@ -84,13 +87,23 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
         strategy = _agreed_exit(self.rel) if agreed else None
         self.rel = attrs.evolve(self.rel, exit_strategy=strategy)
 
-    @rule(name=st.sampled_from(NAMES), days=st.integers(0, 40))
-    def fire(self, name, days):
+    @rule(
+        name=st.sampled_from(NAMES),
+        days=st.integers(0, 40),
+        approver=st.sampled_from(["p-ser", "a-temp-clerk"]),
+        joint=st.booleans(),
+    )
+    def fire(self, name, days, approver, joint):
         before = self.rel
         self.day += timedelta(days=days)
         expected = REFERENCE.get((before.stage, name))
+        co = ("p-ser-b",) if joint else ()
+        # who may approve: an active SER of the relationship, and every party's SER where the
+        # move leaves a joint stage; only a candidate may be dropped by anyone
+        stranger = approver != "p-ser" and not (name == "withdraw" and before.stage is S.CANDIDATE)
+        half_joint = before.stage in JOINT and name in {"advance", "activate_exit"} and not joint
         try:
-            after = self._do(name)
+            after = self._do(name, approver, co)
         except TransitionNotAllowedError as exc:
             assert expected is None
             assert exc.current == before.stage.slug  # noqa: PT017
@@ -98,15 +111,30 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
             return
         except GateBlockedError as exc:
             assert expected is not None
-            if name == "advance" and before.stage is not S.CANDIDATE:
-                assert before.intensity != "strategic"
+            gate_shut = (
+                name == "advance"
+                and before.stage is not S.CANDIDATE
+                and before.intensity != "strategic"
+            )
+            no_exit = name == "activate_exit" and before.exit_strategy is None
+            assert stranger or half_joint or gate_shut or no_exit
+            if stranger:
+                assert "is not an active SER" in str(exc)  # noqa: PT017
+            if half_joint:
+                assert "joint gate" in str(exc)  # noqa: PT017
+            if gate_shut:
                 assert exc.findings  # noqa: PT017
-            else:
-                assert name == "activate_exit"
-                assert before.exit_strategy is None
             return
         assert expected is not None, (before.stage, name)
+        assert not stranger
+        assert not half_joint
         assert after.stage is expected
+        if before.stage in JOINT:
+            approvals = after.stage_history[-1].approvals
+            assert {(a.party, a.by) for a in approvals} == {
+                ("org", "p-ser"),
+                ("partner-a", "p-ser-b"),
+            }
         # no stage is entered while its gate fails
         if name == "advance" and before.stage is not S.CANDIDATE:
             assert before.intensity == "strategic"
@@ -120,28 +148,24 @@ class LifecycleAgainstReference(RuleBasedStateMachine):
             assert after.stage_history[-1].retrofit
         assert after.stage_history[:-1] == before.stage_history
         assert after.stage_history[-1].entered_on == self.day
-        assert after.stage_history[-1].approved_by == "p-ser"
+        assert after.stage_history[-1].approved_by == approver
         self.rel = after
 
-    def _do(self, name):
+    def _do(self, name, approver, co):
         lc, rel, day = self.lc, self.rel, self.day
         if name == "advance":
-            return lc.advance(rel, ORG, on=day, approved_by="p-ser")
+            return lc.advance(rel, ORG, on=day, approved_by=approver, co_approvers=co)
         if name == "revise":
-            return lc.revise(rel, on=day, approved_by="p-ser", organization=ORG)
+            return lc.revise(rel, on=day, approved_by=approver)
         if name == "withdraw":
-            return lc.withdraw(rel, on=day, approved_by="p-ser", organization=ORG)
+            return lc.withdraw(rel, on=day, approved_by=approver)
         if name == "activate_exit":
             return lc.activate_exit(
-                rel, on=day, trigger="term_end", approved_by="p-ser", organization=ORG
+                rel, on=day, trigger="term_end", approved_by=approver, co_approvers=co
             )
         if name.startswith("retrofit_to_"):
             return lc.retrofit(
-                rel,
-                stage=name.removeprefix("retrofit_to_"),
-                on=day,
-                approved_by="p-ser",
-                organization=ORG,
+                rel, stage=name.removeprefix("retrofit_to_"), on=day, approved_by=approver
             )
         # names that are no transition at all go through the generic check
         return lc.check(rel, ORG, name, as_of=day) and rel
@@ -175,6 +199,12 @@ def example():
 AS_OF = date(2026, 11, 23)
 
 
+def _sers(rel, org_id):
+    """The relationship's active SERs, the organization's first."""
+    active = [s for s in rel.sers if s.active]
+    return [s.person for s in sorted(active, key=lambda s: s.party != org_id)]
+
+
 def test_each_example_relationship_advances_or_says_why_not(example):
     lc = Lifecycle()
     seen = 0
@@ -183,12 +213,18 @@ def test_each_example_relationship_advances_or_says_why_not(example):
             continue
         seen += 1
         check = lc.can_advance(rel, example.organization, as_of=AS_OF)
+        # no SER yet: a known person of the organization asks (an unknown one is bad input)
+        ours, *theirs = _sers(rel, example.organization.id) or [example.organization.people[0].id]
         if check.allowed:
-            moved = lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
+            moved = lc.advance(
+                rel, example.organization, on=AS_OF, approved_by=ours, co_approvers=theirs
+            )
             assert moved.stage is check.transition.dest
         else:
             with pytest.raises(GateBlockedError) as info:
-                lc.advance(rel, example.organization, on=AS_OF, approved_by="p-coo")
+                lc.advance(
+                    rel, example.organization, on=AS_OF, approved_by=ours, co_approvers=theirs
+                )
             assert info.value.findings == check.blocking
             # every reason names a rule and its evidence
             for finding in check.blocking:
@@ -221,14 +257,14 @@ def test_exclusion_relaxes_a_gate_and_a_custom_rule_tightens_it():
 
 
 def test_a_stage_change_cannot_be_backdated():
-    rel = make_relationship(org_id="org")
+    rel = make_relationship(org_id="org", sers=SERS)
     moved = Lifecycle(RuleSet([])).advance(rel, ORG, on=AS_OF, approved_by="p-ser")
     with pytest.raises(LifecycleError, match="cannot be dated earlier"):
         Lifecycle(RuleSet([])).advance(moved, ORG, on=date(2020, 1, 1), approved_by="p-ser")
 
 
 def test_history_and_stage_round_trip_through_dump_and_load():
-    rel = make_relationship(org_id="org")
+    rel = make_relationship(org_id="org", sers=SERS)
     lc = Lifecycle(RuleSet([]))
     rel = lc.retrofit(
         rel, stage="working together", on=AS_OF, approved_by="p-ser", organization=ORG
@@ -238,9 +274,15 @@ def test_history_and_stage_round_trip_through_dump_and_load():
         on=AS_OF,
         trigger="term_end",
         approved_by="p-ser",
-        organization=ORG,
+        co_approvers=("p-ser-b",),
     )
-    portfolio = collabrel.Portfolio(organization=ORG, relationships=(rel,))
+    assert len(rel.stage_history[-1].approvals) == 2
+    people = (
+        collabrel.Person(id="p-ser", name="Sam Ser"),
+        collabrel.Person(id="p-ser-b", name="Bo"),
+    )
+    org = attrs.evolve(ORG, people=(*ORG.people, *people))
+    portfolio = collabrel.Portfolio(organization=org, relationships=(rel,))
     for fmt in ("yaml", "json", "toml"):
         again = collabrel.loads(collabrel.dumps(portfolio, format=fmt), format=fmt)
         assert again.relationships[0].stage is S.EXIT_STRATEGY_ACTIVATION
@@ -302,7 +344,7 @@ def test_a_bad_stage_is_a_collabrel_error_with_the_closest_name(stage, suggestio
 
 
 def test_retrofit_to_a_stage_that_is_no_retrofit_target_names_the_allowed_ones():
-    rel = make_relationship(org_id="org")
+    rel = make_relationship(org_id="org", sers=SERS)
     with pytest.raises(TransitionNotAllowedError, match="retrofit_to_partner_selection"):
         Lifecycle(RuleSet([])).retrofit(
             rel, stage="knowledge", on=AS_OF, approved_by="p-ser", organization=ORG
@@ -314,16 +356,18 @@ def test_the_approver_must_be_a_known_person(example):
 
     lc = Lifecycle(RuleSet([]))
     org = example.organization
-    rel = example.relationship("rel-plant-hire")
+    rel = example.relationship("rel-plant-hire")  # a candidate with no SER yet
+    # an unknown id is bad input, refused with the closest known one
     with pytest.raises(ValidationError, match="did you mean 'p-coo'") as info:
         lc.advance(rel, org, on=AS_OF, approved_by="p-cooo")
     assert info.value.field == "approved_by"
-    # a person of the organization, a contact of a party: both approve
-    assert lc.advance(rel, org, on=AS_OF, approved_by="p-coo").stage_history[-1].approved_by
-    assert lc.advance(rel, org, on=AS_OF, approved_by="tph-acc")
+    # a known person who is no active SER of the relationship is refused by the gate
+    with pytest.raises(GateBlockedError, match="'p-coo' is not an active SER"):
+        lc.advance(rel, org, on=AS_OF, approved_by="p-coo")
     # without the organization only the relationship's own people are known
     with pytest.raises(ValidationError, match="pass organization="):
         lc.withdraw(rel, on=AS_OF, approved_by="p-coo")
+    # dropping a candidate needs no SER: a person of the organization or a contact of a party
     assert lc.withdraw(rel, on=AS_OF, approved_by="p-coo", organization=org).stage.is_closed
     assert lc.withdraw(rel, on=AS_OF, approved_by="tph-acc").stage.is_closed
 
@@ -350,7 +394,7 @@ def test_arguments_of_the_wrong_kind_are_refused_before_anything_changes(example
         lc.advance(rel, None, on=AS_OF, approved_by="p-ceo")  # type: ignore[arg-type]
     with pytest.raises(TransitionNotAllowedError):
         lc.check(rel, example.organization, None, as_of=AS_OF)  # type: ignore[arg-type]
-    with pytest.raises(FieldTypeError, match="note"):
+    with pytest.raises(FieldTypeError, match="justification"):
         lc.activate_exit(rel, on=AS_OF, trigger="objectives_met", approved_by="p-rail",
                          justification=5)  # type: ignore[arg-type]  # fmt: skip
 

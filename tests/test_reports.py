@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import collabrel
-from collabrel._render._common import condition_text, fact_text, kind_label, md
+from collabrel._render._common import condition_text, fact_text, gap_text, md
 from collabrel.errors import CollabrelError, UnknownRuleError
 from collabrel.reports import (
     FORMAT,
@@ -33,7 +33,16 @@ from collabrel.reports import (
     report,
     report_schema,
 )
-from collabrel.rules import Fact, Outcome, RuleSet, Verdict, default_ruleset, evaluate, rule
+from collabrel.rules import (
+    Fact,
+    GapKind,
+    Outcome,
+    RuleSet,
+    Verdict,
+    default_ruleset,
+    evaluate,
+    rule,
+)
 
 AS_OF = date(2026, 11, 23)
 LATER = date(2028, 11, 23)  # two years on: the "reviewed within" rules flip
@@ -117,7 +126,7 @@ def test_the_model_covers_every_verdict_and_optional_field(rep: Report) -> None:
     assert any(r.exclusion for r in rep)
     assert any(r.evidence for r in rep)
     assert {e.source for e in rep.exclusions} == {"scope", "ruleset"}
-    assert {r.gap for r in rep} == {None, "nonconformity", "open_gate_item"}
+    assert {r.gap for r in rep} == {None, GapKind.NONCONFORMITY, GapKind.OPEN_GATE_ITEM}
     assert any(r.owner for r in rep)
     assert any(r.due_on for r in rep)
     assert any(r.tracked_by for r in rep)
@@ -172,14 +181,16 @@ def test_a_row_that_needs_action_names_its_owner_and_due_date(rep: Report) -> No
     assert all(r.owner is None and r.due_on is None for r in rep if r.ok)
 
 
-def test_open_gate_items_are_the_current_stage_work_before_its_gate(rep: Report) -> None:
+def test_open_gate_items_are_the_current_stage_work_before_its_gate(
+    rep: Report, portfolio: collabrel.Portfolio, ruleset: RuleSet
+) -> None:
+    findings = {(f.rule_id, f.subject_id): f for f in evaluate(portfolio, ruleset, as_of=AS_OF)}
     for r in rep:
-        if r.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
-            assert r.gap is None
-            continue
-        current = r.stage is not None and r.stage is r.subject_stage
-        gated = r.subject_stage is not None and r.subject_stage.number in {1, 2, 3, 4, 5, 6, 8}
-        assert r.gap == ("open_gate_item" if current and gated else "nonconformity"), r.key
+        assert r.gap is findings[r.key].gap, r.key  # the finding's classification, kept
+        if r.gap is GapKind.OPEN_GATE_ITEM:
+            assert r.stage is not None
+            assert r.stage is r.subject_stage
+        assert r.kind == ("error" if r.verdict is Verdict.ERROR else getattr(r.gap, "value", None))
     assert rep.nonconformities()
     assert rep.open_gate_items()
     assert set(rep.nonconformities()) | set(rep.open_gate_items()) <= set(rep.failed())
@@ -196,7 +207,7 @@ def test_failed_rows_and_explanation(rep: Report) -> None:
         condition=leaf.condition,
         path="risk_register.last_reviewed_on",
         actual="2025-08-20",
-        expected="on or after the due date (2026-08-20)",
+        expected="on or after 2025-11-23 (1 year before 2026-11-23)",
         hint=leaf.hint,
     )
     assert "overdue by 95 days" in (leaf.hint or "")
@@ -284,7 +295,7 @@ def _row_texts(row: ReportRow) -> dict[str, list[str]]:
         "tags": list(row.tags),
         "exclusion": [row.exclusion] if row.exclusion else [],
         "subject_stage": [str(row.subject_stage)] if row.subject_stage is not None else [],
-        "gap": [kind_label(row.gap)] if row.gap else [],
+        "gap": [gap_text(row)] if row.gap else [],
         "owner": [row.owner] if row.owner else [],
         "due_on": [str(row.due_on)] if row.due_on else [],
         "tracked_by": [row.tracked_by] if row.tracked_by else [],
@@ -391,7 +402,7 @@ def test_every_row_field_appears_in_the_csv(rep: Report, renders: dict[str, str]
         assert line["ruleset_version"] == rep.ruleset_version
         assert line["verdict"] == row.verdict.value
         assert line["stage"] == ("" if row.stage is None else str(int(row.stage)))
-        assert line["gap"] == (row.gap or "")
+        assert line["gap"] == (row.gap.label.lower() if row.gap else "")
         assert line["subject_stage"] == ("" if row.subject_stage is None
                                          else str(int(row.subject_stage)))  # fmt: skip
         assert line["due_on"] == (row.due_on.isoformat() if row.due_on else "")
@@ -439,10 +450,11 @@ def test_every_field_appears_in_the_json(rep: Report, renders: dict[str, str]) -
         assert got["explanation"] == [attrs.asdict(c) for c in row.explanation]
         assert got["tags"] == list(row.tags)
         for name in ("rule_id", "clause", "title", "subject_id", "subject_name", "level",
-                     "mode", "severity", "message", "remedy", "error", "exclusion", "gap",
+                     "mode", "severity", "message", "remedy", "error", "exclusion",
                      "owner", "tracked_by"):  # fmt: skip
             assert got[name] == getattr(row, name)
         assert got["due_on"] == (row.due_on.isoformat() if row.due_on else None)
+        assert got["gap"] == (row.gap.value if row.gap else None)
 
 
 # --------------------------------------------------------------------- JSON Schema

@@ -626,8 +626,9 @@ def test_the_overdue_risk_review_is_explained(example, builtin):
     (leaf,) = finding.explanation.failing
     assert leaf.path == "risk_register.last_reviewed_on"
     assert leaf.actual == "2025-08-20"
-    assert "2026-08-20" in leaf.expected
-    assert "overdue" in leaf.hint
+    # the rule asks for a review within a year of the assessment date; it fell due 2026-08-20
+    assert leaf.expected == "on or after 2025-11-23 (1 year before 2026-11-23)"
+    assert "overdue by 95 days since 2026-08-20" in leaf.hint
     assert finding.message.startswith("risk_register.last_reviewed_on: 2025-08-20")
     assert any(
         f.path == "risk_register.last_reviewed_on" and f.value == "2025-08-20"
@@ -707,7 +708,7 @@ def test_a_failing_negation_names_the_fact(example):
     assert explanation.verdict is FAIL
     (leaf,) = explanation.failing
     assert leaf.path == "exit_strategy"
-    assert leaf.actual == "ExitStrategy(exit-grid)"
+    assert leaf.actual == "'exit-grid'"
     assert "None" not in str(explanation)
 
 

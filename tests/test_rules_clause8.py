@@ -183,7 +183,7 @@ CASES: list[Case] = [
     # ------------------------------------------------------------------ stage 1 (8.2)
     ok("iso44001:8.2.1/gate"),
     ok("iso44001:8.2.1/gate", WPP),  # retrofit entry stands in for the gate
-    bad("iso44001:8.2.1/gate", "approved_by", "stage_history[1].approved_by", "p-eng"),
+    bad("iso44001:8.2.1/gate", "stage_history", "stage_history[1].approved_by", "p-eng"),
     ok("iso44001:8.2.2/mandate"),
     bad("iso44001:8.2.2/mandate", "mandate_ref", "sers[0].mandate_ref", None),
     ok("iso44001:8.2.2/appointed-first"),
@@ -254,8 +254,8 @@ CASES: list[Case] = [
     # ------------------------------------------------------------------ stage 2 (8.3)
     ok("iso44001:8.3.1/gate"),
     ok("iso44001:8.3.1/gate", ALD),  # in stage 2: entered through an approved gate
-    bad("iso44001:8.3.1/gate", "approved_by", "stage_history[1].approved_by", "p-eng", rel=ALD),
-    bad("iso44001:8.3.1/gate", "approved_by", "stage_history[2].approved_by", "p-eng"),
+    bad("iso44001:8.3.1/gate", "stage_history", "stage_history[1].approved_by", "p-eng", rel=ALD),
+    bad("iso44001:8.3.1/gate", "stage_history", "stage_history[2].approved_by", "p-eng"),
     ok("iso44001:8.3.2/business-case"),
     bad(
         "iso44001:8.3.2/business-case",
@@ -330,7 +330,7 @@ CASES: list[Case] = [
     bad("iso44001:8.3.8/updated", "rmp.updated_on", "rmp.updated_on", date(2022, 6, 1)),
     # ------------------------------------------------------------------ stage 3 (8.4)
     ok("iso44001:8.4.1/gate"),
-    bad("iso44001:8.4.1/gate", "approved_by", "stage_history[3].approved_by", "p-eng"),
+    bad("iso44001:8.4.1/gate", "stage_history", "stage_history[3].approved_by", "p-eng"),
     ok("iso44001:8.4.2/areas"),
     bad("iso44001:8.4.2/areas", "areas", "assessment.capability.areas", ("process",)),
     ok("iso44001:8.4.2/changes"),
@@ -386,7 +386,7 @@ CASES: list[Case] = [
     ),
     # ------------------------------------------------------------------ stage 4 (8.5)
     ok("iso44001:8.5.1/gate"),
-    bad("iso44001:8.5.1/gate", "approved_by", "stage_history[4].approved_by", "p-eng"),
+    bad("iso44001:8.5.1/gate", "stage_history", "stage_history[4].approved_by", "p-eng"),
     ok("iso44001:8.5.2/nominated"),
     ok("iso44001:8.5.2/nominated", WPP),  # one candidate, single source justified
     bad("iso44001:8.5.2/nominated", "rationale", "selection.candidates[0].rationale", None),
@@ -462,7 +462,14 @@ CASES: list[Case] = [
     bad("iso44001:8.5.9/signed", "joint_rmp.agreed_by", "joint_rmp.agreed_by", lambda s: s[:1]),
     # ------------------------------------------------------------------ stage 5 (8.6)
     ok("iso44001:8.6.1/gate"),
-    bad("iso44001:8.6.1/gate", "stage_history", "stage_history[5].approved_by", "p-eng"),
+    # leaving stage 5 is a joint gate: every party's SER approves it (catalog §1.15)
+    bad("iso44001:8.6.1/gate", "stage_history", "stage_history[5].approvals", lambda a: a[:1]),
+    bad(
+        "iso44001:8.6.1/gate",
+        "stage_history",
+        "stage_history[5].approvals",
+        lambda a: (attrs.evolve(a[0], by="p-eng"), *a[1:]),
+    ),
     ok("iso44001:8.6.1/joint"),
     bad("iso44001:8.6.1/joint", "joint_rmp.agreed_by", "joint_rmp.agreed_by[1].version", 1),
     ok("iso44001:8.6.2/structure"),
@@ -470,9 +477,15 @@ CASES: list[Case] = [
     ok("iso44001:8.6.2/jmt"),
     bad(
         "iso44001:8.6.2/jmt",
-        "member_parties",
         "working.governance.bodies",
-        each(member_parties=("northbridge",)),
+        "working.governance.bodies[1].party_members",
+        drop(lambda m: m.party == "halden-rail"),
+    ),
+    bad(
+        "iso44001:8.6.2/jmt",
+        "working.governance.bodies",
+        "working.governance.bodies",
+        each(jmt=False),
     ),
     ok("iso44001:8.6.2/rights"),
     bad("iso44001:8.6.2/rights", "cadence", "working.governance.bodies[0].cadence", None),
@@ -600,14 +613,16 @@ CASES: list[Case] = [
     bad("iso44001:8.6.11/agreed", "joint_rmp.agreed_by", "joint_rmp.version", 6),
     # ------------------------------------------------------------------ stage 6 (8.7)
     ok("iso44001:8.7.1/gate"),
-    bad("iso44001:8.7.1/gate", "stage_history", "stage_history[6].approved_by", "p-eng"),
+    bad("iso44001:8.7.1/gate", "stage_history", "stage_history[6].approvals", lambda a: a[1:]),
     ok("iso44001:8.7.1/joint"),
-    bad(
+    # ideas considered jointly is what 8.7.1 asks; every party raising ideas is not required
+    ok(
         "iso44001:8.7.1/joint",
-        "value.ideas",
+        RAIL,
         "value.ideas",
         drop(lambda i: i.raised_by_party == "halden-rail"),
     ),
+    bad("iso44001:8.7.1/joint", "value.ideas", "value.ideas", each(status="new")),
     ok("iso44001:8.7.2/process"),
     bad(
         "iso44001:8.7.2/process",

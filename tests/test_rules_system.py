@@ -135,6 +135,30 @@ def every(**changes: Any) -> Edit:
     return lambda items: tuple(attrs.evolve(i, **changes) for i in items)
 
 
+def drop_id(value: str) -> Edit:
+    """Edit of a collection of ids: drop *value*."""
+
+    def edit(ids: tuple[str, ...]) -> tuple[str, ...]:
+        assert value in ids, f"no {value!r}"
+        return tuple(i for i in ids if i != value)
+
+    return edit
+
+
+def leaving_out(person: str) -> Edit:
+    """Edit of a governance structure: *person* is neither a sponsor nor a member of a body."""
+
+    def edit(governance: Any) -> Any:
+        bodies = tuple(
+            attrs.evolve(b, members=tuple(m for m in b.members if m != person))
+            for b in governance.bodies
+        )
+        sponsors = tuple(p for p in governance.sponsors if p != person)
+        return attrs.evolve(governance, bodies=bodies, sponsors=sponsors)
+
+    return edit
+
+
 def exited(change: Change | None = None) -> Change:
     """The modular consortium closed as exited (9.1.2 applies), then *change* applied."""
     closed = rel_set("rel-modular-consortium", "stage", Stage.CLOSED_EXITED)
@@ -218,6 +242,13 @@ CASES: list[Case] = [
         "unknown relationships: rel-ghost"),
     bad("4.3/relationships", ORG, org_set("scope.relationships_in_scope", ()),
         "the scope lists no relationship", note="empty"),
+    ok("4.3/complete"),
+    # taking a relationship in the lifecycle out of scope is a finding of its own
+    bad("4.3/complete", ORG, org_edit("scope.relationships_in_scope", drop_id("rel-grid-alliance")),
+        "not applied): rel-grid-alliance"),
+    ok("4.3/complete", ORG,
+       org_edit("scope.relationships_in_scope", drop_id("rel-modular-consortium")),
+       note="closed-relationship-left-out"),
     ok("4.3/exclusions"),
     bad("4.3/exclusions", ORG, org_edit("scope.exclusions", every(approved_by=None)),
         "scope.exclusions[0].approved_by"),
@@ -275,6 +306,10 @@ CASES: list[Case] = [
     ok("5.3/roles"),
     bad("5.3/roles", ORG, org_edit("roles", item("p-hr", by="person", communicated_on=None)),
         "roles[8].communicated_on"),
+    ok("5.3/relationship-roles", "rel-rail-jv"),
+    bad("5.3/relationship-roles", "rel-rail-jv",
+        rel_edit("rel-rail-jv", "team", item("p-eng", by="person", communicated_on=None)),
+        "team[3].communicated_on"),
     ok("5.3.1/assigned"),
     bad("5.3.1/assigned", ORG,
         org_edit("roles", item("cbrms_conformity", by="role", assigned_by="p-crm")),
@@ -285,6 +320,8 @@ CASES: list[Case] = [
     ok("5.3.2/structure"),
     bad("5.3.2/structure", ORG, org_set("governance.escalation_path", ()),
         "governance.escalation_path"),
+    ok("5.3.2/ser-included"),
+    bad("5.3.2/ser-included", ORG, org_edit("governance", leaving_out("p-coo")), "governance"),
     ok("5.3.2/bodies"),
     bad("5.3.2/bodies", ORG,
         org_edit("governance.bodies", item("Executive Board", by="name", cadence=None)),
@@ -308,6 +345,8 @@ CASES: list[Case] = [
     ok("6.1/sources"),
     bad("6.1/sources", ORG, org_edit("risk_register.items", item("cr-02", source=None)),
         "risk_register.items[1].source"),
+    bad("6.1/sources", ORG, org_edit("risk_register.items", item("cr-02", source="partner")),
+        "risk_register.items[1].source", note="not-from-context"),
     ok("6.1/treated"),
     bad("6.1/treated", ORG, org_edit("risk_register.items", item("cr-01", response=None)),
         "lack an owner or a response: cr-01"),
@@ -381,12 +420,34 @@ CASES: list[Case] = [
     bad("7.4/partner-facing", "rel-grid-alliance",
         org_edit("communication_plan.items", without("rel-grid-alliance", by="relationship_id")),
         "organization.communication_plan"),
+    ok("7.4/log"),
+    bad("7.4/log", ORG, org_edit("communications", without("JV performance dashboard", by="topic")),
+        "'JV performance dashboard' for rel-rail-jv (monthly) was never sent"),
+    # a monthly partner dashboard silent for six months
+    bad("7.4/log", ORG,
+        org_edit("communications",
+                 item("JV performance dashboard", by="topic", sent_on=date(2026, 5, 10))),
+        "last sent 2026-05-10, due 2026-06-10 (overdue by 166 days)", note="silent"),
     ok("7.5.1/register"),
     bad("7.5.1/register", ORG, org_edit("documents", without("DOC-SCOPE")),
         "scope.document_id"),
     ok("7.5.2/approved"),
     bad("7.5.2/approved", ORG, org_edit("documents", item("DOC-VAM", approved_on=None)),
         "documents[11].approved_on"),
+    ok("7.5.2/register-agrees"),
+    bad("7.5.2/register-agrees", ORG, org_set("policy.approved_by", "p-coo"), "policy"),
+    ok("7.5.2/relationship-register-agrees", "rel-rail-jv"),
+    bad("7.5.2/relationship-register-agrees", "rel-rail-jv",
+        rel_set("rel-rail-jv", "joint_rmp.approved_on", date(2026, 10, 1)), "joint_rmp"),
+    bad("7.5.2/relationship-register-agrees", "rel-rail-jv",
+        rel_edit("rel-rail-jv", "exit_strategy.agreed_by", lambda s: s[:1]), "exit_strategy",
+        note="signoffs"),
+    ok("7.5.3/history", "rel-rail-jv"),
+    bad("7.5.3/history", "rel-rail-jv",
+        rel_edit("rel-rail-jv", "joint_rmp.versions", without(3, by="version")), "joint_rmp"),
+    bad("7.5.3/history", "rel-rail-jv",
+        rel_set("rel-rail-jv", "internal_exit_strategy.versions", ()), "internal_exit_strategy",
+        note="internal-exit-strategy"),
     ok("7.5.3/controlled"),
     bad("7.5.3/controlled", ORG, org_edit("documents", item("DOC-POL", change_log=())),
         "documents[4].change_log"),
@@ -418,6 +479,19 @@ CASES: list[Case] = [
         rel_edit("rel-rail-jv", "stage_history",
                  item(Stage.STAYING_TOGETHER, by="stage", approved_by=None)),
         "stage_history"),
+    ok("8.1/change-control"),
+    bad("8.1/change-control", ORG,
+        org_edit("changes", item("chg-cbrms-2026-01", impact_reviewed_on=date(2026, 6, 15))),
+        "changes[0].impact_reviewed_on"),
+    ok("8.1/outsourced"),
+    bad("8.1/outsourced", ORG, org_edit("outsourced_processes", every(controls=())),
+        "outsourced_processes[0].controls"),
+    ok("8.1/backfilled", "rel-westmere-ppp"),
+    bad("8.1/backfilled", "rel-westmere-ppp",
+        org_edit("documents", item("DOC-WPP-GOV", backfilled=None)), "organization.documents"),
+    bad("8.1/backfilled", "rel-rail-jv",
+        org_edit("documents", item("DOC-RJV-GOV", backfilled=True)), "organization.documents",
+        note="not-retrofit"),
     ok("8.1/changes", "rel-rail-jv"),
     bad("8.1/changes", "rel-rail-jv",
         rel_edit("rel-rail-jv", "change_records", item("chg-rjv-01", impact_reviewed=False)),

@@ -107,6 +107,8 @@ def _wrong_values(hint: Any) -> list[Any]:
         return ["yes", 1]
     if hint is Any:
         return ["5 flurbs", 5, "10**10**10 EUR"]
+    if hint is collabrel.Facts:  # built with collabrel.Facts(...), never a plain mapping
+        return ["a text", {"a": 1}, 5]
     if isinstance(hint, type) and (issubclass(hint, enum.Enum) or attrs.has(hint)):
         return ["bogus", {"x": 1}, 3.5]
     raise AssertionError(f"no wrong value for {hint!r}")  # pragma: no cover

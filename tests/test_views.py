@@ -176,7 +176,19 @@ def test_exclusions_appear_in_the_checklist(example):
 def test_failing_findings_raise_nonconformities_once(example, assessment):
     raised = nonconformities_from(assessment, organization_id=example.organization.id)
     failing = {(f.rule_id, f.subject_id) for f in assessment.findings if f.verdict is Verdict.FAIL}
-    assert len(raised) == len(failing)
+    # open gate items (Aldermoor's stage 2 work, not done yet) raise none
+    gate_items = {
+        (f.rule_id, f.subject_id) for f in assessment.findings
+        if f.verdict is Verdict.FAIL and f.is_open_gate_item
+    }  # fmt: skip
+    assert gate_items
+    assert {(n.rule_id, n.relationship_id or example.organization.id) for n in raised} == (
+        failing - gate_items
+    )
+    everything = nonconformities_from(
+        assessment, organization_id=example.organization.id, include_open_gate_items=True
+    )
+    assert len(everything) == len(failing)
     nc = next(n for n in raised if n.rule_id == "iso44001:6.1/current")
     assert nc.status is NonconformityStatus.RAISED
     assert nc.relationship_id is None

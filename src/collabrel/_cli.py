@@ -54,12 +54,14 @@ from collabrel.errors import (
 from collabrel.reports import Report, _optional, report
 from collabrel.rules import (
     Finding,
+    GapKind,
     RuleSet,
     RuleSpec,
     Session,
     Verdict,
     default_ruleset,
     evaluate,
+    small_firm_profile,
 )
 from collabrel.views import annex_a_checklist
 
@@ -74,6 +76,7 @@ DEMO_OUTPUT = "collabrel-demo.html"
 _FAIL_LEVELS: dict[str, frozenset[Verdict]] = {
     "never": frozenset(),
     "error": frozenset({Verdict.ERROR}),
+    "nonconformity": frozenset({Verdict.FAIL, Verdict.ERROR}),  # open gate items left out
     "fail": frozenset({Verdict.FAIL, Verdict.ERROR}),
     "unknown": frozenset({Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}),
 }
@@ -230,6 +233,12 @@ def _command(commands: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser
     return parser
 
 
+def _add_profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", choices=("full", "small-firm"), default="full",
+                   help="the rule set: full ISO 44001, or the ISO 44003 small-firm profile "
+                   "(its omissions are reported as exclusions). Default: full")  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per command
     parser = argparse.ArgumentParser(
         prog="collabrel",
@@ -253,12 +262,14 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
     )
     assess.add_argument("--title", metavar="TEXT", help="the report's title")
     _add_rules(assess)
+    _add_profile(assess)
     assess.add_argument(
         "--fail-on",
         choices=tuple(_FAIL_LEVELS),
         default="never",
-        help="exit with status 1 when a finding is at or above this level: error; fail "
-        "(fail or error); unknown (fail, error or unknown). Default: never",
+        help="exit with status 1 when a finding is at or above this level: error; "
+        "nonconformity (a failing finding that is not an open gate item of the current stage, "
+        "or an error); fail (fail or error); unknown (fail, error or unknown). Default: never",
     )
 
     explain = _command(sub, "explain", help="explain a rule, or its findings on a portfolio")
@@ -290,6 +301,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
     checklist.add_argument("--gaps", action="store_true", help="only the No and Partial rows")
     _add_output(checklist, _PAGE_FORMATS, "checklist")
     _add_rules(checklist)
+    _add_profile(checklist)
 
     lifecycle = _command(
         sub, "lifecycle", help="stages, allowed transitions and stage gates of each relationship"
@@ -303,6 +315,9 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
         "--on", type=_date, metavar="DATE", help="the date of the stage change (default: --as-of)"
     )
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
+    lifecycle.add_argument("--co-approvers", nargs="+", default=[], metavar="PERSON",
+                           help="for a joint gate (leaving stages 5-8): the other parties' SERs, "
+                           "who approve it with --approved-by")  # fmt: skip
     _add_output(lifecycle, _PAGE_FORMATS, "listing")
     _add_rules(lifecycle)
 
@@ -443,7 +458,8 @@ def _ruleset(args: argparse.Namespace) -> RuleSet:
     """The built-in rules, plus rule files and packs, less every exclusion asked for."""
     from collabrel._cli_rules import exclusions_from_file, load_pack, load_rule_file
 
-    ruleset = default_ruleset()
+    profile = getattr(args, "profile", "full")
+    ruleset = default_ruleset() if profile == "full" else small_firm_profile()
     excluded: list[tuple[str, str]] = []
     for path in args.rules:
         rules, also = load_rule_file(path)
@@ -575,6 +591,8 @@ def _assess(args: argparse.Namespace) -> int:
             f"{fmt} report written to {out}"
         )
     bad = _FAIL_LEVELS[args.fail_on]
+    if args.fail_on == "nonconformity":  # open gate items are due, not failed
+        return 1 if doc.count(Verdict.FAIL, GapKind.NONCONFORMITY) or counts[Verdict.ERROR] else 0
     return 1 if any(counts[v] for v in bad) else 0
 
 
@@ -740,7 +758,9 @@ def _lifecycle(args: argparse.Namespace) -> int:
         rel = portfolio.relationship(args.advance)
         on: date = args.on or as_of
         try:
-            moved = lc.advance(rel, org, on=on, approved_by=args.approved_by)
+            moved = lc.advance(
+                rel, org, on=on, approved_by=args.approved_by, co_approvers=args.co_approvers
+            )
         except (GateBlockedError, TransitionNotAllowedError) as exc:
             lines = str(exc).splitlines()
             print(f"refused: {lines[0]}")
@@ -774,6 +794,7 @@ def _lifecycle(args: argparse.Namespace) -> int:
                 )
             elif row["advance"] == "allowed":
                 out.write(f"  advance to {row['next']}: allowed ({row['reasons'][0]})\n")
+                out.write(f"  approved by: {row['approval']}\n")
             else:
                 n = len(row["reasons"])
                 out.write(

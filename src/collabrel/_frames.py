@@ -68,7 +68,7 @@ def rows_frame(rows: Iterable[ReportRow], *, as_of: date, version: str) -> Any:
         categories={
             "verdict": VERDICTS,
             "level": ("ORG", "REL", "JNT"),
-            "gap": ("nonconformity", "open_gate_item"),
+            "gap": ("nonconformity", "open gate item"),
             "severity": ("major", "minor", "advisory"),
             "mode": None,
             "clause": None,

@@ -8,6 +8,7 @@ which values, and what to do next::
     ├── LoadError(CollabrelError, ValueError)        a document (portfolio, rule file) is invalid;
     │   │                                            .problems lists every problem with its path
     │   └── RuleFileError                            a rule file is refused whole
+    ├── DumpError(CollabrelError, ValueError)        an object holds a value no format can write
     ├── RuleDefinitionError(CollabrelError, TypeError)   a rule or rule set is badly defined
     │   ├── DuplicateRuleError                       two rules share an id
     │   └── UnknownFieldError                        a rule reads a fact path that does not exist
@@ -55,6 +56,7 @@ __all__ = [
     "CollabrelWarning",
     "ConfigError",
     "ConflictError",
+    "DumpError",
     "DuplicateRuleError",
     "FieldTypeError",
     "GateBlockedError",
@@ -143,9 +145,18 @@ class Problem:
     """What is wrong, with the offending value."""
     hint: str = ""
     """How to fix it (may be empty when the message says it already)."""
+    line: int | None = None
+    """The line of the source where the record with the problem starts, when known (JSON Lines
+    files give the line of the record)."""
+    file: str | None = None
+    """The file the problem is in, when a load reads several files (a folder of shards)."""
 
     def __str__(self) -> str:
         text = f"{self.path}: {self.message}"
+        if self.line is not None:
+            text = f"line {self.line}: {text}"
+        if self.file is not None:
+            text = f"{self.file}, {text}" if self.line is not None else f"{self.file}: {text}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
@@ -175,6 +186,14 @@ class LoadError(CollabrelError, ValueError):
 
 class RuleFileError(LoadError):
     """A rule file was refused whole; ``problems`` says where and why."""
+
+
+class DumpError(CollabrelError, ValueError):
+    """An object cannot be written: it holds a value that no document could load back.
+
+    Examples are a text with a lone surrogate, a number that is not finite, or an integer too
+    long to write as digits. The message names the value and, where known, its path.
+    """
 
 
 class RuleDefinitionError(CollabrelError, TypeError):

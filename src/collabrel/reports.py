@@ -58,6 +58,7 @@ from collabrel.rules import (
     Assessment,
     Fact,
     Finding,
+    GapKind,
     RuleExclusion,
     RuleSet,
     Session,
@@ -192,9 +193,9 @@ class ReportRow:
     """
     subject_stage: Stage | None = None
     """The relationship's lifecycle stage when it was assessed (``None`` for the organization)."""
-    gap: str | None = None
-    """For FAIL and UNKNOWN: ``open_gate_item`` (work of the stage the relationship is in, due
-    before its gate) or ``nonconformity`` (anything else that is not met); else ``None``."""
+    gap: GapKind | None = None
+    """For FAIL and UNKNOWN: an open gate item (work of the relationship's current stage) or a
+    nonconformity (:attr:`collabrel.rules.Finding.gap`)."""
     owner: str | None = None
     """Who acts on a row that needs action, where the data says: the owner of an open
     corrective action tracking it (10.1), else the senior executive responsible."""
@@ -223,7 +224,7 @@ class ReportRow:
         """What the row asks for: ``nonconformity``, ``open_gate_item``, ``error`` or ``None``."""
         if self.verdict is Verdict.ERROR:
             return "error"
-        return self.gap
+        return self.gap.value if self.gap is not None else None
 
     @classmethod
     def from_finding(
@@ -233,7 +234,6 @@ class ReportRow:
         subject_name: str | None = None,
         exclusion: str | None = None,
         subject_stage: Stage | None = None,
-        gap: str | None = None,
         owner: str | None = None,
         due_on: date | None = None,
         tracked_by: str | None = None,
@@ -268,7 +268,7 @@ class ReportRow:
             tags=tuple(sorted(finding.tags)),
             exclusion=exclusion,
             subject_stage=subject_stage,
-            gap=gap,
+            gap=finding.gap,
             owner=owner,
             due_on=due_on,
             tracked_by=tracked_by,
@@ -410,34 +410,41 @@ class Summary:
     def from_counters(cls, tallies: Any) -> Summary:
         """Build the summary from running counts (see :func:`write_report`)."""
         return cls(
-            overall=_score_of(tallies.overall),
+            overall=_score_of(tallies.overall.verdicts, tallies.overall.gaps),
             by_clause=tuple(
-                Tally(key=k, label=CLAUSE_NAMES.get(k, f"Clause {k}"), score=_score_of(c))
+                Tally(
+                    key=k,
+                    label=CLAUSE_NAMES.get(k, f"Clause {k}"),
+                    score=_score_of(c.verdicts, c.gaps),
+                )
                 for k, c in sorted(tallies.clause.items(), key=lambda kv: clause_key(kv[0]))
             ),
             by_stage=tuple(
-                Tally(key=k, label=tallies.stage_labels[k], score=_score_of(c))
+                Tally(key=k, label=tallies.stage_labels[k], score=_score_of(c.verdicts, c.gaps))
                 for k, c in sorted(tallies.stage.items(), key=lambda kv: _stage_sort(kv[0]))
             ),
             by_level=tuple(
-                Tally(key=k, label=_LEVEL_NAMES.get(k, k), score=_score_of(c))
+                Tally(key=k, label=_LEVEL_NAMES.get(k, k), score=_score_of(c.verdicts, c.gaps))
                 for k, c in sorted(tallies.level.items(), key=lambda kv: _level_sort(kv[0]))
             ),
             by_subject=tuple(
-                Tally(key=k, label=tallies.names.get(k, k), score=_score_of(c))
+                Tally(key=k, label=tallies.names.get(k, k), score=_score_of(c.verdicts, c.gaps))
                 for k, c in tallies.subject.items()
                 if c
             ),
         )
 
 
-def _score_of(c: Counter[Verdict]) -> Score:
+def _score_of(c: Counter[Verdict], gaps: Counter[GapKind] | None = None) -> Score:
+    gaps = gaps if gaps is not None else Counter()
     return Score(
         passed=c[Verdict.PASS],
         failed=c[Verdict.FAIL],
         unknown=c[Verdict.UNKNOWN],
         error=c[Verdict.ERROR],
         not_applicable=c[Verdict.NOT_APPLICABLE],
+        nonconformities=gaps[GapKind.NONCONFORMITY],
+        open_gate_items=gaps[GapKind.OPEN_GATE_ITEM],
     )
 
 
@@ -532,12 +539,12 @@ class Report:
         return tuple(r for r in self.rows if not r.ok)
 
     def nonconformities(self) -> tuple[ReportRow, ...]:
-        """The FAIL and UNKNOWN rows that are nonconformities (not open gate items)."""
-        return tuple(r for r in self.rows if r.kind == "nonconformity")
+        """The FAIL and UNKNOWN rows that are nonconformities."""
+        return tuple(r for r in self.rows if r.gap is GapKind.NONCONFORMITY)
 
     def open_gate_items(self) -> tuple[ReportRow, ...]:
-        """The FAIL and UNKNOWN rows that are open gate items of a relationship's stage."""
-        return tuple(r for r in self.rows if r.kind == "open_gate_item")
+        """The FAIL and UNKNOWN rows that are open gate items (current-stage work)."""
+        return tuple(r for r in self.rows if r.gap is GapKind.OPEN_GATE_ITEM)
 
     def row(self, rule_id: str, subject_id: str) -> ReportRow:
         """Return the row of *rule_id* on *subject_id*.

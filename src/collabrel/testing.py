@@ -93,6 +93,15 @@ MAX_DATE = date(2030, 12, 31)
 """The latest date the strategies generate by default."""
 
 _ALPHABET = string.ascii_letters + string.digits + " " + "éüßøçñ€\u2019\u2013\u03b1β日本"
+# characters document formats treat specially (escapes, line breaks, indicators, controls)
+_TRICKY = (
+    "\t\n\r\x00\x07\x1b\x7f\x85\xa0\u2028\u2029\ufeff\u200b\u202e"
+    "\"'\\#:-&*!|>%@`{}[],?~=<"
+    "\U0001f600e\u0301"
+)
+# whole texts a YAML 1.1 reader would take for a boolean, null, number, date or merge key
+_AMBIGUOUS = ("yes", "No", "off", "null", "~", "", "0x1F", "0o17", "012", "1e3", "1_000",
+              "1:30", ".inf", ".NaN", "2024-01-01", "<<", "=", "-", " lead", "trail ")  # fmt: skip
 _ORG_IDS = ("org", "acme", "northbridge")
 _PARTNER_IDS = ("partner-a", "partner-b", "partner-c")
 _REL_IDS = ("rel-1", "rel-2", "rel-3")
@@ -168,13 +177,28 @@ _SMALL_INTS = {
 
 
 def texts(*, min_size: int = 0, max_size: int = 16) -> st.SearchStrategy[str]:
-    """Return short texts of letters, digits, spaces and a few non-ASCII characters.
+    """Return short texts that any document format must carry unchanged.
+
+    Most characters are letters, digits, spaces and common non-ASCII characters; the rest
+    are drawn from every character UTF-8 can encode (lone surrogates excepted, since no
+    document can hold them) and from characters that formats treat specially: control
+    characters, DEL, NEL (U+0085), line and paragraph separators, a byte order mark,
+    bidirectional overrides, quotes, backslashes and YAML indicators. Whole texts that a
+    YAML reader would take for another type (``yes``, ``null``, ``1e3``, a date) occur too.
 
     Args:
         min_size: the fewest characters.
         max_size: the most characters.
     """
-    return st.text(alphabet=_ALPHABET, min_size=min_size, max_size=max_size)
+    characters = st.one_of(
+        st.sampled_from(_ALPHABET),
+        st.sampled_from(_TRICKY),
+        st.characters(codec="utf-8"),
+    )
+    # a list of characters keeps the weights of the three sources (``st.text`` merges them)
+    drawn = st.lists(characters, min_size=min_size, max_size=max_size).map("".join)
+    words = [w for w in _AMBIGUOUS if min_size <= len(w) <= max_size]
+    return st.one_of(drawn, st.sampled_from(words)) if words else drawn
 
 
 def dates(min_value: date = MIN_DATE, max_value: date = MAX_DATE) -> st.SearchStrategy[date]:

@@ -35,7 +35,7 @@ from collabrel._mappings import (
     clause_key,
 )
 from collabrel.errors import UnknownItemError, UnknownRuleError
-from collabrel.rules._findings import Finding, Verdict
+from collabrel.rules._findings import Finding, GapKind, Verdict
 
 __all__ = [
     "COUNTING",
@@ -62,7 +62,9 @@ __all__ = [
 COUNTING = (
     "A score is the share of applicable findings that PASS. NOT_APPLICABLE findings are left "
     "out of the share; UNKNOWN (evidence missing) and ERROR findings count as not met, since "
-    "missing evidence cannot demonstrate conformance. Every count is reported beside the share."
+    "missing evidence cannot demonstrate conformance. Every count is reported beside the share. "
+    "FAIL and UNKNOWN findings are further told apart: an open gate item is work of the stage a "
+    "relationship is in that its gate will ask for; every other one is a nonconformity."
 )
 """How every view counts NOT_APPLICABLE and UNKNOWN findings."""
 
@@ -81,17 +83,26 @@ class Score:
     """ERROR findings (a custom rule raised)."""
     not_applicable: int = 0
     """NOT_APPLICABLE findings (left out of the share)."""
+    nonconformities: int = 0
+    """FAIL and UNKNOWN findings that are nonconformities (:class:`~collabrel.rules.GapKind`)."""
+    open_gate_items: int = 0
+    """FAIL and UNKNOWN findings that are open gate items: work of a relationship's current
+    stage, not done yet, that its gate will ask for."""
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> Score:
-        """Count *findings* by verdict."""
+        """Count *findings* by verdict, and the gaps by kind."""
+        findings = tuple(findings)
         c = Counter(f.verdict for f in findings)
+        gaps = Counter(f.gap for f in findings)
         return cls(
             passed=c[Verdict.PASS],
             failed=c[Verdict.FAIL],
             unknown=c[Verdict.UNKNOWN],
             error=c[Verdict.ERROR],
             not_applicable=c[Verdict.NOT_APPLICABLE],
+            nonconformities=gaps[GapKind.NONCONFORMITY],
+            open_gate_items=gaps[GapKind.OPEN_GATE_ITEM],
         )
 
     @property
@@ -106,9 +117,14 @@ class Score:
 
     def __str__(self) -> str:
         share = "n/a" if self.share is None else f"{self.share:.0%}"
+        gaps = (
+            f"; {self.nonconformities} nonconformities, {self.open_gate_items} open gate items"
+            if self.open_gate_items
+            else ""
+        )
         return (
             f"{share} ({self.passed} pass, {self.failed} fail, {self.unknown} unknown, "
-            f"{self.error} error, {self.not_applicable} n/a)"
+            f"{self.error} error, {self.not_applicable} n/a{gaps})"
         )
 
 
@@ -250,7 +266,8 @@ class View:
             {"key": it.key, "name": it.name, "share": it.score.share,
              "pass": it.score.passed, "fail": it.score.failed, "unknown": it.score.unknown,
              "error": it.score.error, "not_applicable": it.score.not_applicable,
-             "rules": len(it.rule_ids)}
+             "nonconformities": it.score.nonconformities,
+             "open_gate_items": it.score.open_gate_items, "rules": len(it.rule_ids)}
             for it in self.items
         ]  # fmt: skip
 
@@ -441,6 +458,10 @@ class Checklist:
     def gaps(self) -> tuple[ChecklistRow, ...]:
         """The rows whose standing answer is No or Partial: an internal-audit work list."""
         return tuple(r for r in self.rows if r.answer in {Answer.NO, Answer.PARTIAL})
+
+    def nonconformities(self) -> tuple[ChecklistRow, ...]:
+        """The rows with a nonconformity behind them (open gate items alone are left out)."""
+        return tuple(r for r in self.rows if r.score.nonconformities)
 
     def disagreements(self) -> tuple[ChecklistRow, ...]:
         """The rows where the assessor's answer differs from the automatic one."""

@@ -21,17 +21,17 @@ from collabrel._mappings import view_tags
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
     Condition,
+    Unmet,
     all_of,
     any_of,
     at_least,
     check,
-    count_at_least,
-    equals,
     implies,
     not_,
     present,
     ref,
     reviewed_within,
+    unmet,
 )
 from collabrel.rules._spec import Basis, Flag, Level, Mode, RuleSpec, builtin_rules
 
@@ -41,6 +41,7 @@ __all__ = [
     "HLS",
     "INF",
     "JNT",
+    "JOINT_GATES_FROM",
     "LAST_STAGE",
     "MIN_CANDIDATES",
     "ORG",
@@ -48,6 +49,7 @@ __all__ = [
     "SEC",
     "TOC",
     "A",
+    "Checked",
     "D",
     "J",
     "P",
@@ -59,17 +61,21 @@ __all__ = [
     "covers_parties",
     "drivers_known",
     "entered",
+    "entered_stage",
     "gates",
     "iso",
     "items_agreed",
+    "listed",
     "member",
     "participants_cover",
+    "phrased",
     "recent",
     "section",
     "sections",
     "signed_by_every_party",
     "signed_from_update",
     "stage_update",
+    "unsigned",
     "updated_after",
     "within_agreed",
 ]  # fmt: skip
@@ -128,54 +134,103 @@ def _named(function: Callable[..., Any], name: str, doc: str) -> Callable[..., A
 
 # ----------------------------------------------------------------------- shared functions
 
+Checked = bool | Unmet | None
+"""What a check function returns: true, false with the reason (:func:`unmet`), or unknown."""
 
-def member(value: Any, collection: Any) -> bool | None:
+
+def phrased(phrase: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a check function the words it reads as in an explanation (``{0}``: its first path)."""
+
+    def attach(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.phrase = phrase  # type: ignore[attr-defined]
+        return function
+
+    return attach
+
+
+def listed(items: Iterable[Any]) -> str:
+    """The items as a short list for a message: ``a, b, c`` (``none`` when empty)."""
+    shown = [str(i) for i in items]
+    if not shown:
+        return "none"
+    return ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")  # noqa: PLR2004
+
+
+@phrased("{0} is one of {1}")
+def member(value: Any, collection: Any) -> Checked:
     """The value is one of the collection's items."""
     if value is None or collection is None:
         return None
-    return value in collection
+    return value in collection or unmet(f"{value!r} is not one of {listed(collection)}")
 
 
-def approver_ok(approved_by: Any, top_management: Any, sers: Any) -> bool | None:
+def approver_ok(approved_by: Any, top_management: Any, sers: Any) -> Checked:
     """Approved by a member of top management or by an active senior executive responsible."""
-    if approved_by is None:
-        return False
     people = set(top_management or ()) | {s.person for s in sers or () if s.active}
-    return approved_by in people
+    if approved_by is None:
+        return unmet(f"no approver recorded (top management or an active SER: {listed(people)})")
+    return approved_by in people or unmet(
+        f"{approved_by!r} is neither top management nor an active SER ({listed(sorted(people))})"
+    )
 
 
-def drivers_known(ids: Any, statement: Any) -> bool | None:
+@phrased("{0} names drivers of the value statement")
+def drivers_known(ids: Any, statement: Any) -> Checked:
     """The value driver id(s) named are drivers of the organization's value statement."""
     if statement is None:
         return None
     wanted = (ids,) if isinstance(ids, str) or ids is None else tuple(ids)
-    known = {d.id for d in statement.drivers}
-    return all(i is not None and i in known for i in wanted)
+    known = [d.id for d in statement.drivers]
+    unknown = [str(i) for i in wanted if i is None or i not in known]
+    if unknown:
+        return unmet(f"{listed(unknown)} not among the value statement's drivers ({listed(known)})")
+    return True
 
 
-def active_ser(person: Any, sers: Any) -> bool | None:
+def _active_sers(sers: Any) -> list[str]:
+    return [s.person for s in sers or () if s.active]
+
+
+@phrased("{0} is an active SER of the relationship")
+def active_ser(person: Any, sers: Any) -> Checked:
     """The person is an active senior executive responsible of the relationship."""
     if sers is None:
         return None
-    return person is not None and any(s.person == person and s.active for s in sers)
-
-
-def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> bool:
-    """The person holds authority: an active SER (relationship or corporate) or top management."""
     if person is None:
-        return False
+        return unmet(f"nobody is recorded (active SERs: {listed(_active_sers(sers))})")
+    if any(s.person == person and s.active for s in sers):
+        return True
+    return unmet(
+        f"{person!r} is not an active SER of the relationship "
+        f"(active SERs: {listed(_active_sers(sers))})"
+    )
+
+
+@phrased("{0} holds authority (an active SER or top management)")
+def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Checked:
+    """The person holds authority: an active SER (relationship or corporate) or top management."""
     active = {s.person for s in (*(sers or ()), *(org_sers or ())) if s.active}
-    return person in active or person in (top_management or ())
+    people = sorted(active | set(top_management or ()))
+    if person is None:
+        return unmet(f"nobody is recorded (people with authority: {listed(people)})")
+    if person in active or person in (top_management or ()):
+        return True
+    return unmet(
+        f"{person!r} holds no authority (active SERs and top management: {listed(people)})"
+    )
 
 
 @cache
-def section(key: str) -> Callable[[Any], bool | None]:
+def section(key: str) -> Callable[[Any], Checked]:
     """The check that the plan has content in its Annex B section *key* (one per key)."""
 
-    def filled(sections: Any) -> bool | None:
+    def filled(sections: Any) -> Checked:
         if sections is None:
             return None
-        return any(s.key == key and s.content.strip() for s in sections)
+        for s in sections:
+            if s.key == key:
+                return bool(s.content.strip()) or unmet(f"section {key} is empty")
+        return unmet(f"no section {key}")
 
     return _named(filled, f"section_{key}", f"The plan has content in its Annex B section {key}.")
 
@@ -186,15 +241,18 @@ def sections(path: str, keys: Iterable[str]) -> Condition:
 
 
 @cache
-def stage_update(stage: int) -> Callable[[Any, Any], bool | None]:
+def stage_update(stage: int) -> Callable[[Any, Any], Checked]:
     """The check that the plan records its stage *stage* update."""
 
-    def updated(updates: Any, history: Any) -> bool | None:
+    def updated(updates: Any, history: Any) -> Checked:
         if updates is None:
             return None
         if any(u.stage == stage for u in updates):
             return True
-        return any(r.retrofit and stage < int(r.stage) <= LAST_STAGE for r in history or ())
+        if any(r.retrofit and stage < int(r.stage) <= LAST_STAGE for r in history or ()):
+            return True
+        logged = sorted({u.stage for u in updates})
+        return unmet(f"no stage {stage} update (updates logged for stages {listed(logged)})")
 
     return _named(
         updated,
@@ -204,25 +262,39 @@ def stage_update(stage: int) -> Callable[[Any, Any], bool | None]:
     )
 
 
-def updated_after(updated_on: Any, *dates: Any) -> bool:
+def updated_after(updated_on: Any, *dates: Any) -> Checked:
     """The plan was updated on or after every date of the stage's artefacts."""
+    later = sorted(d for d in dates if d is not None and (updated_on is None or d > updated_on))
     if updated_on is None:
-        return False
-    return all(d is None or d <= updated_on for d in dates)
+        return unmet("the plan records no update date")
+    if later:
+        return unmet(
+            f"updated {updated_on.isoformat()}, before artefacts dated "
+            f"{listed(d.isoformat() for d in later)}"
+        )
+    return True
 
 
 @cache
-def signed_from_update(stage: int) -> Callable[[Any, Any, Any], bool | None]:
+def signed_from_update(stage: int) -> Callable[[Any, Any, Any], Checked]:
     """The check that every party signed the joint RMP version with the *stage* outputs."""
 
-    def signed(agreed_by: Any, updates: Any, party_ids: Any) -> bool | None:
+    def signed(agreed_by: Any, updates: Any, party_ids: Any) -> Checked:
         if updates is None or agreed_by is None or party_ids is None:
             return None
         versions = [u.version for u in updates if u.stage == stage and u.version is not None]
         if not versions:
-            return False
+            return unmet(f"no stage {stage} update with a plan version is logged")
         first = min(versions)
-        return all(any(s.party == p and s.version >= first for s in agreed_by) for p in party_ids)
+        missing = [
+            p for p in party_ids if not any(s.party == p and s.version >= first for s in agreed_by)
+        ]
+        if missing:
+            return unmet(
+                f"version {first} (the stage {stage} update) or later is not signed by "
+                f"{listed(missing)}"
+            )
+        return True
 
     return _named(
         signed,
@@ -232,11 +304,13 @@ def signed_from_update(stage: int) -> Callable[[Any, Any, Any], bool | None]:
     )
 
 
-def participants_cover(participants: Any, party_ids: Any) -> bool | None:
+def participants_cover(participants: Any, party_ids: Any) -> Checked:
     """People from every party took part."""
     if participants is None or party_ids is None:
         return None
-    return set(party_ids) <= {p.party for p in participants}
+    present = {p.party for p in participants}
+    missing = [p for p in party_ids if p not in present]
+    return not missing or unmet(f"nobody from {listed(missing)} took part")
 
 
 # ------------------------------------------------------------------ joint sign-off (J)
@@ -244,48 +318,122 @@ def participants_cover(participants: Any, party_ids: Any) -> bool | None:
 
 def agreed_by_every_party(item: Any, parties: set[str]) -> bool:
     """Every party in *parties* signed the current version of *item* (its ``agreed_by``)."""
+    return not unsigned(item, parties)
+
+
+def unsigned(item: Any, parties: Iterable[str]) -> list[str]:
+    """The parties that did not sign the current version of *item*, in order."""
     version = getattr(item, "version", None)
     signed = {s.party for s in item.agreed_by if version is None or s.version == version}
-    return parties <= signed
+    return [p for p in parties if p not in signed]
 
 
-def signed_by_every_party(agreed_by: Any, party_ids: Any) -> bool | None:
+def signed_by_every_party(agreed_by: Any, party_ids: Any) -> Checked:
     """Every party has signed the plan (at initiation or later)."""
     if agreed_by is None or party_ids is None:
         return None
-    return set(party_ids) <= {s.party for s in agreed_by}
+    signed = {s.party for s in agreed_by}
+    missing = [p for p in party_ids if p not in signed]
+    return not missing or unmet(f"not signed by {listed(missing)}")
 
 
-def covers_parties(parties: Any, party_ids: Any) -> bool | None:
+@phrased("{0} include every party")
+def covers_parties(parties: Any, party_ids: Any) -> Checked:
     """The parties listed include every party of the relationship."""
     if parties is None or party_ids is None:
         return None
-    return set(party_ids) <= set(parties)
+    missing = [p for p in party_ids if p not in parties]
+    return not missing or unmet(f"no member from {listed(missing)}")
 
 
-def items_agreed(items: Any, party_ids: Any) -> bool | None:
+def items_agreed(items: Any, party_ids: Any) -> Checked:
     """Every party signed the current version of each item."""
     if items is None or party_ids is None:
         return None
-    return all(agreed_by_every_party(i, set(party_ids)) for i in items)
+    gaps = []
+    for i in items:
+        missing = unsigned(i, party_ids)
+        if missing:
+            name = getattr(i, "id", None) or getattr(i, "name", "an item")
+            version = getattr(i, "version", 1)
+            gaps.append(f"{name} (version {version}) not signed by {listed(missing)}")
+    return not gaps or unmet("; ".join(gaps))
+
+
+# ------------------------------------------------------------------------- stage gates
+
+JOINT_GATES_FROM = 6
+"""Entries into stage 6 and later (out of the joint stages 5-8) need every party's SER."""
+
+
+def _approval_problem(record: Any, sers: Any, party_ids: Any, *, joint: bool) -> str | None:
+    """Why the stage entry *record* is not approved as it must be (``None``: it is)."""
+    active = {s.person: s.party for s in sers or () if s.active}
+    if not joint:
+        if record.approved_by is None:
+            return "names no approver"
+        if record.approved_by in active:
+            return None
+        return (
+            f"was approved by {record.approved_by!r}, who is not an active SER of the "
+            f"relationship (active SERs: {listed(active)})"
+        )
+    approved = {a.party for a in record.approvals if active.get(a.by) == a.party}
+    missing = [p for p in party_ids or () if p not in approved]
+    if not missing:
+        return None
+    wanted = [f"{p} ({listed(person for person, q in active.items() if q == p) or 'no SER'})"
+              for p in missing]  # fmt: skip
+    given = (
+        listed(f"{a.by} for {a.party}" for a in record.approvals)
+        if record.approvals
+        else (f"{record.approved_by} alone" if record.approved_by else "nobody")
+    )
+    return (
+        f"was approved by {given}; a joint gate needs the approval of every party's active "
+        f"SER, missing {listed(wanted)}"
+    )
+
+
+@cache
+def entered_stage(stage: int) -> Callable[[Any, Any, Any], Checked]:
+    """The check that the entry into *stage* is recorded and approved as the gate requires."""
+    wanted = Stage(stage)
+
+    def entered(history: Any, sers: Any, party_ids: Any) -> Checked:
+        if history is None:
+            return None
+        direct = [r for r in history if r.stage is wanted]
+        retro = [r for r in history if r.retrofit and stage <= int(r.stage) <= LAST_STAGE]
+        if not direct and not retro:
+            return unmet(f"no entry into {wanted} is recorded")
+        problems = []
+        for r in (*direct, *retro):
+            joint = not r.retrofit and stage >= JOINT_GATES_FROM
+            why = _approval_problem(r, sers, party_ids, joint=joint)
+            if why is None:
+                return True
+            what = "retrofit entry" if r.retrofit else "entry"
+            problems.append(f"the {what} into {r.stage} on {r.entered_on.isoformat()} {why}")
+        return unmet("; ".join(problems))
+
+    return _named(
+        entered,
+        f"entered_stage{stage}",
+        f"The entry into stage {stage} is recorded and approved by an active SER of the "
+        "relationship (by every party's SER where the gate is joint); a retrofit entry at that "
+        "stage or later stands in for it.",
+    )
 
 
 def entered(stage: int) -> Condition:
     """The entry into *stage* is recorded, approved by an active SER of the relationship.
 
-    A retrofit entry at that stage or a later one stands in for the gates it skipped (catalog
-    §0.5 point 6).
+    Entries out of the joint stages (into stage 6 and later) need the approval of every
+    party's active SER (``approvals``). A retrofit entry at that stage or a later one stands
+    in for the gates it skipped (catalog §0.5 point 6).
     """
-    slug = Stage(stage).slug
-    approved = check(active_ser, "approved_by", "relationship.sers")
-    return any_of(
-        count_at_least("stage_history", 1, all_of(equals("stage", slug), approved)),
-        count_at_least(
-            "stage_history",
-            1,
-            all_of(equals("retrofit", True), at_least("stage", slug), approved),
-        ),
-    )
+    return check(entered_stage(stage), "stage_history", "sers", "party_ids")
 
 
 def gates(stage: int) -> Condition:

@@ -18,11 +18,13 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     P,
     approver_ok,
     drivers_known,
     iso,
+    listed,
 )
 from collabrel.rules import (
     Outcome,
@@ -38,6 +40,7 @@ from collabrel.rules import (
     one_of,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -48,12 +51,18 @@ _LIFECYCLE_COVERS = (
 )  # fmt: skip
 
 
-def covers_lifecycle(processes: Any) -> bool | None:
+def covers_lifecycle(processes: Any) -> Checked:
     """The process map covers stages 1-8, monitoring, audit, review and corrective action."""
     if processes is None:
         return None
     covered = {c for p in processes for c in p.covers}
-    return all(c in covered for c in _LIFECYCLE_COVERS)
+    missing = [c for c in _LIFECYCLE_COVERS if c not in covered]
+    return not missing or unmet(f"no process covers {listed(missing)}")
+
+
+def _relationship_id(rel: Any) -> tuple[str]:
+    """Tally: the ids of the relationships."""
+    return (rel.id,)
 
 
 def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -64,11 +73,32 @@ def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
         return Outcome.passed("every relationship is in scope")
     if not scope.relationships_in_scope:
         return Outcome.fail("the scope lists no relationship")
-    known = {r.id for r in ctx.relationships}
-    missing = [r for r in scope.relationships_in_scope if r not in known]
+    missing = [r for r in scope.relationships_in_scope if r not in ctx.tally]
     if missing:
         return Outcome.fail(f"the scope lists unknown relationships: {', '.join(missing)}")
     return Outcome.passed(f"{len(scope.relationships_in_scope)} relationships in scope")
+
+
+def _in_lifecycle(rel: Any) -> tuple[str, ...]:
+    """Tally: the id of a relationship at one of stages 1 to 8."""
+    return (rel.id,) if rel.stage.number is not None else ()
+
+
+def _scope_complete(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    scope = org.scope
+    if scope is None or scope.application_level is None:
+        return Outcome.unknown("no scope with an application level is recorded")
+    if scope.application_level.value == "organization_wide":
+        return Outcome.passed("the scope is organization-wide")
+    covered = set(scope.relationships_in_scope)
+    in_scope = sum(1 for rid in covered if rid in ctx.tally)
+    if in_scope < len(ctx.tally):  # only then is the whole list read, to name them
+        left_out = sorted(rid for rid in ctx.tally if rid not in covered)
+        return Outcome.fail(
+            "relationships in the lifecycle (stages 1-8) but outside "
+            f"scope.relationships_in_scope (their rules are not applied): {', '.join(left_out)}"
+        )
+    return Outcome.passed("every relationship in the lifecycle is in scope")
 
 
 def _rules() -> list[RuleSpec]:
@@ -165,6 +195,25 @@ def _rules() -> list[RuleSpec]:
             remedy="List the relationships the scope covers, using their ids.",
             predicate=_scope_known,
             reads=("scope.application_level", "scope.relationships_in_scope", "relationships.id"),
+            tally=_relationship_id,
+        ),
+        iso(
+            "complete",
+            clause="4.3",
+            level=ORG,
+            basis=(TOC, HLS, SEC),
+            flags={D},
+            title="Every relationship in the lifecycle is within the scope",
+            remedy="Add the relationships at stages 1-8 to the scope's relationships_in_scope (or "
+            "apply the CBRMS organization-wide), or take them out of the lifecycle.",
+            predicate=_scope_complete,
+            reads=(
+                "scope.application_level",
+                "scope.relationships_in_scope",
+                "relationships.id",
+                "relationships.stage",
+            ),
+            tally=_in_lifecycle,
         ),
         iso(
             "exclusions",

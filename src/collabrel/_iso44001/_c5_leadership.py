@@ -9,7 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, A, D, P, R, iso, member
+from collabrel._iso44001._builder import (
+    HLS,
+    INF,
+    ORG,
+    REL,
+    SEC,
+    TOC,
+    A,
+    Checked,
+    D,
+    P,
+    R,
+    iso,
+    listed,
+    member,
+    phrased,
+)
 from collabrel.rules import (
     RuleSpec,
     all_of,
@@ -20,16 +36,20 @@ from collabrel.rules import (
     non_empty,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
 
 
-def any_member(values: Any, collection: Any) -> bool | None:
+@phrased("{0} include one of {1}")
+def any_member(values: Any, collection: Any) -> Checked:
     """At least one of the values is one of the collection's items."""
     if values is None or collection is None:
         return None
-    return any(v in collection for v in values)
+    return any(v in collection for v in values) or unmet(
+        f"none of {listed(values)} is one of {listed(collection)}"
+    )
 
 
 _CORPORATE_SER_ACCOUNTABILITIES = (
@@ -38,17 +58,36 @@ _CORPORATE_SER_ACCOUNTABILITIES = (
 )  # fmt: skip
 
 
-def owners_assigned(processes: Any, roles: Any) -> bool | None:
+def owners_assigned(processes: Any, roles: Any) -> Checked:
     """Every process owner holds a role assignment."""
     if processes is None:
         return None
     assigned = {r.person for r in roles or ()}
-    return all(p.owner in assigned for p in processes if p.owner is not None)
+    missing = [f"{p.owner} (owner of {p.id})" for p in processes
+               if p.owner is not None and p.owner not in assigned]  # fmt: skip
+    return not missing or unmet(f"no role assignment for {listed(missing)}")
 
 
-def has_accountabilities(accountabilities: Any) -> bool:
+@phrased("the mandate names every corporate SER accountability")
+def has_accountabilities(accountabilities: Any) -> Checked:
     """The mandate names every corporate accountability of the SER (5.3.3)."""
-    return all(a in (accountabilities or ()) for a in _CORPORATE_SER_ACCOUNTABILITIES)
+    missing = [a for a in _CORPORATE_SER_ACCOUNTABILITIES if a not in (accountabilities or ())]
+    return not missing or unmet(f"the mandate lacks {listed(missing)}")
+
+
+def includes_ser(governance: Any, sers: Any) -> Checked:
+    """The governance structure includes an active senior executive responsible."""
+    if governance is None or sers is None:
+        return None
+    active = [s.person for s in sers if s.active]
+    if not active:
+        return unmet("no active corporate SER is recorded")
+    people = set(governance.sponsors) | {m for b in governance.bodies for m in b.members}
+    people |= {m.person for b in governance.bodies for m in b.party_members}
+    if people & set(active):
+        return True
+    bodies = listed(repr(b.name) for b in governance.bodies)
+    return unmet(f"no active SER ({listed(active)}) is a sponsor or a member of {bodies}")
 
 
 def _rules() -> list[RuleSpec]:
@@ -197,6 +236,17 @@ def _rules() -> list[RuleSpec]:
             ),
         ),
         iso(
+            "relationship-roles",
+            clause="5.3",
+            level=REL,
+            basis=(TOC, HLS),
+            flags={D},
+            title="The relationship's role assignments are communicated",
+            remedy="Record when each role of the relationship team (lead, JMT members, "
+            "negotiators) was communicated to its holder.",
+            condition=for_each("team", present("communicated_on")),
+        ),
+        iso(
             "assigned",
             clause="5.3.1",
             level=ORG,
@@ -256,6 +306,17 @@ def _rules() -> list[RuleSpec]:
                 non_empty("governance.bodies"),
                 non_empty("governance.escalation_path"),
             ),
+        ),
+        iso(
+            "ser-included",
+            clause="5.3.2",
+            level=ORG,
+            basis=(TOC, SEC),
+            flags={D},
+            title="The corporate governance structure includes the senior executive responsible",
+            remedy="Name the SER as a sponsor of the corporate governance or as a member of one "
+            "of its bodies.",
+            condition=check(includes_ser, "governance", "sers"),
         ),
         iso(
             "bodies",

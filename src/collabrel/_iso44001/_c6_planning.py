@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from collabrel import Stage
-from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, D, P, R, iso
+from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, Checked, D, P, R, iso, listed
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -23,8 +23,10 @@ from collabrel.rules import (
     for_each,
     implies,
     non_empty,
+    one_of,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -32,19 +34,17 @@ __all__ = ["RULES"]
 _ALL_STAGES = tuple(Stage(n) for n in range(9))
 
 
-def segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> bool | None:
+def segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> Checked:
     """The relationship is segmented (segment, priority, rationale) on current criteria."""
     if entries is None:
         return None
     for e in entries:
         if e.relationship_id == rel_id:
-            return (
-                e.segment is not None
-                and e.priority is not None
-                and bool(e.rationale)
-                and e.criteria_version == criteria_version
-            )
-    return False
+            gaps = [f for f in ("segment", "priority", "rationale") if not getattr(e, f)]
+            if e.criteria_version != criteria_version:
+                gaps.append(f"criteria version {e.criteria_version} (current: {criteria_version})")
+            return not gaps or unmet(f"the entry for {rel_id} lacks {listed(gaps)}")
+    return unmet(f"the segmentation has no entry for {rel_id}")
 
 
 def _risks_treated(org: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -87,10 +87,15 @@ def _rules() -> list[RuleSpec]:
             level=ORG,
             basis=(TOC, HLS),
             flags={R},
-            title="Every corporate risk names its source in the context or stakeholder needs",
-            remedy="Record for each item where it came from (4.1 context or 4.2 stakeholders).",
+            title="Every corporate risk comes from the context or from stakeholder needs",
+            remedy="Record for each item the analysis it came from: 4.1 (the context) or 4.2 "
+            "(the stakeholders' needs and expectations).",
             condition=all_of(
-                present("risk_register"), for_each("risk_register.items", present("source"))
+                present("risk_register"),
+                for_each(
+                    "risk_register.items",
+                    all_of(present("source"), one_of("source", ["4.1", "4.2"])),
+                ),
             ),
         ),
         iso(

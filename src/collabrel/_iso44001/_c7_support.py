@@ -20,13 +20,16 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     J,
     P,
     R,
     approver_ok,
     iso,
+    listed,
 )
+from collabrel._iso44001._documents import history_complete, register_agrees
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -41,6 +44,7 @@ from collabrel.rules import (
     non_empty,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -52,26 +56,30 @@ _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "cons
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
 
 
-def sections_present(sections: Any) -> bool | None:
+def sections_present(sections: Any) -> Checked:
     """Every Annex B element expected in a corporate RMP has content."""
     if sections is None:
         return None
     filled = {s.key for s in sections if s.content.strip()}
-    return all(k in filled for k in ANNEX_B_CORPORATE)
+    missing = [k for k in ANNEX_B_CORPORATE if k not in filled]
+    return not missing or unmet(f"no content in section {listed(missing)}")
 
 
-def documents_exist(*args: Any) -> bool:
+def documents_exist(*args: Any) -> Checked:
     """Every document a core artefact references is in the document register."""
     *refs, documents = args
     known = {d.id for d in documents or ()}
-    return all(r in known for r in refs if r is not None)
+    missing = [r for r in refs if r is not None and r not in known]
+    return not missing or unmet(f"{listed(missing)} not in the document register")
 
 
-def partner_item(rel_id: Any, plan: Any) -> bool | None:
+def partner_item(rel_id: Any, plan: Any) -> Checked:
     """The communication plan has a partner-facing item for the relationship."""
     if plan is None:
         return None
-    return any(i.relationship_id == rel_id and i.partner_facing for i in plan.items)
+    if any(i.relationship_id == rel_id and i.partner_facing for i in plan.items):
+        return True
+    return unmet(f"the communication plan has no partner-facing item for {rel_id}")
 
 
 def _is_recent(day: date | None, interval: CalendarInterval, as_of: date) -> bool:
@@ -84,9 +92,7 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
         s.person for s in org.sers if s.active
     }
     if key_roles_only:
-        holders |= {
-            t.person for rel in ctx.relationships for t in rel.team if t.role in _KEY_ROLES
-        } | {s.person for rel in ctx.relationships for s in rel.sers if s.active}
+        holders |= set(ctx.tally)  # the relationships' key people (see _key_people)
     holders &= {p.id for p in org.people}
     latest: dict[str, date] = {}
     for rec in org.competence_records:
@@ -108,6 +114,24 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
     return Outcome.passed(f"{len(holders)} role holders assessed")
 
 
+def _key_people(rel: Any) -> set[str]:
+    """Tally: the relationship's team members in key roles and its active SERs."""
+    return {t.person for t in rel.team if t.role in _KEY_ROLES} | {
+        s.person for s in rel.sers if s.active
+    }
+
+
+def _team(rel: Any) -> set[str]:
+    """Tally: the relationship's team members."""
+    return {t.person for t in rel.team}
+
+
+def _exit_evaluation(rel: Any) -> tuple[tuple[str, Any], ...]:
+    """Tally: the relationship's exit evaluation date, if it has one."""
+    evaluation = rel.disengagement.exit_evaluation
+    return () if evaluation is None else ((rel.id, evaluation.evaluated_on),)
+
+
 def _records_for_role_holders(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return _competence_records_current(org, ctx, key_roles_only=False)
 
@@ -117,7 +141,7 @@ def _records_for_key_people(org: Any, ctx: RuleContext) -> Outcome | bool | None
 
 
 def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    team = {t.person for rel in ctx.relationships for t in rel.team} & {p.id for p in org.people}
+    team = set(ctx.tally) & {p.id for p in org.people}
     if not team:
         return Outcome.unknown("no relationship-team members recorded")
     topics: dict[str, set[str]] = {}
@@ -135,12 +159,46 @@ def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed(f"{len(aware)} of {len(team)} team members aware")
 
 
+def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
+    # the plan as it stands: an item of a relationship that ended is taken out of the plan
+    plan = org.communication_plan
+    if plan is None:
+        return Outcome.unknown("no communication plan is recorded")
+    last: dict[tuple[str, str | None], date] = {}
+    for c in org.communications:
+        for key in ((c.topic.strip().lower(), c.relationship_id), (c.topic.strip().lower(), None)):
+            if c.sent_on > last.get(key, date.min):
+                last[key] = c.sent_on
+    late = []
+    for item in plan.items:
+        if item.frequency is None:
+            continue
+        what = f"{item.topic!r}" + (f" for {item.relationship_id}" if item.relationship_id else "")
+        sent = last.get((item.topic.strip().lower(), item.relationship_id))
+        if sent is None:
+            late.append(f"{what} ({item.frequency}) was never sent")
+            continue
+        due = item.frequency.next_after(sent)
+        if due < ctx.as_of:
+            late.append(
+                f"{what} ({item.frequency}) last sent {sent.isoformat()}, due {due.isoformat()} "
+                f"(overdue by {(ctx.as_of - due).days} days)"
+            )
+    if late:
+        return Outcome.fail("communications behind the plan: " + "; ".join(late))
+    return Outcome.passed("every planned communication was made at its frequency")
+
+
+_ORG_DOCUMENTED = ("policy", "value_statement", "governance", "corporate_rmp",
+                   "value_analysis_method")  # fmt: skip
+_REL_DOCUMENTED = ("rmp", "joint_rmp", "awareness.governance", "working.governance",
+                   "working.agreement", "exit_strategy", "internal_exit_strategy")  # fmt: skip
+_VERSIONED = ("joint_rmp", "working.agreement", "exit_strategy", "internal_exit_strategy")
+
+
 def _rmp_after_exit(org: Any, ctx: RuleContext) -> Outcome | bool:
     plan = org.corporate_rmp
-    evaluations = [
-        (rel.id, rel.disengagement.exit_evaluation.evaluated_on)
-        for rel in ctx.relationships if rel.disengagement.exit_evaluation is not None
-    ]  # fmt: skip
+    evaluations = sorted(ctx.tally)  # (relationship id, evaluated on) pairs
     if not evaluations:
         return Outcome.passed("no exit evaluation to reflect yet")
     if plan is None:
@@ -250,6 +308,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Brief the team members listed and record the topics covered.",
             predicate=_awareness,
             reads=("awareness_records", "people", "relationships.team"),
+            tally=_team,
         ),
         iso(
             "plan",
@@ -286,6 +345,18 @@ def _rules() -> list[RuleSpec]:
             condition=check(partner_item, "id", "organization.communication_plan"),
         ),
         iso(
+            "log",
+            clause="7.4",
+            level=ORG,
+            basis=(TOC, HLS, SEC),
+            flags={R},
+            title="Planned communications are made at the frequency the plan sets",
+            remedy="Make the overdue communications and log each one with the plan item's topic "
+            "(and relationship) and the date it was sent.",
+            predicate=_log_follows_plan,
+            reads=("communication_plan", "communications"),
+        ),
+        iso(
             "register",
             clause="7.5.1",
             level=ORG,
@@ -319,6 +390,38 @@ def _rules() -> list[RuleSpec]:
                     "documents",
                     all_of(present("author"), present("approved_by"), present("approved_on")),
                 ),
+            ),
+        ),
+        iso(
+            "register-agrees",
+            clause="7.5.2",
+            level=ORG,
+            basis=(TOC, HLS, INF),
+            flags={D},
+            title="The organization's documents and their register entries record the same "
+            "version, approval and sign-offs",
+            remedy="Correct whichever of the artefact and its register entry is wrong so both "
+            "record the same version, approver, approval date, sign-offs and history.",
+            condition=check(
+                register_agrees("register_agrees_org", _ORG_DOCUMENTED),
+                *_ORG_DOCUMENTED,
+                "documents",
+            ),
+        ),
+        iso(
+            "relationship-register-agrees",
+            clause="7.5.2",
+            level=REL,
+            basis=(TOC, HLS, INF),
+            flags={D},
+            title="The relationship's documents and their register entries record the same "
+            "version, approval and sign-offs",
+            remedy="Correct whichever of the artefact and its register entry is wrong so both "
+            "record the same version, approver, approval date, sign-offs and history.",
+            condition=check(
+                register_agrees("register_agrees_rel", _REL_DOCUMENTED),
+                *_REL_DOCUMENTED,
+                "organization.documents",
             ),
         ),
         iso(
@@ -358,6 +461,18 @@ def _rules() -> list[RuleSpec]:
             ),
         ),
         iso(
+            "history",
+            clause="7.5.3",
+            level=REL,
+            basis=(TOC, HLS, INF),
+            flags={D},
+            title="Joint documents and exit strategies keep their version history and who signed "
+            "which version",
+            remedy="Record each version after the first with the date it took effect (versions), "
+            "and keep each party's sign-off with the version it signed.",
+            condition=check(history_complete(_VERSIONED), *_VERSIONED),
+        ),
+        iso(
             "key-people",
             clause="7.5.4",
             level=ORG,
@@ -375,6 +490,7 @@ def _rules() -> list[RuleSpec]:
                 "relationships.team",
                 "relationships.sers",
             ),
+            tally=_key_people,
         ),
         iso(
             "plan",
@@ -423,6 +539,7 @@ def _rules() -> list[RuleSpec]:
                 "relationships.id",
                 "relationships.disengagement.exit_evaluation",
             ),
+            tally=_exit_evaluation,
         ),
     ]
 

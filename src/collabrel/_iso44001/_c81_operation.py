@@ -10,29 +10,47 @@ from __future__ import annotations
 from typing import Any
 
 from collabrel import Stage
-from collabrel._iso44001._builder import HLS, INF, ORG, REL, TOC, D, P, R, iso
-from collabrel.rules import RuleSpec, all_of, check, equals, for_each, implies, non_empty, present
+from collabrel._iso44001._builder import HLS, INF, ORG, REL, TOC, Checked, D, P, R, iso, listed
+from collabrel._iso44001._documents import backfill_marked
+from collabrel.rules import (
+    RuleSpec,
+    all_of,
+    before,
+    check,
+    equals,
+    for_each,
+    implies,
+    non_empty,
+    present,
+    unmet,
+)
 
 __all__ = ["RULES"]
 
 
-def lifecycle_stages(stages: Any) -> bool | None:
+def lifecycle_stages(stages: Any) -> Checked:
     """The lifecycle procedure defines each of stages 1 to 8."""
     if stages is None:
         return None
-    return {s.stage for s in stages} >= set(range(1, 9))
+    defined = {s.stage for s in stages}
+    missing = [n for n in range(1, 9) if n not in defined]
+    return not missing or unmet(f"no procedure for stage {listed(missing)}")
 
 
-def monitored(rel_id: Any, plan: Any) -> bool | None:
+def monitored(rel_id: Any, plan: Any) -> Checked:
     """The monitoring plan has an item for the relationship."""
     if plan is None:
         return None
-    return any(i.relationship_id == rel_id for i in plan.items)
+    if any(i.relationship_id == rel_id for i in plan.items):
+        return True
+    return unmet(f"the monitoring plan has no item for {rel_id}")
 
 
-def history_approved(history: Any) -> bool:
+def history_approved(history: Any) -> Checked:
     """Every gate passed outside retrofit onboarding names its approver."""
-    return all(r.approved_by is not None for r in history or () if not r.retrofit)
+    missing = [f"{r.stage} entered {r.entered_on.isoformat()}"
+               for r in history or () if not r.retrofit and r.approved_by is None]  # fmt: skip
+    return not missing or unmet(f"no approver recorded for {listed(missing)}")
 
 
 def _rules() -> list[RuleSpec]:
@@ -81,6 +99,51 @@ def _rules() -> list[RuleSpec]:
                 "change_records",
                 implies(equals("significant", True), equals("impact_reviewed", True)),
             ),
+        ),
+        iso(
+            "change-control",
+            clause="8.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={R},
+            title="Changes to the CBRMS had their impact reviewed: planned ones before they took "
+            "effect",
+            remedy="Review the impact of each change and record when: before a planned change "
+            "takes effect, and after an unintended one (with actions where its effects are "
+            "adverse).",
+            condition=for_each(
+                "changes",
+                all_of(
+                    present("impact_reviewed_on"),
+                    implies(equals("planned", True), before("impact_reviewed_on", "changed_on")),
+                ),
+            ),
+        ),
+        iso(
+            "outsourced",
+            clause="8.1",
+            level=ORG,
+            basis=(TOC, HLS),
+            flags={D},
+            title="Every outsourced CBRMS process has a provider, an owner and its controls",
+            remedy="For each outsourced process, name the provider and the owner inside the "
+            "organization, and list how it is controlled.",
+            condition=for_each(
+                "outsourced_processes",
+                all_of(present("provider"), present("owner"), non_empty("controls")),
+            ),
+        ),
+        iso(
+            "backfilled",
+            clause="8.1",
+            level=REL,
+            basis=(TOC, INF),
+            flags={R},
+            title="Evidence of the stages a retrofit skipped is marked as back-filled or as a "
+            "record made at the time",
+            remedy="For each registered document of the stages before the retrofit entry, record "
+            "backfilled: true (filled in afterwards) or false (a record made at the time).",
+            condition=check(backfill_marked, "id", "stage_history", "organization.documents"),
         ),
         iso(
             "monitored",

@@ -11,7 +11,22 @@ from datetime import date
 from typing import Any
 
 from collabrel import Stage
-from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, A, D, J, P, R, iso
+from collabrel._iso44001._builder import (
+    HLS,
+    INF,
+    ORG,
+    REL,
+    SEC,
+    TOC,
+    A,
+    Checked,
+    D,
+    J,
+    P,
+    R,
+    iso,
+    listed,
+)
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -30,6 +45,7 @@ from collabrel.rules import (
     present,
     ref,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -48,11 +64,13 @@ def _top(clause: str) -> str:
     return clause.split(".", 1)[0]
 
 
-def plans_clauses(planned: Any) -> bool | None:
+def plans_clauses(planned: Any) -> Checked:
     """The audit programme plans every clause from 4 to 10."""
     if planned is None:
         return None
-    return {_top(c) for c in planned} >= set(_CLAUSES)
+    covered = {_top(c) for c in planned}
+    missing = [c for c in _CLAUSES if c not in covered]
+    return not missing or unmet(f"clause {listed(missing)} not planned for audit")
 
 
 def _monitoring_results(org: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -93,10 +111,20 @@ def _audit_coverage(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed(f"clauses 4-10 audited in {len(reports)} audits within the cycle")
 
 
+def _lifecycle_stage(rel: Any) -> tuple[int, ...]:
+    """Tally: the relationship's stage, when it is one of stages 1 to 8."""
+    return (int(rel.stage),) if rel.stage.number is not None else ()
+
+
+def _parties(rel: Any) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Tally: the relationship's id with the ids of its parties."""
+    return ((rel.id, frozenset(p.id for p in rel.parties)),)
+
+
 def _audit_sampling(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     reports = _audit_window(org, ctx)
     sampled = {s for a in reports for s in a.stages_sampled}
-    present_stages = {int(r.stage) for r in ctx.relationships if 1 <= int(r.stage) <= 8}  # noqa: PLR2004
+    present_stages = set(ctx.tally)  # the stages 1-8 a relationship is in (see _lifecycle_stage)
     gaps = []
     for low, high in ((1, 4), (5, 8)):
         exists = any(low <= s <= high for s in present_stages)
@@ -161,7 +189,8 @@ def _improvement_decided(org: Any, _ctx: RuleContext) -> Outcome | bool | None:
 
 
 def _joint_nonconformities(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    parties = {r.id: {p.id for p in r.parties} for r in ctx.relationships}
+    # the tally counts (relationship id, its parties) keys: map each relationship to its parties
+    parties = dict(ctx.tally.keys())
     bad = []
     for nc in org.nonconformities:
         if not nc.joint or nc.relationship_id is None or not nc.actions:
@@ -267,6 +296,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Sample a relationship from the half of the lifecycle not yet audited.",
             predicate=_audit_sampling,
             reads=("audit_reports", "relationships.stage"),
+            tally=_lifecycle_stage,
         ),
         iso(
             "impartial",
@@ -385,6 +415,7 @@ def _rules() -> list[RuleSpec]:
             remedy="Have every party of the relationship agree the joint corrective action.",
             predicate=_joint_nonconformities,
             reads=("nonconformities", "relationships.parties"),
+            tally=_parties,
         ),
         iso(
             "log",

@@ -24,6 +24,7 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     P,
     R,
@@ -31,6 +32,8 @@ from collabrel._iso44001._builder import (
     drivers_known,
     gates,
     iso,
+    listed,
+    phrased,
     recent,
     sections,
     stage_update,
@@ -43,9 +46,11 @@ from collabrel.rules import (
     count_at_least,
     equals,
     for_each,
+    implies,
     non_empty,
     present,
     ref,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -56,41 +61,69 @@ _REL_SER_ACCOUNTABILITIES = (
 )  # fmt: skip
 
 
-def rel_ser_accountabilities(accountabilities: Any) -> bool:
+_STAGE1_APPROVALS = (
+    "relationship.awareness.governance.approved_on",
+    "relationship.awareness.value_analysis.reviewed_on",
+    "relationship.awareness.competence_needs.assessed_on",
+    "relationship.risk_register.created_on",
+)
+"""The dates of the stage 1 outputs the SER's appointment must not follow (those recorded)."""
+
+
+@phrased("the mandate names every relationship SER duty")
+def rel_ser_accountabilities(accountabilities: Any) -> Checked:
     """The mandate names every duty of a relationship SER (8.2.2)."""
-    return all(a in (accountabilities or ()) for a in _REL_SER_ACCOUNTABILITIES)
+    missing = [a for a in _REL_SER_ACCOUNTABILITIES if a not in (accountabilities or ())]
+    return not missing or unmet(f"the mandate lacks {listed(missing)}")
 
 
-def corporate_parent(parent_id: Any, objectives: Any) -> bool | None:
+@phrased("{0} is a corporate objective")
+def corporate_parent(parent_id: Any, objectives: Any) -> Checked:
     """The objective derives from a corporate objective of the organization."""
     if objectives is None:
         return None
-    return any(o.id == parent_id and o.level is ObjectiveLevel.CORPORATE for o in objectives)
+    corporate = [o.id for o in objectives if o.level is ObjectiveLevel.CORPORATE]
+    if parent_id in corporate:
+        return True
+    return unmet(f"parent {parent_id!r} is not a corporate objective ({listed(corporate)})")
 
 
-def collaborative_candidate(entries: Any, rel_id: Any) -> bool | None:
+def collaborative_candidate(entries: Any, rel_id: Any) -> Checked:
     """The portfolio segmentation marks the relationship as a collaborative candidate."""
     if entries is None:
         return None
-    return any(e.relationship_id == rel_id and e.collaborative_candidate for e in entries)
+    for e in entries:
+        if e.relationship_id == rel_id:
+            return e.collaborative_candidate or unmet(
+                f"the segmentation entry for {rel_id} does not mark it a collaborative candidate"
+                f" (segment {e.segment!r})"
+            )
+    return unmet(f"the segmentation has no entry for {rel_id}")
 
 
-def profiles_exist(profile_ids: Any, profiles: Any) -> bool | None:
+def profiles_exist(profile_ids: Any, profiles: Any) -> Checked:
     """Every competence profile named exists in the organization's profiles."""
     if profile_ids is None or profiles is None:
         return None
-    known = {p.id for p in profiles}
-    return bool(profile_ids) and all(p in known for p in profile_ids)
+    if not profile_ids:
+        return unmet("no competence profile is named")
+    known = [p.id for p in profiles]
+    unknown = [p for p in profile_ids if p not in known]
+    return not unknown or unmet(f"{listed(unknown)} not among the profiles ({listed(known)})")
 
 
-def before_first_gate(created_on: Any, history: Any) -> bool | None:
+def before_first_gate(created_on: Any, history: Any) -> Checked:
     """The register was opened before the relationship left stage 1."""
     if history is None:
         return None
     if created_on is None:
-        return False
+        return unmet("the register records no creation date")
     gates = [r.entered_on for r in history if 2 <= int(r.stage) <= LAST_STAGE]  # noqa: PLR2004
-    return not gates or created_on <= min(gates)
+    if not gates or created_on <= min(gates):
+        return True
+    return unmet(
+        f"opened {created_on.isoformat()}, after the stage 1 gate of {min(gates).isoformat()}"
+    )
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:
@@ -146,10 +179,10 @@ def _rules() -> list[RuleSpec]:
                 all_of(
                     equals("party", ref("organization.id")),
                     equals("active", True),
-                    before("appointed_on", "relationship.awareness.governance.approved_on"),
-                    before("appointed_on", "relationship.awareness.value_analysis.reviewed_on"),
-                    before("appointed_on", "relationship.awareness.competence_needs.assessed_on"),
-                    before("appointed_on", "relationship.risk_register.created_on"),
+                    *(
+                        implies(present(output), before("appointed_on", output))
+                        for output in _STAGE1_APPROVALS
+                    ),
                 ),
             ),
         ),

@@ -22,6 +22,7 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     P,
     R,
@@ -29,6 +30,7 @@ from collabrel._iso44001._builder import (
     authority,
     gates,
     iso,
+    listed,
     stage_update,
     updated_after,
     within_agreed,
@@ -49,6 +51,7 @@ from collabrel.rules import (
     one_of,
     present,
     ref,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -56,11 +59,12 @@ __all__ = ["RULES"]
 _KEY_INDIVIDUALS = ("ser", "relationship_lead")
 
 
-def references_all(references: Any, *ids: Any) -> bool | None:
+def references_all(references: Any, *ids: Any) -> Checked:
     """The plan references every artefact of the stage by its id."""
     if references is None:
         return None
-    return all(i is None or i in references for i in ids)
+    missing = [i for i in ids if i is not None and i not in references]
+    return not missing or unmet(f"the plan does not reference {listed(missing)}")
 
 
 def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -151,10 +155,12 @@ def _rules() -> list[RuleSpec]:
             flags={D},
             title="The business case states how the organization would exit, and an exit "
             "strategy is started",
-            remedy="Write the internal exit considerations and start a draft exit strategy.",
+            remedy="Write the internal exit considerations and start the organization's own "
+            "exit strategy (internal_exit_strategy; a joint strategy drafted later with the "
+            "partners continues it).",
             condition=all_of(
                 non_empty("knowledge.business_case.internal_exit_considerations"),
-                present("exit_strategy"),
+                any_of(present("internal_exit_strategy"), present("exit_strategy")),
             ),
         ),
         _rule(

@@ -22,12 +22,14 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     P,
     R,
     active_ser,
     gates,
     iso,
+    listed,
     recent,
     stage_update,
     updated_after,
@@ -44,6 +46,7 @@ from collabrel.rules import (
     non_empty,
     one_of,
     present,
+    unmet,
 )
 
 __all__ = ["RULES"]
@@ -54,24 +57,37 @@ _CAPABILITY_AREAS = ("process", "policy", "systems", "culture", "resources")
 _WEIGHT_TOLERANCE = 1e-6
 
 
-def areas_covered(areas: Any) -> bool:
+def areas_covered(areas: Any) -> Checked:
     """The assessment covers process, policy, systems, culture and resources."""
-    return all(a in (areas or ()) for a in _CAPABILITY_AREAS)
+    missing = [a for a in _CAPABILITY_AREAS if a not in (areas or ())]
+    return not missing or unmet(f"the assessment does not cover {listed(missing)}")
 
 
-def weights_sum_to_one(criteria: Any) -> bool | None:
+def weights_sum_to_one(criteria: Any) -> Checked:
     """The weights of the criteria add up to 1."""
     if not criteria:
         return None
     total: float = sum(c.weight for c in criteria)
-    return abs(total - 1.0) <= _WEIGHT_TOLERANCE
+    if abs(total - 1.0) <= _WEIGHT_TOLERANCE:
+        return True
+    weights = ", ".join(f"{c.name} {c.weight:g}" for c in criteria)
+    return unmet(f"the weights add up to {total:g}, not 1 ({weights})")
 
 
-def before_evaluations(approved_on: Any, evaluations: Any) -> bool:
+def before_evaluations(approved_on: Any, evaluations: Any) -> Checked:
     """The criteria were approved before the first partner evaluation."""
     if approved_on is None:
-        return False
-    return all(e.evaluated_on is None or approved_on <= e.evaluated_on for e in evaluations or ())
+        return unmet("no approval date is recorded")
+    earlier = sorted(
+        (e.evaluated_on, e.candidate_id) for e in evaluations or ()
+        if e.evaluated_on is not None and e.evaluated_on < approved_on
+    )  # fmt: skip
+    if not earlier:
+        return True
+    day, candidate = earlier[0]
+    return unmet(
+        f"approved {approved_on.isoformat()}, after {candidate} was evaluated on {day.isoformat()}"
+    )
 
 
 def _shortfalls(record: Any, profile: Any) -> list[str]:

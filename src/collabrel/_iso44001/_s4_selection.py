@@ -24,6 +24,7 @@ from collabrel._iso44001._builder import (
     SEC,
     TOC,
     A,
+    Checked,
     D,
     J,
     R,
@@ -31,6 +32,7 @@ from collabrel._iso44001._builder import (
     authority,
     gates,
     iso,
+    listed,
     member,
     signed_by_every_party,
 )
@@ -50,46 +52,70 @@ from collabrel.rules import (
     one_of,
     present,
     ref,
+    unmet,
 )
 
 __all__ = ["RULES"]
 
 
-def before_engagements(approved_on: Any, engagements: Any) -> bool:
+def before_engagements(approved_on: Any, engagements: Any) -> Checked:
     """The strategy was approved before the first engagement with a candidate."""
     if approved_on is None:
-        return False
-    return all(approved_on <= e.held_on for e in engagements or ())
+        return unmet("no approval date is recorded")
+    earlier = sorted(
+        (e.held_on, e.candidate_id) for e in engagements or () if e.held_on < approved_on
+    )
+    if not earlier:
+        return True
+    day, candidate = earlier[0]
+    return unmet(
+        f"approved {approved_on.isoformat()}, after the engagement with {candidate} on "
+        f"{day.isoformat()}"
+    )
 
 
-def candidates_evaluated(candidates: Any, evaluations: Any) -> bool | None:
+def candidates_evaluated(candidates: Any, evaluations: Any) -> Checked:
     """Every nominated candidate has an evaluation."""
     if candidates is None or evaluations is None:
         return None
+    if not candidates:
+        return unmet("no candidate is nominated")
     done = {e.candidate_id for e in evaluations}
-    return bool(candidates) and all(c.id in done for c in candidates)
+    missing = [c.id for c in candidates if c.id not in done]
+    return not missing or unmet(f"no evaluation of {listed(missing)}")
 
 
-def collaborative_scored(evaluations: Any, criteria: Any) -> bool | None:
+def collaborative_scored(evaluations: Any, criteria: Any) -> Checked:
     """Every evaluation scores a collaborative-capability criterion, with evidence."""
     if evaluations is None or criteria is None:
         return None
     names = {c.name for c in criteria.criteria if c.kind == "collaborative"}
-    if not names or not evaluations:
-        return False
-    return all(any(s.criterion in names and s.evidence for s in e.scores) for e in evaluations)
+    if not names:
+        return unmet(f"the criteria {criteria.id} have no criterion of kind collaborative")
+    if not evaluations:
+        return unmet("no evaluation is recorded")
+    missing = [
+        e.candidate_id for e in evaluations
+        if not any(s.criterion in names and s.evidence for s in e.scores)
+    ]  # fmt: skip
+    return not missing or unmet(
+        f"the evaluation of {listed(missing)} has no evidenced score on {listed(sorted(names))}"
+    )
 
 
-def shortlisted_engaged(candidates: Any, engagements: Any) -> bool | None:
+def shortlisted_engaged(candidates: Any, engagements: Any) -> Checked:
     """Every shortlisted candidate had at least one engagement."""
     if candidates is None or engagements is None:
         return None
     met = {e.candidate_id for e in engagements}
     shortlisted = [c.id for c in candidates if c.shortlisted]
-    return bool(shortlisted) and all(c in met for c in shortlisted)
+    if not shortlisted:
+        return unmet("no candidate is shortlisted")
+    missing = [c for c in shortlisted if c not in met]
+    return not missing or unmet(f"no engagement with {listed(missing)}")
 
 
-def selected_assessed(assessments: Any, decision: Any) -> bool | None:
+def selected_assessed(assessments: Any, decision: Any) -> Checked:
     """Each selected partner has a compatible assessment with draft joint objectives."""
     if assessments is None:
         return None
@@ -98,30 +124,41 @@ def selected_assessed(assessments: Any, decision: Any) -> bool | None:
         if a.compatibility.value != "incompatible" and a.draft_joint_objectives
     }  # fmt: skip
     if decision is None:
-        return bool(ok)
-    return bool(decision.selected) and all(c in ok for c in decision.selected)
+        return bool(ok) or unmet("no compatible assessment with draft joint objectives")
+    if not decision.selected:
+        return unmet("the selection decision selects nobody")
+    missing = [c for c in decision.selected if c not in ok]
+    return not missing or unmet(
+        f"no compatible assessment with draft joint objectives for {listed(missing)}"
+    )
 
 
-def selected_evaluated(selected: Any, evaluations: Any) -> bool | None:
+def selected_evaluated(selected: Any, evaluations: Any) -> Checked:
     """Every selected partner is one of the evaluated candidates."""
     if selected is None or evaluations is None:
         return None
+    if not selected:
+        return unmet("nobody is selected")
     evaluated = {e.candidate_id for e in evaluations}
-    return bool(selected) and all(c in evaluated for c in selected)
+    missing = [c for c in selected if c not in evaluated]
+    return not missing or unmet(f"{listed(missing)} selected without an evaluation")
 
 
-def contains(collection: Any, value: Any) -> bool | None:
+def contains(collection: Any, value: Any) -> Checked:
     """The references name the artefact."""
     if collection is None:
         return None
-    return value is not None and value in collection
+    if value is None:
+        return unmet("the artefact to reference is not recorded")
+    return value in collection or unmet(f"{value!r} is not referenced ({listed(collection)})")
 
 
-def references_selected(references: Any, selected: Any) -> bool | None:
+def references_selected(references: Any, selected: Any) -> Checked:
     """A reference names the joint-objective assessment of every selected partner."""
     if references is None or selected is None:
         return None
-    return all(any(c in r for r in references) for c in selected)
+    missing = [c for c in selected if not any(c in r for r in references)]
+    return not missing or unmet(f"no reference to the assessment of {listed(missing)}")
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:

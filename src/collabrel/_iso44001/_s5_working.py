@@ -10,11 +10,9 @@ the current version of the artefact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from collabrel import ObjectiveLevel, Stage
+from collabrel import Stage
 from collabrel._iso44001._annex_b import AGREEMENT_SECTIONS, ANNEX_B_JOINT
 from collabrel._iso44001._builder import (
     ARR,
@@ -29,8 +27,6 @@ from collabrel._iso44001._builder import (
     P,
     R,
     active_ser,
-    agreed_by_every_party,
-    covers_parties,
     gates,
     iso,
     items_agreed,
@@ -38,6 +34,15 @@ from collabrel._iso44001._builder import (
     sections,
     signed_from_update,
     within_agreed,
+)
+from collabrel._iso44001._s5_checks import (
+    covers,
+    jmt_records_in_plan,
+    joint_management_team,
+    joint_objectives_agreed,
+    no_cannot_shared,
+    objectives_covered,
+    sponsors_cover,
 )
 from collabrel.rules import (
     RuleSpec,
@@ -55,78 +60,6 @@ from collabrel.rules import (
 __all__ = ["RULES"]
 
 _MIN_LEVELS = 2
-
-
-def sponsors_cover(sponsors: Any, sers: Any, party_ids: Any) -> bool | None:
-    """Every party's active SER is a sponsor of the joint governance."""
-    if sponsors is None or sers is None or party_ids is None:
-        return None
-    by_party = {s.party for s in sers if s.active and s.person in sponsors}
-    return set(party_ids) <= by_party
-
-
-def joint_objectives_agreed(objectives: Any, party_ids: Any) -> bool | None:
-    """There are joint objectives and every party signed the current version of each."""
-    if objectives is None or party_ids is None:
-        return None
-    joint = [o for o in objectives if o.level is ObjectiveLevel.JOINT]
-    return bool(joint) and all(agreed_by_every_party(o, set(party_ids)) for o in joint)
-
-
-def no_cannot_shared(shared_items: Any, knowledge_map: Any) -> bool | None:
-    """No shared asset is one the knowledge map says cannot be shared."""
-    if not shared_items:
-        return True
-    if knowledge_map is None:
-        return None
-    blocked = {
-        i.asset
-        for i in knowledge_map.items
-        if i.share_class is not None and i.share_class.value == "cannot"
-    }
-    return not (set(shared_items) & blocked)
-
-
-def objectives_covered(kpis: Any, objectives: Any) -> bool | None:
-    """Every joint objective is measured by at least one KPI."""
-    if objectives is None or kpis is None:
-        return None
-    covered = {o for k in kpis for o in k.objective_ids}
-    return all(o.id in covered for o in objectives if o.level is ObjectiveLevel.JOINT)
-
-
-def jmt_records_in_plan(plan: Any, team: Any, records: Any) -> bool | None:
-    """The development plan builds on the competence record of every JMT member of ours."""
-    if plan is None:
-        return False
-    if team is None or records is None:
-        return None
-    members = {t.person for t in team if t.role == "jmt_member"}
-    if not members:
-        return bool(plan.competence_record_ids)
-    in_plan = {r.person for r in records if r.id in plan.competence_record_ids}
-    return members <= in_plan
-
-
-@cache
-def covers(topic: str) -> Callable[[Any, Any], bool | None]:
-    """The check that the agreement covers *topic* (directly or through the joint RMP)."""
-    key = AGREEMENT_SECTIONS[topic]
-
-    def covered(agreement: Any, joint_rmp: Any) -> bool | None:
-        if agreement is None:
-            return False
-        if topic in agreement.covers:
-            return True
-        return bool(agreement.jrmp_annexed) and any(
-            s.key == key and s.content.strip() for s in (joint_rmp.sections if joint_rmp else ())
-        )
-
-    covered.__name__ = covered.__qualname__ = f"covers_{topic}"
-    covered.__doc__ = (
-        f"The agreement covers {topic}, directly or through the annexed joint RMP (section {key})."
-    )
-    return covered
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:
@@ -181,16 +114,11 @@ def _rules() -> list[RuleSpec]:
             mode=ARR,
             basis=(TOC, SEC),
             flags={D},
-            title="A joint management team has members from every party and defined roles",
-            remedy="Define the joint management team with members of every party and their roles.",
-            condition=count_at_least(
-                "working.governance.bodies",
-                1,
-                all_of(
-                    check(covers_parties, "member_parties", "relationship.party_ids"),
-                    non_empty("roles"),
-                ),
-            ),
+            title="The joint governance names its joint management team, with a member of every "
+            "party and defined roles",
+            remedy="Mark the joint management team among the joint governance bodies (jmt), list "
+            "its members with the party each represents (party_members), and define its roles.",
+            condition=check(joint_management_team, "working.governance.bodies", "party_ids"),
         ),
         _rule(
             "rights",

@@ -20,12 +20,14 @@ from collabrel._iso44001._builder import (
     JNT,
     SEC,
     TOC,
+    Checked,
     D,
     J,
     P,
     R,
     gates,
     iso,
+    listed,
     member,
     sections,
     signed_from_update,
@@ -41,25 +43,24 @@ from collabrel.rules import (
     for_each,
     implies,
     non_empty,
+    one_of,
     present,
     reviewed_within,
+    unmet,
 )
 
 __all__ = ["RULES"]
 
 
-def ideas_from_every_party(ideas: Any, party_ids: Any) -> bool | None:
-    """Every party has raised ideas in the joint idea log."""
-    if ideas is None or party_ids is None:
-        return None
-    return set(party_ids) <= {i.raised_by_party for i in ideas}
-
-
-def updated_after_targets(updated_on: Any, targets: Any) -> bool:
+def updated_after_targets(updated_on: Any, targets: Any) -> Checked:
     """The joint RMP was updated on or after the latest improvement target was set."""
     if updated_on is None:
-        return False
-    return all(t.set_on is None or t.set_on <= updated_on for t in targets or ())
+        return unmet("the joint RMP records no update date")
+    later = [f"{t.id} (set {t.set_on.isoformat()})" for t in targets or ()
+             if t.set_on is not None and t.set_on > updated_on]  # fmt: skip
+    return not later or unmet(
+        f"updated {updated_on.isoformat()}, before the targets {listed(later)}"
+    )
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:
@@ -85,9 +86,16 @@ def _rules() -> list[RuleSpec]:
             mode=EXE,
             basis=(TOC, SEC),
             flags={J},
-            title="Every party contributes ideas to the joint value creation",
-            remedy="Encourage every party to raise ideas and record them in the idea log.",
-            condition=check(ideas_from_every_party, "value.ideas", "party_ids"),
+            title="Ideas are considered jointly under the value creation process every party "
+            "agreed",
+            remedy="Agree the value creation process with every party and evaluate the ideas "
+            "raised under it (evaluated, implemented or rejected, with the reason).",
+            condition=all_of(
+                agreed_by_all_parties("value.process"),
+                count_at_least(
+                    "value.ideas", 1, one_of("status", ["evaluated", "implemented", "rejected"])
+                ),
+            ),
         ),
         _rule(
             "process",

@@ -15,7 +15,30 @@ from itertools import pairwise
 from typing import Any
 
 from collabrel import IssueStatus, ObjectiveLevel, Stage
-from collabrel._iso44001._builder import ARR, EXE, INF, JNT, SEC, TOC, D, J, P, R, iso, recent
+from collabrel._iso44001._builder import (
+    ARR,
+    EXE,
+    INF,
+    JNT,
+    SEC,
+    TOC,
+    D,
+    J,
+    P,
+    R,
+    iso,
+    listed,
+    recent,
+)
+from collabrel._iso44001._s7_checks import (
+    latest_meeting_covers,
+    latest_respondents,
+    latest_review_attended,
+    latest_review_recorded,
+    latest_review_uses_analysis,
+    reagreed_after_changes,
+    updated_after_changes,
+)
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -38,94 +61,6 @@ from collabrel.rules import (
 __all__ = ["RULES"]
 
 
-def _latest(items: Any, key: str) -> Any:
-    dated = [i for i in items or () if getattr(i, key) is not None]
-    return max(dated, key=lambda i: getattr(i, key), default=None)
-
-
-def latest_review_attended(reviews: Any, sers: Any, party_ids: Any) -> bool | None:
-    """Every party's active SER (or a recorded delegate) attended the latest SER review."""
-    if reviews is None or sers is None or party_ids is None:
-        return None
-    review = _latest(reviews, "held_on")
-    if review is None:
-        return False
-    for party in party_ids:
-        people = {s.person for s in sers if s.party == party and s.active}
-        if not any(
-            a.party == party and (a.person in people or a.delegate_for in people)
-            for a in review.attendees
-        ):
-            return False
-    return True
-
-
-def latest_review_recorded(reviews: Any) -> bool | None:
-    """The latest SER review reviewed performance and recorded decisions and actions."""
-    review = _latest(reviews, "held_on")
-    if review is None:
-        return False
-    return review.performance_reviewed and bool(review.decisions) and bool(review.actions)
-
-
-def latest_meeting_covers(meetings: Any, party_ids: Any) -> bool | None:
-    """People from every party attended the latest JMT meeting."""
-    if meetings is None or party_ids is None:
-        return None
-    meeting = _latest(meetings, "held_on")
-    if meeting is None:
-        return False
-    return set(party_ids) <= {a.party for a in meeting.attendees}
-
-
-def latest_respondents(measurements: Any, party_ids: Any) -> bool | None:
-    """The latest measurement of each trust indicator had respondents from every party."""
-    if measurements is None or party_ids is None:
-        return None
-    latest: dict[str, Any] = {}
-    for m in measurements:
-        if m.indicator_id not in latest or m.measured_on > latest[m.indicator_id].measured_on:
-            latest[m.indicator_id] = m
-    if not latest:
-        return False
-    return all(set(party_ids) <= {r.party for r in m.respondents} for m in latest.values())
-
-
-def latest_review_uses_analysis(reviews: Any, analyses: Any) -> bool | None:
-    """The latest SER review considered the latest analysis of results available to it."""
-    if reviews is None or analyses is None:
-        return None
-    review = _latest(reviews, "held_on")
-    if review is None:
-        return False
-    earlier = [a for a in analyses if a.period_end <= review.held_on]
-    if not earlier:
-        return review.analysis_ref is not None
-    latest = max(earlier, key=lambda a: a.period_end).id
-    return bool(review.analysis_ref == latest)
-
-
-def reagreed_after_changes(changes: Any, exit_strategy: Any, party_ids: Any) -> bool | None:
-    """Every party signed the current exit strategy after the latest significant change."""
-    if changes is None or party_ids is None:
-        return None
-    significant = [c.changed_on for c in changes if c.significant]
-    if not significant:
-        return True
-    if exit_strategy is None:
-        return False
-    last = max(significant)
-    current = [s for s in exit_strategy.agreed_by if s.version == exit_strategy.version]
-    return all(any(s.party == p and s.signed_on >= last for s in current) for p in party_ids)
-
-
-def updated_after_changes(updated_on: Any, changes: Any) -> bool:
-    """The joint RMP was updated on or after every significant change to the relationship."""
-    if updated_on is None:
-        return False
-    return all(c.changed_on <= updated_on for c in changes or () if c.significant)
-
-
 def _jmt_actions_closed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     meetings = rel.staying.jmt_meetings
     if not meetings:
@@ -137,9 +72,16 @@ def _jmt_actions_closed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     share = on_time / len(due)
     needed = ctx.config.get("action_closure")
     if share + 1e-9 < needed:
+        late = [
+            f"{a.description!r} (due {a.due_on.isoformat()}, "
+            + (f"done {a.done_on.isoformat()})" if a.done_on else "still open)")
+            for a in due
+            if a.done_on is None or a.done_on > a.due_on
+        ]
         return Outcome.fail(
-            f"{on_time} of {len(due)} JMT actions due in staying.jmt_meetings were closed by "
-            f"their due date ({share:.0%}, need {needed:.0%})"
+            f"JMT actions in staying.jmt_meetings closed late or not at all: {listed(late[:3])}"
+            f"{f' and {len(late) - 3} more' if len(late) > 3 else ''}; {on_time} of "  # noqa: PLR2004
+            f"{len(due)} due were closed on time ({share:.0%}, need {needed:.0%})"
         )
     return Outcome.passed(f"{on_time} of {len(due)} JMT actions closed on time")
 

@@ -21,11 +21,13 @@ from collabrel._iso44001._builder import (
     REL,
     SEC,
     TOC,
+    Checked,
     D,
     J,
     P,
     R,
     iso,
+    listed,
     participants_cover,
 )
 from collabrel.rules import (
@@ -41,28 +43,49 @@ from collabrel.rules import (
     implies,
     non_empty,
     present,
+    unmet,
 )
 
 __all__ = ["RULES"]
 
 
-def trigger_agreed(activation: Any, exit_strategy: Any) -> bool | None:
+def version_in_force(strategy: Any, on: Any) -> int:
+    """The version of the exit strategy in force on a date, from its version history."""
+    if not strategy.versions:
+        return int(strategy.version)
+    return max((v.version for v in strategy.versions if v.changed_on <= on), default=1)
+
+
+def trigger_agreed(activation: Any, exit_strategy: Any) -> Checked:
     """The trigger that fired is an agreed one (or justified) and the version in force is named."""
     if activation is None:
-        return False
+        return unmet("no exit activation is recorded")
     if exit_strategy is None:
         return None
-    agreed = activation.trigger in {t.kind for t in exit_strategy.triggers}
-    return (agreed or bool(activation.justification)) and (
-        activation.strategy_version == exit_strategy.version
-    )
+    kinds = [t.kind for t in exit_strategy.triggers]
+    problems = []
+    if activation.trigger not in kinds and not activation.justification:
+        problems.append(
+            f"trigger {activation.trigger!r} is not one the strategy names ({listed(kinds)}) "
+            "and no justification is recorded"
+        )
+    in_force = version_in_force(exit_strategy, activation.activated_on)
+    if activation.strategy_version != in_force:
+        named = activation.strategy_version
+        problems.append(
+            f"the activation names version {named if named is not None else 'none'}, but "
+            f"version {in_force} was in force on {activation.activated_on.isoformat()}"
+        )
+    return not problems or unmet("; ".join(problems))
 
 
-def no_change_note(corporate_rmp: Any, rel_id: Any) -> bool | None:
+def no_change_note(corporate_rmp: Any, rel_id: Any) -> Checked:
     """The corporate RMP records that the exit of this relationship needed no change."""
     if corporate_rmp is None:
         return None
-    return any(rel_id in note for note in corporate_rmp.no_change_notes)
+    if any(rel_id in note for note in corporate_rmp.no_change_notes):
+        return True
+    return unmet(f"no no-change note names {rel_id}")
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:

@@ -10,11 +10,13 @@ from collabrel._dates import Cadence, CalendarInterval
 from collabrel._model._checks import checked, scale
 from collabrel._model._common import (
     Action,
+    DocumentChange,
     ExitScope,
     ExitStatus,
     GovernanceKind,
     ItemStatus,
     ObjectiveLevel,
+    Participant,
     PlanStatus,
     RiskItemType,
     RiskScope,
@@ -106,6 +108,11 @@ class GovernanceBody:
     """What the body decides (5.3.2, 8.6.2)."""
     cadence: Cadence | None = cadence_field()
     """How often it meets."""
+    jmt: bool = False
+    """Whether this body is the joint management team of the relationship (8.6.2, 8.8.3)."""
+    party_members: tuple[Participant, ...] = many()
+    """The members with the party each represents (8.6.2: a joint management team has a
+    member of every party)."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
@@ -341,7 +348,12 @@ class JointRMP(_PlanBase):
     stage_updates: tuple[StageUpdate, ...] = many()
     """The update written at each stage gate."""
     agreed_by: tuple[Signoff, ...] = many()
-    """Per-party agreement of the current version (8.6.11, 8.8.10)."""
+    """Per-party agreement of the current version (8.6.11, 8.8.10); sign-offs of earlier
+    versions stay here with their version number."""
+    versions: tuple[DocumentChange, ...] = many()
+    """The version history of a joint document (7.5.3): one entry per version after the
+    first, with the date it took effect and what changed; who signed which version is in
+    ``agreed_by``."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
@@ -369,6 +381,8 @@ class ExitStrategy:
 
     id: str
     """Identifier."""
+    document_id: str | None = None
+    """The controlled document that holds it (7.5)."""
     scope: ExitScope = enum_field(ExitScope, ExitScope.INTERNAL)
     """Internal to the organization, or joint with the partners."""
     status: ExitStatus = enum_field(ExitStatus, ExitStatus.DRAFT)
@@ -410,7 +424,11 @@ class ExitStrategy:
     compatible_with_internal: bool | None = None
     """Whether the joint draft fits the internal exit considerations (8.5.7)."""
     agreed_by: tuple[Signoff, ...] = many()
-    """E12: per-party agreement of the current version (8.6.9)."""
+    """E12: per-party agreement of the current version (8.6.9); sign-offs of earlier versions
+    stay here with their version number."""
+    versions: tuple[DocumentChange, ...] = many()
+    """E12: the version history (7.5.3, 8.8.9): one entry per version after the first, with
+    the date it took effect and what changed; 8.9.1 reads the version in force at exit."""
 
     @property
     def annex_e_elements(self) -> dict[str, bool]:

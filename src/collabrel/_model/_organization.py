@@ -70,6 +70,8 @@ __all__ = [
     "Opportunity",
     "OrgUnit",
     "Organization",
+    "OrganizationChange",
+    "OutsourcedProcess",
     "PerformanceReport",
     "Person",
     "Policy",
@@ -170,6 +172,42 @@ class CBRMS:
     """Its processes and their interactions."""
     lifecycle_procedure: LifecycleProcedure | None = None
     """The lifecycle procedure applied to each relationship (8.1)."""
+
+
+@attrs.frozen(kw_only=True, field_transformer=checked)
+class OrganizationChange:
+    """A change to the CBRMS or the way it runs, planned or not (8.1: change control)."""
+
+    id: str
+    """Identifier."""
+    changed_on: date
+    """When it took effect."""
+    description: str
+    """What changed."""
+    planned: bool = True
+    """Whether it was planned; an unintended change is reviewed after the fact (8.1)."""
+    impact_reviewed_on: date | None = None
+    """When its impact was reviewed (8.1: before a planned change takes effect)."""
+    reviewed_by: str | None = ref("person")
+    """Who reviewed it (person id)."""
+    actions: tuple[Action, ...] = many()
+    """Actions to mitigate adverse effects, where needed."""
+
+
+@attrs.frozen(kw_only=True, field_transformer=checked)
+class OutsourcedProcess:
+    """A CBRMS process run by an external provider, and how it is controlled (8.1)."""
+
+    process: str
+    """The process, such as ``internal audit`` or ``partner due diligence``."""
+    provider: str | None = None
+    """Who runs it."""
+    controls: tuple[str, ...] = many()
+    """How the organization controls it (contract terms, reviews, reports received)."""
+    owner: str | None = ref("person")
+    """The person id accountable for the process inside the organization."""
+    last_reviewed_on: date | None = None
+    """When the provider's performance was last reviewed."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
@@ -564,6 +602,9 @@ class Document:
     """Who may change it (7.5.3: joint documents)."""
     agreed_by: tuple[Signoff, ...] = many()
     """Per-party agreement of a joint document's control regime (7.5.3)."""
+    backfilled: bool | None = None
+    """For a relationship onboarded by retrofit: whether the document was filled in after the
+    fact (``True``) or is a record made at the time (``False``); catalog §0.5 point 6."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
@@ -839,6 +880,10 @@ class Organization:
     """Person ids of top management (5.1)."""
     cbrms: CBRMS = attrs.field(factory=CBRMS)
     """The management system and its processes (4.4, 8.1)."""
+    changes: tuple[OrganizationChange, ...] = many()
+    """Changes to the CBRMS and how they were controlled (8.1)."""
+    outsourced_processes: tuple[OutsourcedProcess, ...] = many()
+    """CBRMS processes run by external providers, with their controls (8.1)."""
     scope: Scope | None = None
     """The scope (4.3)."""
     context: ContextAnalysis | None = None

@@ -31,6 +31,7 @@ from collabrel._model._common import (
     Compatibility,
     DecisionOutcome,
     Direction,
+    DocumentChange,
     Intensity,
     IssueStatus,
     KPIKind,
@@ -77,6 +78,7 @@ __all__ = [
     "ExitEvaluation",
     "ExpectedBenefit",
     "FutureOpportunity",
+    "GateApproval",
     "Idea",
     "ImprovementTarget",
     "InternalAssessment",
@@ -133,6 +135,21 @@ class Party:
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
+class GateApproval:
+    """One party's approval of a stage gate, given by its senior executive responsible.
+
+    The gates out of the joint stages 5-8 are approved by every party's SER (catalog §1.15).
+    """
+
+    party: str = ref("party", required=True)
+    """The party whose SER approved."""
+    by: str = ref("person", required=True)
+    """The person who approved: that party's active SER."""
+    approved_on: date | None = None
+    """When, if not the day the stage was entered."""
+
+
+@attrs.frozen(kw_only=True, field_transformer=checked)
 class StageRecord:
     """One entry of a relationship's stage history: a stage entered, when, and on whose word."""
 
@@ -142,6 +159,8 @@ class StageRecord:
     """When it was entered."""
     approved_by: str | None = ref("person")
     """The person id of who approved the gate (the SER, or every party's SER from stage 5)."""
+    approvals: tuple[GateApproval, ...] = many()
+    """Every party's approval of a joint gate (leaving stages 5-8), one per party."""
     retrofit: bool = False
     """Whether the entry was a retrofit onboarding with back-filled evidence (§0.5 point 6)."""
     note: str | None = None
@@ -752,7 +771,10 @@ class Agreement:
     version: int = 1
     """Current version."""
     agreed_by: tuple[Signoff, ...] = many()
-    """Signatures, one per party."""
+    """Signatures, one per party; signatures of earlier versions stay with their version."""
+    versions: tuple[DocumentChange, ...] = many()
+    """The version history of a joint document (7.5.3): one entry per version after the
+    first, with the date it took effect and what changed."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=checked)
@@ -1190,6 +1212,9 @@ class Relationship:
     """The joint relationship management plan (8.5.9 onward)."""
     exit_strategy: ExitStrategy | None = None
     """The exit strategy, internal then joint (8.3.2, 8.5.7, 8.6.9, 8.8.9)."""
+    internal_exit_strategy: ExitStrategy | None = None
+    """The organization's own exit strategy (scope internal, 8.3.2, Annex E), kept apart from
+    the joint one once that is drafted with the partners (8.5.7)."""
     resource_plan: ResourcePlan | None = None
     """The resources of the relationship (7.1)."""
     change_records: tuple[ChangeRecord, ...] = many()

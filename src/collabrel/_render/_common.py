@@ -22,6 +22,8 @@ __all__ = [
     "evidence_text",
     "explanation_text",
     "fact_text",
+    "gap_text",
+    "gaps_text",
     "kind_label",
     "md",
     "owner_text",
@@ -84,6 +86,19 @@ def percent(score: Score) -> str:
 def counts(score: Score) -> tuple[int, int, int, int, int]:
     """Return the counts in :data:`VERDICT_ORDER`."""
     return (score.passed, score.failed, score.unknown, score.error, score.not_applicable)
+
+
+def gap_text(row: ReportRow) -> str:
+    """``open gate item`` or ``nonconformity`` for a FAIL or UNKNOWN row, else empty."""
+    return row.gap.label.lower() if row.gap is not None else ""
+
+
+def gaps_text(score: Score) -> str:
+    """How many of the FAIL and UNKNOWN findings are nonconformities and open gate items."""
+    return (
+        f"{score.nonconformities} nonconformit{'y' if score.nonconformities == 1 else 'ies'}, "
+        f"{score.open_gate_items} open gate item{'' if score.open_gate_items == 1 else 's'}"
+    )
 
 
 def stage_text(stage: Stage | None) -> str:

@@ -42,6 +42,8 @@ def counts_data(score: Score) -> dict[str, Any]:
         "not_applicable": score.not_applicable,
         "total": score.applicable + score.not_applicable,
         "share": score.share,
+        "nonconformities": score.nonconformities,
+        "open_gate_items": score.open_gate_items,
     }
 
 
@@ -83,7 +85,7 @@ def row_data(row: ReportRow) -> dict[str, Any]:
         "exclusion": row.exclusion,
         "subject_stage": subject_stage,
         "subject_stage_name": subject_stage_name,
-        "gap": row.gap,
+        "gap": row.gap.value if row.gap is not None else None,
         "owner": row.owner,
         "due_on": _date(row.due_on),
         "tracked_by": row.tracked_by,
@@ -250,6 +252,17 @@ def _stage_of(number: int | None, path: str) -> Stage | None:
         raise _Bad(path, f"not a stage number: {number!r}") from None
 
 
+def _gap(value: str | None, path: str) -> Any:
+    from collabrel.rules import GapKind
+
+    if value is None:
+        return None
+    try:
+        return GapKind(value)
+    except ValueError:
+        raise _Bad(path, f"not a kind of gap: {value!r}") from None
+
+
 def _row(data: Any, path: str) -> ReportRow:
     from collabrel.reports import FailedCondition, ReportRow
     from collabrel.rules import Fact, Verdict
@@ -299,7 +312,7 @@ def _row(data: Any, path: str) -> ReportRow:
         subject_stage=_stage_of(
             _get(data, "subject_stage", path, int, null=True), f"{path}.subject_stage"
         ),
-        gap=text("gap", null=True),
+        gap=_gap(text("gap", null=True), f"{path}.gap"),
         owner=text("owner", null=True),
         due_on=_parse_date(text("due_on", null=True), f"{path}.due_on"),
         tracked_by=text("tracked_by", null=True),

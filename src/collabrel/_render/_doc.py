@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         SubjectActions,
         Summary,
     )
-    from collabrel.rules import Session
+    from collabrel.rules import GapKind, Session, Verdict
 
 __all__ = ["Document", "RuleScore", "passes"]
 
@@ -205,21 +205,28 @@ class Document:
             rows = list(group)
             yield rows[0], rows
 
-    def rule_scores(self) -> list[RuleScore]:
-        """Each rule's verdicts counted over every subject, in clause order."""
-        tallies = self._tallies
-        if tallies is None:
+    def count(self, verdict: Verdict, gap: GapKind | None) -> int:
+        """How many findings have *verdict* and *gap* (over every row, whatever the view)."""
+        return self._counted().overall.pairs[verdict, gap]
+
+    def _counted(self) -> Tallies:
+        if self._tallies is None:
             from collabrel._render._source import Tallies
 
             tallies = Tallies()
             for row in self.all_rows():
                 tallies.add_row(row)
             self._tallies = tallies
+        return self._tallies
+
+    def rule_scores(self) -> list[RuleScore]:
+        """Each rule's verdicts counted over every subject, in clause order."""
+        tallies = self._counted()
         from collabrel.reports import _score_of
 
         order = {rule_id: i for i, rule_id in enumerate(tallies.rule)}
         scores = [
-            RuleScore(rule_id, *tallies.rule_info[rule_id], _score_of(counts))
+            RuleScore(rule_id, *tallies.rule_info[rule_id], _score_of(counts.verdicts, counts.gaps))
             for rule_id, counts in tallies.rule.items()
         ]
         scores.sort(key=lambda r: (clause_key(r.clause), order[r.rule_id]))

@@ -11,6 +11,7 @@ from collabrel._render._common import (
     condition_text,
     counts,
     fact_text,
+    gaps_text,
     kind_label,
     md,
     owner_text,
@@ -40,7 +41,7 @@ def _overall(score: Score) -> str:
     p, f, u, e, na = counts(score)
     return (
         f"**{p} pass, {f} fail, {u} unknown, {e} error, {na} not applicable**; "
-        f"share met: {percent(score)}."
+        f"share met: {percent(score)}. Of the fail and unknown findings: {gaps_text(score)}."
     )
 
 
@@ -125,37 +126,34 @@ def _exclusions(doc: Document) -> list[str]:
     return [*lines, ""]
 
 
-def _action(row: ReportRow) -> list[str]:
-    lines = [
-        f"- **{row.verdict.label.upper()}** {md(row.clause)} {md(row.rule_id)}: {md(row.title)}",
-        f"  - Why: {md(row.message)}",
-    ]
-    lines += [f"  - Failing: {md(condition_text(c))}" for c in row.explanation]
+_ACTION_HEAD = [
+    "| Verdict | Kind | Clause | Rule | Requirement | Why | Remedy | Owner, due |",
+    "|---|---|---|---|---|---|---|---|",
+]
+
+
+def _action(row: ReportRow) -> str:
+    why = [row.message]  # the failing conditions are in the table of every finding
     if row.error:
-        lines.append(f"  - Error: {md(row.error)}")
-    lines.append(f"  - Remedy: {md(row.remedy)}")
-    who = owner_text(row)
-    if who:
-        lines.append(f"  - Action: {md(who)}")
+        why.append(f"error: {row.error}")
     if row.exclusion:
-        lines.append(f"  - Scope exclusion: {md(row.exclusion)}")
-    return lines
+        why.append(f"scope exclusion: {row.exclusion}")
+    return (
+        f"| {row.verdict.label.upper()} | {md(kind_label(row.kind))} | {md(row.clause)} "
+        f"| {md(row.rule_id)} | {md(row.title)} | {md('; '.join(why))} | {md(row.remedy)} "
+        f"| {md(owner_text(row) or '-')} |"
+    )
 
 
 def _subject_actions(subject: SubjectActions) -> list[str]:
+    """One table per subject: nonconformities, then open gate items, then errors, by clause."""
     stage = f", {stage_text(subject.stage)}" if subject.stage is not None else ""
     lines = [f"### {md(subject.subject_name)} ({md(subject.subject_id)}){md(stage)}", ""]
     tally = ", ".join(
         plural(subject.count(kind), kind_label(kind)) for kind, _, _ in subject.sections
     )
-    lines += [f"{md(tally)}.", ""]
-    for _, label, clauses in subject.sections:
-        lines += [f"#### {md(label)}", ""]
-        for group in clauses:
-            lines += [f"Clause {md(group.clause)}: {md(group.label)}", ""]
-            for row in group.rows:
-                lines += _action(row)
-            lines.append("")
+    lines += [f"{md(tally)}.", "", *_ACTION_HEAD]
+    lines += [_action(row) for row in subject.rows]
     return lines
 
 

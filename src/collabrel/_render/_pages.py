@@ -274,6 +274,9 @@ def lifecycle_page(portfolio: Portfolio, lifecycle: Lifecycle, as_of: date) -> P
             )
         else:
             check = lifecycle.can_advance(rel, org, as_of=as_of)
+            who = ", ".join(f"{a.by} ({a.party})" for a in check.approvers) or "no active SER"
+            kind = "every party's SER approves, a joint gate" if check.joint else "an active SER"
+            row["approval"] = f"{kind}; SERs: {who}"
             if check.allowed:
                 row.update(
                     advance="allowed",
@@ -299,6 +302,7 @@ def lifecycle_page(portfolio: Portfolio, lifecycle: Lifecycle, as_of: date) -> P
             ("next", "Next stage"),
             ("advance", "Advance"),
             ("reasons", "Why"),
+            ("approval", "Approved by"),
             ("transitions", "Possible changes"),
         ),
         rows=tuple(rows),

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from collabrel._mappings import clause_key
 from collabrel._stages import Stage
-from collabrel.rules import Finding, Level, Verdict
+from collabrel.rules import Finding, GapKind, Level, Verdict
+from collabrel.rules._findings import GATED_STAGES
 
 if TYPE_CHECKING:
     from collabrel._model import Portfolio
@@ -27,11 +28,10 @@ if TYPE_CHECKING:
     from collabrel.rules import RuleSet, RuleSpec, Session
 
 __all__ = [
-    "GATED_STAGES",
+    "Count",
     "Progress",
     "RowContext",
     "Tallies",
-    "gap_of",
     "row_order",
     "session_rows",
     "session_summary",
@@ -40,31 +40,8 @@ __all__ = [
 Progress = Callable[[int, int | None], None]
 """A callback ``progress(done, total)``: subjects written so far, and how many there are."""
 
-GATED_STAGES = frozenset(Stage(n) for n in (1, 2, 3, 4, 5, 6, 8))
-"""The stages a relationship leaves through a gate (stage 7 is a steady state)."""
-
-OPEN_GATE_ITEM = "open_gate_item"
-NONCONFORMITY = "nonconformity"
 _GAPPED = frozenset({Verdict.FAIL, Verdict.UNKNOWN})
 _OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
-
-
-def gap_of(finding: Finding, subject_stage: Stage | None) -> str | None:
-    """Whether a FAIL or UNKNOWN finding is an open gate item or a nonconformity.
-
-    It is an open gate item when the rule belongs to the stage the relationship is in and
-    that stage is left through a gate: the work is due before the gate, not overdue. Every
-    other FAIL or UNKNOWN is a nonconformity; PASS, NOT_APPLICABLE and ERROR have none.
-
-    This is the one place the report code classifies findings; it follows the definition of
-    ``Finding.gap`` (open gate item vs nonconformity), which it can be replaced by.
-    """
-    if finding.verdict not in _GAPPED:
-        return None
-    stage = finding.stage
-    if stage is not None and stage is subject_stage and stage in GATED_STAGES:
-        return OPEN_GATE_ITEM
-    return NONCONFORMITY
 
 
 class RowContext:
@@ -137,7 +114,6 @@ class RowContext:
             subject_name=self.names.get(sid),
             exclusion=self.exclusion(finding),
             subject_stage=stage,
-            gap=gap_of(finding, stage),
             owner=owner,
             due_on=due,
             tracked_by=tracked,
@@ -199,19 +175,40 @@ def session_rows(
 _FINE = frozenset({Verdict.PASS, Verdict.NOT_APPLICABLE})
 
 
+class Count:
+    """Verdicts counted, and the kinds of the FAIL and UNKNOWN ones."""
+
+    __slots__ = ("gaps", "pairs", "verdicts")
+
+    def __init__(self) -> None:
+        self.verdicts: Counter[Verdict] = Counter()
+        self.gaps: Counter[GapKind] = Counter()
+        self.pairs: Counter[tuple[Verdict, GapKind | None]] = Counter()
+
+    def add(self, verdict: Verdict, gap: GapKind | None, n: int = 1) -> None:
+        """Count *n* of a verdict (and its gap kind)."""
+        self.verdicts[verdict] += n
+        self.pairs[verdict, gap] += n
+        if gap is not None:
+            self.gaps[gap] += n
+
+    def __bool__(self) -> bool:
+        return bool(self.verdicts)
+
+
 class Tallies:
     """Counts of verdicts by clause, stage, level, subject and rule, kept as rows go by."""
 
     def __init__(
         self, subject_order: Iterable[str] = (), names: dict[str, str] | None = None
     ) -> None:
-        self.overall: Counter[Verdict] = Counter()
-        self.clause: dict[str, Counter[Verdict]] = {}
-        self.stage: dict[str, Counter[Verdict]] = {}
+        self.overall = Count()
+        self.clause: dict[str, Count] = {}
+        self.stage: dict[str, Count] = {}
         self.stage_labels: dict[str, str] = {}
-        self.level: dict[str, Counter[Verdict]] = {}
-        self.subject: dict[str, Counter[Verdict]] = {k: Counter() for k in subject_order}
-        self.rule: dict[str, Counter[Verdict]] = {}
+        self.level: dict[str, Count] = {}
+        self.subject: dict[str, Count] = {k: Count() for k in subject_order}
+        self.rule: dict[str, Count] = {}
         self.rule_info: dict[str, tuple[str, str]] = {}
         self.names: dict[str, str] = dict(names or {})
 
@@ -219,44 +216,38 @@ class Tallies:
         self,
         *,
         verdict: Verdict,
+        gap: GapKind | None,
         clause: str,
         stage: Stage | None,
         level: str,
         subject_id: str,
         rule_id: str,
         title: str,
-        count: int = 1,
     ) -> None:
-        """Count one verdict (or *count* of the same kind)."""
+        """Count one verdict."""
         from collabrel.reports import stage_key, stage_label
 
-        self.overall[verdict] += count
+        self.overall.add(verdict, gap)
         top = clause.split(".", 1)[0]
-        self.clause.setdefault(top, Counter())[verdict] += count
+        self.clause.setdefault(top, Count()).add(verdict, gap)
         skey = stage_key(stage)
         if skey not in self.stage:
-            self.stage[skey] = Counter()
+            self.stage[skey] = Count()
             self.stage_labels[skey] = stage_label(stage)
-        self.stage[skey][verdict] += count
-        self.level.setdefault(level, Counter())[verdict] += count
-        self.subject.setdefault(subject_id, Counter())[verdict] += count
+        self.stage[skey].add(verdict, gap)
+        self.level.setdefault(level, Count()).add(verdict, gap)
+        self.subject.setdefault(subject_id, Count()).add(verdict, gap)
         if rule_id not in self.rule:
-            self.rule[rule_id] = Counter()
+            self.rule[rule_id] = Count()
             self.rule_info[rule_id] = (clause, title)
-        self.rule[rule_id][verdict] += count
+        self.rule[rule_id].add(verdict, gap)
 
     def add_row(self, row: ReportRow) -> None:
         """Count a report row."""
         self.names.setdefault(row.subject_id, row.subject_name)
-        self.add(
-            verdict=row.verdict,
-            clause=row.clause,
-            stage=row.stage,
-            level=row.level,
-            subject_id=row.subject_id,
-            rule_id=row.rule_id,
-            title=row.title,
-        )
+        self.add(verdict=row.verdict, gap=row.gap, clause=row.clause, stage=row.stage,
+                 level=row.level, subject_id=row.subject_id, rule_id=row.rule_id,
+                 title=row.title)  # fmt: skip
 
     def summary(self) -> Summary:
         """The counts as a :class:`~collabrel.reports.Summary`."""
@@ -268,29 +259,30 @@ class Tallies:
 def session_summary(
     session: Session, context: RowContext, *, progress: Progress | None = None
 ) -> tuple[Summary, Tallies]:
-    """Count every current verdict of *session* without building a finding.
+    """Count every current verdict of *session*, building a finding only where it must.
 
-    Returns the summary and the tallies (which also count by rule, for checklists).
+    A FAIL or UNKNOWN of a rule of the relationship's current stage may be an open gate item;
+    its finding (its explanation: has a review there lapsed?) decides. Every other pair is
+    counted from its verdict alone. Returns the summary and the tallies (which also count by
+    rule, for checklists).
     """
     org_specs, rel_specs = _specs(session.ruleset)
     tallies = Tallies(context.order, context.names)
     subjects = _subjects(session)
     for done, (sid, is_rel) in enumerate(subjects, start=1):
+        current = context.stages.get(sid)
         for spec in rel_specs if is_rel else org_specs:
-            tallies.add(
-                verdict=session.verdict(spec.id, sid),
-                clause=spec.clause,
-                stage=spec.stage,
-                level=spec.level.value,
-                subject_id=sid,
-                rule_id=spec.id,
-                title=spec.title,
-            )
+            verdict = session.verdict(spec.id, sid)
+            gap = None
+            if verdict in _GAPPED:
+                candidate = spec.stage is not None and spec.stage is current
+                if candidate and spec.stage in GATED_STAGES:
+                    gap = session.finding(spec.id, sid).gap
+                else:
+                    gap = GapKind.NONCONFORMITY
+            tallies.add(verdict=verdict, gap=gap, clause=spec.clause, stage=spec.stage,
+                        level=spec.level.value, subject_id=sid, rule_id=spec.id,
+                        title=spec.title)  # fmt: skip
         if progress is not None:
             progress(done, len(subjects))
     return tallies.summary(), tallies
-
-
-def session_exclusions(session: Session) -> Any:
-    """The rule set's exclusions (for the report's exclusions list)."""
-    return session.ruleset.exclusions

@@ -95,7 +95,7 @@ def record(row: ReportRow, as_of: date, version: str) -> dict[str, Any]:
         "tags": ", ".join(row.tags),
         "exclusion": row.exclusion,
         "subject_stage": int(row.subject_stage) if row.subject_stage is not None else None,
-        "gap": row.gap,
+        "gap": row.gap.label.lower() if row.gap is not None else None,
         "owner": row.owner,
         "due_on": row.due_on.isoformat() if row.due_on is not None else None,
         "tracked_by": row.tracked_by,

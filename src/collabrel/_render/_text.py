@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from collabrel._render._common import kind_label, owner_text, plural, stage_text
+from collabrel._render._common import gaps_text, kind_label, owner_text, plural, stage_text
 from collabrel.rules import Verdict
 
 if TYPE_CHECKING:
@@ -61,10 +61,9 @@ def _head(doc: Document) -> list[str]:
 
 
 def _row(row: ReportRow) -> list[str]:
-    lines = [
-        f"      [{row.verdict.label.upper()}] {row.clause} {row.rule_id}: {row.title}",
-        f"          why: {row.message}",
-    ]
+    kind = f" {kind_label(row.kind)}" if row.kind and row.kind != "error" else ""
+    head = f"[{row.verdict.label.upper()}{kind}] {row.subject_id} {row.rule_id} ({row.clause})"
+    lines = [f"      {head}: {row.title}", f"          why: {row.message}"]
     lines += [f"            - {leaf}" for leaf in row.explanation]
     if row.error:
         lines.append(f"          error: {row.error}")
@@ -100,7 +99,7 @@ def write_text(doc: Document, out: TextIO) -> None:
         return
     out.write(
         f"\nWhat needs action: {need} findings ({o.failed} fail, {o.unknown} unknown, "
-        f"{o.error} error), by subject:\n"
+        f"{o.error} error; {gaps_text(o)}), by subject:\n"
     )
     out.writelines("\n".join(_subject(subject)) + "\n" for subject in doc.action_subjects())
 

@@ -112,10 +112,12 @@ class _Sheet:
 
 
 def _counts(score: Score) -> list[Any]:
-    return [score.passed, score.failed, score.unknown, score.error, score.not_applicable]
+    return [score.passed, score.failed, score.unknown, score.error, score.not_applicable,
+            score.nonconformities, score.open_gate_items]  # fmt: skip
 
 
-_COUNT_NAMES = ["pass", "fail", "unknown", "error", "not_applicable", "share met"]
+_COUNT_NAMES = ["pass", "fail", "unknown", "error", "not_applicable", "nonconformities",
+                "open_gate_items", "share met"]  # fmt: skip
 
 
 def _summary(doc: Document, sheet: _Sheet) -> None:

@@ -2,11 +2,19 @@
 
 A gate is part of the rule set: the rules whose ``stage`` is the stage being left. A custom
 rule with that stage tightens the gate; excluding a rule (with a justification) relaxes it.
+
+Who may make a stage change is checked before it is recorded, as the gate rules (8.x.1) check
+it afterwards: an active senior executive responsible of the relationship approves every
+change (withdrawing a candidate aside), and the gates out of the joint stages 5-8 are approved
+by every party's active SER (catalog §1.15). A relationship outside the CBRMS scope (4.3) is
+not moved through the lifecycle: its rules would not apply, and scope completeness (rule
+``iso44001:4.3/complete``) fails for it.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -19,6 +27,7 @@ from collabrel._model import (
     ApplicationLevel,
     ExitActivation,
     ExitStatus,
+    GateApproval,
     Onboarding,
     Organization,
     Portfolio,
@@ -43,6 +52,11 @@ from collabrel.rules._spec import Level, RuleSpec
 __all__ = ["GateCheck", "Lifecycle"]
 
 _BLOCKING = frozenset({Verdict.FAIL, Verdict.UNKNOWN, Verdict.ERROR})
+_JOINT_SOURCES = frozenset(
+    {Stage.WORKING_TOGETHER, Stage.VALUE_CREATION, Stage.STAYING_TOGETHER,
+     Stage.EXIT_STRATEGY_ACTIVATION}
+)  # fmt: skip
+"""The joint stages: leaving one of them needs the approval of every party's SER."""
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +74,10 @@ class GateCheck:
     """Every finding of the gate's rules (empty for an ungated change)."""
     problems: tuple[str, ...] = ()
     """Reasons outside the rules (such as an exit trigger the strategy does not name)."""
+    approvers: tuple[GateApproval, ...] = ()
+    """Who may approve the change: the relationship's active SERs, one per party."""
+    joint: bool = False
+    """Whether the change leaves a joint stage (5-8): every party's SER approves it."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -150,8 +168,14 @@ class Lifecycle:
         *,
         as_of: date,
         trigger: str | None = None,
+        justification: str | None = None,
+        approved_by: str | None = None,
+        co_approvers: Iterable[str] = (),
     ) -> GateCheck:
         """Check the transition *name* without making it.
+
+        With *approved_by* (and, for a joint gate, *co_approvers*), it also checks who
+        approves; an exit activation is checked against the *trigger* and *justification*.
 
         Raises:
             TransitionNotAllowedError: when *name* is not a transition from the current stage.
@@ -164,11 +188,18 @@ class Lifecycle:
         findings: tuple[Finding, ...] = ()
         if t.gated:
             findings = self._gate_findings(relationship, organization, t.source, as_of)
-        problems: tuple[str, ...] = ()
+        problems: list[str] = []
+        if t.dest.number is not None and t.move is not Move.ACTIVATE_EXIT:
+            problems += _scope_problems(relationship, organization)
+        if approved_by is not None:
+            problems += _approval_problems(relationship, t, approved_by, tuple(co_approvers))
         if t.move is Move.ACTIVATE_EXIT:
-            problems = _exit_problems(relationship, trigger)
+            problems += _exit_problems(relationship, trigger, justification)
+        approvers = tuple(GateApproval(party=s.party, by=s.person) for s in relationship.sers
+                          if s.active and s.party is not None)  # fmt: skip
         return GateCheck(relationship_id=relationship.id, transition=t, findings=findings,
-                         problems=problems)  # fmt: skip
+                         problems=tuple(problems), approvers=approvers,
+                         joint=t.source in _JOINT_SOURCES)  # fmt: skip
 
     def can_advance(
         self, relationship: Relationship, organization: Organization, *, as_of: date
@@ -211,22 +242,25 @@ class Lifecycle:
         *,
         on: date,
         approved_by: str,
+        co_approvers: Iterable[str] = (),
         note: str | None = None,
     ) -> Relationship:
         """Return the relationship advanced to its next stage, entered *on* by *approved_by*.
 
-        *approved_by* is the person id of the approver: one of the organization's people or a
-        contact, SER or team member of the relationship.
+        *approved_by* is an active SER of the relationship. Leaving a joint stage (5-8) is
+        approved by every party's active SER: name the other parties' SERs in
+        *co_approvers*; the new history entry records each party's approval.
 
         Raises:
-            GateBlockedError: with the findings that block it.
+            GateBlockedError: with the findings that block it, or the approvals missing.
             TransitionNotAllowedError: when there is no next stage from here.
             NotADateError: when *on* is not a date.
             ValidationError: when *approved_by* is not a known person.
         """
         _require(organization, Organization, "organization", "advance")
         return self._fire(relationship, organization, Move.ADVANCE.value, on=on,
-                          approved_by=approved_by, note=note, people=organization)  # fmt: skip
+                          approved_by=approved_by, co_approvers=co_approvers,
+                          note=note, people=organization)  # fmt: skip
 
     def revise(
         self,
@@ -273,19 +307,24 @@ class Lifecycle:
         on: date,
         trigger: str,
         approved_by: str,
+        co_approvers: Iterable[str] = (),
         justification: str | None = None,
         organization: Organization | None = None,
     ) -> Relationship:
         """Return the relationship at stage 8, its agreed exit strategy activated on *trigger*.
 
         *approved_by* is checked as for :meth:`withdraw`.
+        The trigger is one the strategy names, or another one with a recorded
+        *justification* (as rule ``iso44001:8.9.1/activation`` accepts). Activation leaves a
+        joint stage: every party's active SER approves it (*approved_by* and *co_approvers*).
 
         Raises:
-            GateBlockedError: when the exit strategy is not agreed by every party or does not
-                name the trigger.
+            GateBlockedError: when the exit strategy is not agreed by every party, the trigger
+                is neither named nor justified, or approvals are missing.
             TransitionNotAllowedError: outside stages 5-7.
             NotADateError: when *on* is not a date.
-            ValidationError: when *approved_by* is not a known person or *trigger* no text.
+            ValidationError: when *approved_by* is not a known person, or *trigger* or
+                *justification* is not text.
         """
         on = require_date(on, "on")
         _require(relationship, Relationship, "relationship", "activate_exit")
@@ -297,13 +336,22 @@ class Lifecycle:
                 owner="Lifecycle.activate_exit",
                 field="trigger",
             )
+        if justification is not None and not isinstance(justification, str):
+            raise FieldTypeError(
+                f"Lifecycle.activate_exit(justification=...) must be text (why a trigger the "
+                f"strategy does not name applies) or None; got {type(justification).__name__} "
+                f"{justification!r:.60}",
+                owner="Lifecycle.activate_exit",
+                field="justification",
+            )
         check = self.check(relationship, _NO_ORG, Move.ACTIVATE_EXIT.value, as_of=on,
-                           trigger=trigger)  # fmt: skip
+                           trigger=trigger, justification=justification,
+                           approved_by=approved_by, co_approvers=co_approvers)  # fmt: skip
         _raise_if_blocked(check)
         strategy = relationship.exit_strategy
         assert strategy is not None  # noqa: S101 - checked by _exit_problems
         moved = _enter(relationship, check.transition, on=on, approved_by=approved_by,
-                       note=justification)  # fmt: skip
+                       co_approvers=tuple(co_approvers), note=justification)  # fmt: skip
         activation = ExitActivation(activated_on=on, trigger=trigger,
                                     justification=justification,
                                     strategy_version=strategy.version)  # fmt: skip
@@ -351,18 +399,21 @@ class Lifecycle:
         approved_by: str,
         note: str | None,
         people: Organization | None,
+        co_approvers: Iterable[str] = (),
     ) -> Relationship:
         on = require_date(on, "on")
         call = "retrofit" if name.startswith("retrofit_to_") else name
         _require(relationship, Relationship, "relationship", call)
         _check_approver(relationship, people, approved_by, call)
         t = resolve(relationship.id, relationship.stage, name)
-        if t.gated:
-            if organization is None:  # pragma: no cover - gated moves always pass one
-                msg = "a gated transition needs the organization"
-                raise LifecycleError(msg)
-            _raise_if_blocked(self.check(relationship, organization, name, as_of=on))
-        return _enter(relationship, t, on=on, approved_by=approved_by, note=note)
+        if t.gated and organization is None:  # pragma: no cover - gated moves always pass one
+            msg = "a gated transition needs the organization"
+            raise LifecycleError(msg)
+        check = self.check(relationship, organization or _NO_ORG, name, as_of=on,
+                           approved_by=approved_by, co_approvers=co_approvers)  # fmt: skip
+        _raise_if_blocked(check)
+        return _enter(relationship, t, on=on, approved_by=approved_by,
+                      co_approvers=tuple(co_approvers), note=note)  # fmt: skip
 
 
 _NO_ORG = Organization(id="-", name="-")
@@ -453,7 +504,9 @@ def _raise_if_blocked(check: GateCheck) -> None:
     )
 
 
-def _exit_problems(rel: Relationship, trigger: str | None) -> tuple[str, ...]:
+def _exit_problems(
+    rel: Relationship, trigger: str | None, justification: str | None
+) -> tuple[str, ...]:
     strategy = rel.exit_strategy
     if strategy is None:
         return ("no exit strategy is recorded; agree one with every party first (8.6.9)",)
@@ -468,16 +521,65 @@ def _exit_problems(rel: Relationship, trigger: str | None) -> tuple[str, ...]:
             f"the exit strategy (version {strategy.version}) is not signed by: {missing}"
         )
     kinds = [t.kind for t in strategy.triggers]
-    if trigger is None or trigger not in kinds:
+    justified = bool(justification and justification.strip())
+    if trigger is None or (trigger not in kinds and not justified):
         problems.append(
             f"trigger {trigger!r} is not one the exit strategy names; use one of: "
-            f"{', '.join(kinds) or 'none recorded'}"
+            f"{', '.join(kinds) or 'none recorded'}, or record a justification for another "
+            "trigger (8.9.1)"
         )
     return tuple(problems)
 
 
+def _scope_problems(rel: Relationship, org: Organization) -> list[str]:
+    scope = org.scope
+    if scope is None or scope.application_level is None or scope.covers(rel.id):
+        return []
+    why = (
+        f"relationship {rel.id!r} is outside the CBRMS scope (4.3): its rules would not apply "
+        "in the lifecycle. Add it to organization.scope.relationships_in_scope (or apply the "
+        "CBRMS organization-wide) before moving it through the stages"
+    )
+    return [why]
+
+
+def _approval_problems(
+    rel: Relationship, t: Transition, approved_by: str, co_approvers: tuple[str, ...]
+) -> list[str]:
+    if t.move is Move.WITHDRAW and t.source is Stage.CANDIDATE:
+        return []  # an opportunity dropped before anybody was appointed
+    active = {s.person: s.party for s in rel.sers if s.active}
+    shown = ", ".join(f"{p} ({party})" for p, party in active.items()) or "none recorded"
+    problems = []
+    strangers = [p for p in (approved_by, *co_approvers) if p not in active]
+    if strangers:
+        problems.append(
+            f"{', '.join(repr(p) for p in strangers)} is not an active SER of relationship "
+            f"{rel.id!r}, so cannot approve this stage change (active SERs: {shown})"
+        )
+    if t.source in _JOINT_SOURCES:
+        covered = {active[p] for p in (approved_by, *co_approvers) if p in active}
+        missing = [p.id for p in rel.parties if p.id not in covered]
+        if missing:
+            wanted = ", ".join(
+                f"{party} ({', '.join(p for p, q in active.items() if q == party) or 'no SER'})"
+                for party in missing
+            )
+            problems.append(
+                f"leaving {t.source} is a joint gate: every party's active SER approves it; "
+                f"missing {wanted}. Name them in co_approvers"
+            )
+    return problems
+
+
 def _enter(
-    rel: Relationship, t: Transition, *, on: date, approved_by: str, note: str | None
+    rel: Relationship,
+    t: Transition,
+    *,
+    on: date,
+    approved_by: str,
+    note: str | None,
+    co_approvers: tuple[str, ...] = (),
 ) -> Relationship:
     if rel.stage_history and on < rel.stage_history[-1].entered_on:
         last = rel.stage_history[-1]
@@ -486,6 +588,17 @@ def _enter(
             f"change cannot be dated earlier ({on})"
         )
         raise LifecycleError(msg)
+    parties = {s.person: s.party for s in rel.sers if s.active and s.party is not None}
+    approvals = (
+        tuple(
+            GateApproval(party=parties[p], by=p)
+            for p in dict.fromkeys((approved_by, *co_approvers))
+            if p in parties
+        )
+        if t.source in _JOINT_SOURCES or co_approvers
+        else ()
+    )
     record = StageRecord(stage=t.dest, entered_on=on, approved_by=approved_by,
-                         retrofit=t.move is Move.RETROFIT, note=note)  # fmt: skip
+                         approvals=approvals, retrofit=t.move is Move.RETROFIT,
+                         note=note)  # fmt: skip
     return attrs.evolve(rel, stage=t.dest, stage_history=(*rel.stage_history, record))

@@ -38,11 +38,25 @@ from collabrel.rules._conditions import (
     present,
     ref,
     reviewed_within,
+    unmet,
 )
 from collabrel.rules._decorator import rule
-from collabrel.rules._engine import Assessment, Listener, Session, evaluate
-from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
+from collabrel.rules._engine import Assessment, Listener, Session, VerdictTable, evaluate
+from collabrel.rules._findings import (
+    Explanation,
+    Fact,
+    Finding,
+    GapKind,
+    Verdict,
+    VerdictChange,
+)
 from collabrel.rules._improvement import nonconformities_from, verify_corrections
+from collabrel.rules._partition import (
+    Partial,
+    evaluate_organization,
+    evaluate_partition,
+    merge_tallies,
+)
 from collabrel.rules._rulefile import condition_from_data, dump_rules, load_rules, rules_from_data
 from collabrel.rules._ruleset import RULESET_VERSION, RuleExclusion, RuleSet
 from collabrel.rules._spec import Basis, Flag, Level, Mode, Outcome, RuleContext, RuleSpec, Severity
@@ -59,6 +73,28 @@ def default_ruleset() -> RuleSet:
     return builtin_ruleset()
 
 
+def small_firm_profile(ruleset: RuleSet | None = None) -> RuleSet:
+    """Return the ISO 44003 small-firm profile of *ruleset* (the built-in rule set by default).
+
+    A micro or small firm with one collaborative relationship, or a few, may leave out the
+    machinery of a portfolio and of a large document set: segmentation, a derived operational
+    governance, separate performance reports, a document register, audit sampling across the
+    lifecycle. Each omission is an exclusion with the ISO 44003 principle that justifies it,
+    so every report lists it.
+
+    Example:
+        >>> from collabrel.rules import small_firm_profile
+        >>> profile = small_firm_profile()
+        >>> "iso44001:6.3.1/criteria" in profile
+        False
+        >>> profile.exclusions[0].justification.startswith("ISO 44003")
+        True
+    """
+    from collabrel._iso44001._p44003 import small_firm_profile as profile
+
+    return profile(default_ruleset() if ruleset is None else ruleset)
+
+
 __all__ = [
     "RULESET_VERSION",
     "Assessment",
@@ -68,10 +104,12 @@ __all__ = [
     "Fact",
     "Finding",
     "Flag",
+    "GapKind",
     "Level",
     "Listener",
     "Mode",
     "Outcome",
+    "Partial",
     "RuleContext",
     "RuleExclusion",
     "RuleSet",
@@ -81,6 +119,7 @@ __all__ = [
     "Trace",
     "Verdict",
     "VerdictChange",
+    "VerdictTable",
     "agreed_by_all_parties",
     "all_of",
     "any_of",
@@ -94,9 +133,12 @@ __all__ = [
     "dump_rules",
     "equals",
     "evaluate",
+    "evaluate_organization",
+    "evaluate_partition",
     "for_each",
     "implies",
     "load_rules",
+    "merge_tallies",
     "non_empty",
     "nonconformities_from",
     "not_",
@@ -106,6 +148,8 @@ __all__ = [
     "reviewed_within",
     "rule",
     "rules_from_data",
+    "small_firm_profile",
+    "unmet",
     "verify_corrections",
 ]
 

@@ -146,5 +146,22 @@ class VerdictTable:
 
     @classmethod
     def build(cls, session: Session, *, messages: bool = True) -> VerdictTable:
-        """The table of *session*'s current verdicts."""
-        return session._table(messages=messages)  # noqa: SLF001 - the session owns its rows
+        """The table of *session*'s current verdicts (as :meth:`Session.table`)."""
+        return session.table(messages=messages)
+
+    @classmethod
+    def concat(cls, tables: list[VerdictTable]) -> VerdictTable:
+        """One table of the rows of *tables* (evaluated on the same date and rule set)."""
+        if not tables:
+            msg = "concat needs at least one table"
+            raise ValueError(msg)
+        first = tables[0]
+        for t in tables[1:]:
+            if (t.as_of, t.ruleset_version) != (first.as_of, first.ruleset_version):
+                msg = (
+                    f"tables of different evaluations: {t.as_of}/{t.ruleset_version} and "
+                    f"{first.as_of}/{first.ruleset_version}"
+                )
+                raise ValueError(msg)
+        columns = {name: tuple(v for t in tables for v in getattr(t, name)) for name in cls.COLUMNS}
+        return cls(**columns, as_of=first.as_of, ruleset_version=first.ruleset_version)

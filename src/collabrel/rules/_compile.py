@@ -19,6 +19,7 @@ import ast
 import copy
 import enum
 import itertools
+import time
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import cache
@@ -53,6 +54,7 @@ from collabrel.rules._conditions import (
     ReviewedWithin,
 )
 from collabrel.rules._conditions._base import coerce_literal, due
+from collabrel.rules._conditions._leaves import truth
 from collabrel.rules._schema import DERIVED, PathInfo, fields_of
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "CompiledCondition",
     "Thresholds",
     "compile_condition",
+    "timed_call",
 ]
 
 PASS, FAIL, NOT_APPLICABLE, UNKNOWN, ERROR = 0, 1, 2, 3, 4
@@ -128,15 +131,18 @@ def _threshold(as_of: date, months: int, days: int) -> date:
     return guess
 
 
-def _truth(result: object, name: str) -> bool | None:
-    """A check function's result: ``True``, ``False`` or ``None`` (unknown), nothing else."""
-    if result is None or result is True or result is False:
-        return result
-    msg = (
-        f"check function {name!r} returned {result!r} ({type(result).__name__}); it must return "
-        "True, False or None (unknown)"
-    )
-    raise TypeError(msg)
+def timed_call(function: Callable[..., Any], name: str, budget: float | None, *args: Any) -> Any:
+    """Call a user's *function*; one that runs past the *budget* (seconds) raises."""
+    start = time.perf_counter()
+    result = function(*args)
+    elapsed = time.perf_counter() - start
+    if budget is not None and elapsed > budget:
+        msg = (
+            f"{name!r} took {elapsed:.2f} s on one subject, over the time budget of {budget} s; "
+            "make it faster, or raise the session's time_budget"
+        )
+        raise TimeoutError(msg)
+    return result
 
 
 def _non_empty(value: object) -> bool:
@@ -199,7 +205,8 @@ def _agreed(artefact: Any, rel: Any, versioned: bool) -> bool:
 
 
 _HELPERS: dict[str, Any] = {
-    "_truth": _truth,
+    "_truth": truth,
+    "_timed": timed_call,
     "_non_empty": _non_empty,
     "_compare": _compare,
     "_ge": _ge,
@@ -242,6 +249,10 @@ class _Fill(ast.NodeTransformer):
         return node
 
 
+def _name(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
 def _fill(source: str, **subs: ast.expr | str) -> ast.expr:
     """Our own expression *source*, with its upper-case placeholders replaced."""
     node = copy.deepcopy(_template(source))
@@ -277,9 +288,18 @@ class CompiledCondition:
 class _Compiler:
     """Compiles one condition tree; collects constants and helper functions."""
 
-    def __init__(self, *, facts: FactSchema | None, rule_id: str, prefix: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        facts: FactSchema | None,
+        rule_id: str,
+        prefix: str = "",
+        trusted: bool = False,
+    ) -> None:
         self.facts = facts
         self.rule_id = rule_id
+        self.trusted = trusted
+        """Whether the rule's functions are the catalogue's own (not timed)."""
         self.prefix = prefix
         """Starts the names of constants and helpers, so several rules can share a module."""
         self.namespace: dict[str, Any] = dict(_HELPERS)
@@ -460,8 +480,13 @@ class _Compiler:
 
     def check(self, cond: Check, binder: Binder) -> _Ex:
         args = [self.read(binder, binder.path(p)).node for p in cond.paths]
-        call = ast.Call(func=self.const(cond.function), args=args, keywords=[])
         name = ast.Constant(value=cond.name)
+        function = self.const(cond.function)
+        if self.trusted:
+            call = ast.Call(func=function, args=args, keywords=[])
+        else:  # a user's function: timed against the session's budget
+            budget = _fill("e.budget")
+            call = ast.Call(func=_name("_timed"), args=[function, name, budget, *args], keywords=[])
         return _Ex(_fill("_truth(X, N)", X=call, N=name), nullable=True)
 
     def collection(self, cond: CountAtLeast | ForEach, binder: Binder) -> _Ex:
@@ -657,6 +682,7 @@ def compile_condition(
     binder: Binder,
     *,
     facts: FactSchema | None = None,
+    trusted: bool = False,
 ) -> CompiledCondition:
     """Compile *condition*, bound by *binder*, to ``fn(subject, env, V) -> True|False|None``.
 
@@ -667,7 +693,7 @@ def compile_condition(
     newer ones).
     """
     binder = attrs.evolve(binder, facts=facts)
-    c = _Compiler(facts=facts, rule_id=binder.rule_id)
+    c = _Compiler(facts=facts, rule_id=binder.rule_id, trusted=trusted)
     ex = c.node(condition, binder)
     body = "def _condition(s, e, V):\n    return X\n"
     fn_def = ast.parse(body).body[0]
@@ -725,7 +751,7 @@ class CompiledRule:
 
 
 def _factor(
-    cond: Condition, binder: Binder, facts: FactSchema | None
+    cond: Condition, binder: Binder, facts: FactSchema | None, trusted: bool
 ) -> tuple[str | None, Any, frozenset[tuple[str, ...]], Condition | None]:
     """Split the organization-only branches off a top-level ``all_of``/``any_of``.
 
@@ -745,7 +771,7 @@ def _factor(
             return kids[0]
         return AnyOf(tuple(kids)) if junction == "or" else AllOf(tuple(kids))
 
-    org_part = compile_condition(join(org_kids), binder, facts=facts).fn
+    org_part = compile_condition(join(org_kids), binder, facts=facts, trusted=trusted).fn
     factored = frozenset().union(*(b.reads for b in bound if b.org_only))
     return junction, org_part, factored, join(rel_kids) if rel_kids else None
 
@@ -771,13 +797,14 @@ def compile_rule(
 ) -> CompiledRule:
     """Compile the condition tree rule *spec* (a :class:`RuleSpec`) for position *index*."""
     binder = attrs.evolve(binder, facts=facts)
-    c = _Compiler(facts=facts, rule_id=binder.rule_id, prefix=f"{index}_")
+    trusted = spec.namespace == "iso44001"
+    c = _Compiler(facts=facts, rule_id=binder.rule_id, prefix=f"{index}_", trusted=trusted)
     junction: str | None = None
     org_part: Callable[[Any, Any, Any], bool | None] | None = None
     factored: frozenset[tuple[str, ...]] = frozenset()
     body: Condition | None = spec.condition
     if factor and binder.default_root == "rel" and spec.applies_when is None:
-        junction, org_part, factored, body = _factor(spec.condition, binder, facts)
+        junction, org_part, factored, body = _factor(spec.condition, binder, facts, trusted)
     i = ast.Constant(value=index)
     if junction is None:
         assert body is not None  # noqa: S101 - nothing was factored out

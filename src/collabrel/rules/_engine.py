@@ -35,6 +35,7 @@ from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import ApplicationLevel, Organization, Portfolio, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import (
+    ConfigError,
     LoadError,
     RuleDefinitionError,
     UnknownFieldError,
@@ -53,8 +54,9 @@ from collabrel.rules._compile import (
     OrgPartRaised,
     compile_condition,
     compile_rule,
+    timed_call,
 )
-from collabrel.rules._conditions import Binder, Env, show
+from collabrel.rules._conditions import Binder, Env, leaf_text, show
 from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._runtime import (
@@ -102,6 +104,15 @@ def _bulk(size: int) -> Iterator[None]:
     finally:
         gc.enable()
         gc.freeze()
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception a user's code raised, even if it cannot print."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises is still reported
+        text = "(its message could not be printed)"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _outcome_code(value: object) -> int:
@@ -204,6 +215,7 @@ def _python_verdict(
     predicate = spec.predicate
     assert predicate is not None  # noqa: S101 - a Python rule
     tallied = spec.tally is not None
+    trusted = spec.namespace == "iso44001"  # the catalogue's own rules are not timed
 
     def verdict(s: Any, e: Any, v: Any) -> int:
         if when is not None:
@@ -211,7 +223,9 @@ def _python_verdict(
             if w is not True:
                 return NOT_APPLICABLE if w is False else UNKNOWN
         ctx = e.ctx if not tallied else attrs.evolve(e.ctx, tally=e.tallies[position])
-        return _outcome_code(predicate(s, ctx))
+        if trusted:
+            return _outcome_code(predicate(s, ctx))
+        return _outcome_code(timed_call(predicate, spec.id, e.budget, s, ctx))
 
     return verdict
 
@@ -287,7 +301,10 @@ def _compiled_when(
 ) -> Callable[[Any, Any, Any], bool | None] | None:
     if spec.applies_when is None:
         return None
-    return compile_condition(spec.applies_when, _binder(spec, facts), facts=facts).fn
+    trusted = spec.namespace == "iso44001"
+    return compile_condition(
+        spec.applies_when, _binder(spec, facts), facts=facts, trusted=trusted
+    ).fn
 
 
 class _RelationshipsView(Sequence[Relationship]):
@@ -329,19 +346,32 @@ class Session:
         <Verdict.PASS: 'pass'>
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 - every piece of the session's state is declared here, once
         self,
         portfolio: Portfolio,
         ruleset: RuleSet | None = None,
         *,
         as_of: date,
         config: Config | None = None,
+        tallies: Mapping[str, Counter[Any]] | None = None,
+        time_budget: float | None = 1.0,
     ) -> None:
         if ruleset is None:
             from collabrel.rules import default_ruleset
 
             ruleset = default_ruleset()
         _check_ruleset(ruleset)
+        self._given_tallies = tallies
+        """Tallies of relationships held elsewhere (evaluation in parts), by rule id."""
+        if time_budget is not None and (
+            isinstance(time_budget, bool)
+            or not isinstance(time_budget, int | float)
+            or not time_budget > 0
+        ):
+            msg = f"time_budget is a number of seconds above 0, or None; got {time_budget!r}"
+            raise ConfigError(msg)
+        self._budget = time_budget
+        """Seconds one of a user's functions may take on one subject (``None``: no limit)."""
         config = _check_config(Config() if config is None else config)
         rels: dict[str, Relationship] = {}
         for rel in portfolio.relationships:
@@ -407,6 +437,7 @@ class Session:
         )
         env.op = [None] * len(self._rules.rel)
         env.tallies = self._tallies
+        env.budget = self._budget
         return env
 
     def _ctx(self) -> RuleContext:
@@ -532,7 +563,7 @@ class Session:
                 self._org_errors.pop(i, None)
             except Exception as exc:  # noqa: BLE001 - a check function raised
                 value = RAISED
-                self._org_errors[i] = f"{type(exc).__name__}: {exc}"
+                self._org_errors[i] = _describe(exc)
             if value is not op[i]:
                 op[i] = value
                 changed.append(i)
@@ -541,10 +572,11 @@ class Session:
     def _init_tallies(self) -> None:
         self._tallies.clear()
         self._tallied.clear()
+        given = self._given_tallies or {}
         for j, spec in enumerate(self._rules.org):
             if spec.tally is None:
                 continue
-            counter: Counter[Hashable] = Counter()
+            counter: Counter[Hashable] = Counter(given.get(spec.id, ()))
             keys: dict[str, tuple[Hashable, ...]] = {}
             for rid, rel in self._rels.items():
                 keys[rid] = tuple(spec.tally(rel))
@@ -660,18 +692,31 @@ class Session:
                 totals[code] += row.count(code)
         return dict(zip(VERDICTS, totals, strict=True))
 
-    def table(self, *, messages: bool = True) -> VerdictTable:
+    def tally(self, rule_id: str) -> Counter[Any]:
+        """The current tally of an organization rule that keeps one (a copy).
+
+        Raises:
+            UnknownRuleError: when the rule is not in the rule set or keeps no tally.
+        """
+        found = self._rules.ids.get(rule_id)
+        if found is None or found[0] or found[1] not in self._tallies:
+            self._ruleset.get(rule_id)  # raises for an unknown rule, with a did-you-mean
+            raise UnknownRuleError(f"{rule_id!r} keeps no tally (it is not a tallied rule)")
+        return Counter(self._tallies[found[1]])
+
+    def table(self, *, messages: bool = True, organization: bool = True) -> VerdictTable:
         """Every verdict as columns, without making a :class:`Finding` per pair.
 
         The columns are subject, rule, clause, stage, level, verdict and message; convert
         the table with ``to_pandas()``.
 
-        *messages* explains the non-passing pairs (a passing pair's message is empty).
+        *messages* explains the non-passing pairs (a passing pair's message is empty);
+        *organization* includes the organization rules' rows.
         """
         self._flush()
-        return VerdictTable.build(self, messages=messages)
+        return self._table(messages=messages, organization=organization)
 
-    def _table(self, *, messages: bool) -> VerdictTable:
+    def _table(self, *, messages: bool, organization: bool) -> VerdictTable:
         rules = self._rules
         cols: dict[str, list[Any]] = {k: [] for k in VerdictTable.COLUMNS}
 
@@ -688,7 +733,8 @@ class Session:
                     self._explain(spec, is_rel, pos, code, sid).message if needs else ""
                 )
 
-        add(rules.org, self._org_row, self._org.id, False)
+        if organization:
+            add(rules.org, self._org_row, self._org.id, False)
         for rid, row in self._rows.items():
             add(rules.rel, row, rid, True)
         return VerdictTable(
@@ -747,7 +793,7 @@ class Session:
         try:
             result = spec.predicate(subject, ctx)
         except Exception as exc:  # noqa: BLE001 - reported as the ERROR's message
-            return f"{type(exc).__name__}: {exc}"
+            return _describe(exc)
         return result.message if isinstance(result, Outcome) else ""
 
     def _error_message(self, subject: Any, pos: int, is_rel: bool) -> str:
@@ -760,7 +806,7 @@ class Session:
         except OrgPartRaised:
             return self._org_errors.get(pos, "the organization part raised")
         except Exception as exc:  # noqa: BLE001 - this is what is reported
-            return f"{type(exc).__name__}: {exc}"
+            return _describe(exc)
         return f"the rule returned an unexpected verdict ({code})"
 
     def _structural_na(self, spec: RuleSpec, subject: Any) -> str | None:
@@ -808,6 +854,7 @@ class Session:
             facts=_facts(spec, subject, self._org) if show_facts else (),
             error=message if verdict is _ERROR else None,
             tags=spec.tags, severity=spec.severity.value,
+            subject_stage=subject.stage if isinstance(subject, Relationship) else None,
         )  # fmt: skip
 
     def findings(
@@ -907,13 +954,13 @@ class Session:
                 return self._set_fact(subject_id, rel, fact, value, path)
         if subject_id == self._org.id:
             self._flush()
-            names = _setter_path(path, Organization, "org", self._facts)
+            names = _setter_path(path, Organization, "org", self._org.fact_schema)
             new_org = _set_path(self._org, names, value, path)
             return self._apply_org(new_org, [("org", *names)])
         old = self._rels.get(subject_id)
         if old is None:
             raise self._unknown_subject(subject_id)
-        names = _setter_path(path, Relationship, "rel", self._facts)
+        names = _setter_path(path, Relationship, "rel", self._org.fact_schema)
         if len(names) == 2 and names[0] == "facts" and self._facts is not None:  # noqa: PLR2004
             self._fact_paths[path] = names[1]
             return self._set_fact(subject_id, old, names[1], value, path)
@@ -1413,7 +1460,11 @@ def _setter_path(
     """
     from collabrel.rules._schema import resolve
 
-    info = resolve(path, scope=cls, scope_path=(root,), default_root=root, facts=facts)
+    try:
+        info = resolve(path, scope=cls, scope_path=(root,), default_root=root, facts=facts)
+    except UnknownFieldError as exc:  # worded for rules: say it of the setter
+        text = str(exc).replace("A rule reads ", "Session.set: cannot set ", 1)
+        raise UnknownFieldError(text.replace("', but ", "': ", 1)) from None
     if info.through_collection or info.path[0] != root or len(info.reads) != 1:
         raise UnknownFieldError(
             f"cannot set {path!r}: give the path of one field (not a computed value, nor "
@@ -1450,28 +1501,39 @@ def _set_path(obj: Any, names: tuple[str, ...], value: Any, text: str) -> Any:
     return replace_field(obj, head, _set_path(current, rest, value, text))
 
 
+_MISSING = frozenset({"missing", "not recorded"})
+
+
 def _summary(trace: Any, verdict: Verdict) -> str:
+    """One line naming each failing leaf once: the fact, its value, and what was wanted."""
     if verdict is _PASS:
         return "requirement met"
-    leaves = trace.failing_leaves()
-    parts = []
-    for leaf in leaves[:4]:
-        where = leaf.path or leaf.node
-        text = f"{where}: {leaf.actual}" if leaf.actual else where
+    parts: dict[str, None] = {}
+    missing: list[str] = []  # paths already reported missing: what lies below them is too
+    for leaf in trace.failing_leaves():
+        path = leaf.path or ""
+        if path and any(path == m or path.startswith(m + ".") for m in missing):
+            continue
+        if leaf.actual in _MISSING:
+            missing.append(path)
+        text = leaf_text(leaf)
         overdue = _overdue_hint(leaf)
-        if overdue:
+        if overdue and overdue not in text:
             text += f" ({overdue})"
-        parts.append(text)
-    more = f" (+{len(leaves) - 4} more)" if len(leaves) > 4 else ""  # noqa: PLR2004
+        parts.setdefault(text)
+    shown = list(parts)
+    more = f" (+{len(shown) - 4} more)" if len(shown) > 4 else ""  # noqa: PLR2004
     prefix = "evidence missing: " if verdict is _UNKNOWN else ""
-    return prefix + "; ".join(parts) + more
+    return prefix + "; ".join(shown[:4]) + more
 
 
 def _overdue_hint(trace: Any) -> str | None:
     """The "overdue by N days" hint of *trace*, or the least overdue of its items."""
     if trace.hint and trace.hint.startswith("overdue"):
         return str(trace.hint.split(";")[0])
-    found = [h for h in (_overdue_hint(c) for c in trace.children) if h]
+    # a count shows its closest element (its first child): only that one's lateness counts
+    children = trace.children[:1] if trace.quantifier else trace.children
+    found = [h for h in (_overdue_hint(c) for c in children) if h]
     return min(found, key=lambda h: int(h.split()[2])) if found else None
 
 

@@ -10,7 +10,7 @@ import attrs
 from collabrel._stages import Stage
 from collabrel.rules._conditions import Trace
 
-__all__ = ["Explanation", "Fact", "Finding", "Verdict", "VerdictChange"]
+__all__ = ["Explanation", "Fact", "Finding", "GapKind", "Verdict", "VerdictChange"]
 
 
 class Verdict(enum.Enum):
@@ -34,6 +34,30 @@ class Verdict(enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class GapKind(enum.Enum):
+    """What a finding that is not met means: an open gate item or a nonconformity."""
+
+    OPEN_GATE_ITEM = "open_gate_item"
+    """Work of the stage the relationship is in, not done yet: the stage's gate blocks the next
+    stage until it is, but nothing has gone wrong."""
+    NONCONFORMITY = "nonconformity"
+    """A requirement that should be met and is not: an organization requirement, the work of
+    a stage already left, a maintained arrangement, a recurring check (stage 7), or anything
+    overdue (a review whose date has passed)."""
+
+    @property
+    def label(self) -> str:
+        """A display name."""
+        return self.value.replace("_", " ").capitalize()
+
+    def __str__(self) -> str:
+        return self.value
+
+
+GATED_STAGES = frozenset(Stage(n) for n in (1, 2, 3, 4, 5, 6, 8))
+"""The stages left through a gate; stage 7 is a steady state whose checks recur."""
 
 
 @attrs.frozen(kw_only=True)
@@ -118,12 +142,16 @@ class Finding:
     """The rule's tags (views select findings by them)."""
     severity: str = "major"
     """The rule's severity: major, minor or advisory."""
+    subject_stage: Stage | None = None
+    """The relationship's lifecycle stage when it was evaluated (``None`` for the
+    organization): it tells an open gate item from a nonconformity (:attr:`gap`)."""
 
     def _repr_html_(self) -> str:
         from collabrel._html import table
 
+        verdict = self.verdict.label + (f" ({self.gap.label.lower()})" if self.gap else "")
         rows: list[tuple[object, ...]] = [
-            ("verdict", self.verdict.label), ("why", self.message), ("remedy", self.remedy),
+            ("verdict", verdict), ("why", self.message), ("remedy", self.remedy),
             ("clause", self.clause), ("as of", self.as_of),
             ("rule set", self.ruleset_version),
         ]  # fmt: skip
@@ -137,6 +165,45 @@ class Finding:
     def ok(self) -> bool:
         """Whether nothing needs doing: PASS or NOT_APPLICABLE."""
         return self.verdict in {Verdict.PASS, Verdict.NOT_APPLICABLE}
+
+    @property
+    def gap(self) -> GapKind | None:
+        """For a FAIL or UNKNOWN, whether it is an open gate item or a nonconformity.
+
+        It is an open gate item when the rule belongs to the stage the relationship is in, that
+        stage is left through a gate (stages 1-6 and 8), and nothing in it is overdue: the work
+        is due before the gate. A periodic review whose date has passed is a nonconformity in
+        any stage. ``None`` for PASS, NOT_APPLICABLE and ERROR (a rule that raised).
+        """
+        if self.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
+            return None
+        if (
+            self.stage is not None
+            and self.stage is self.subject_stage
+            and self.stage in GATED_STAGES
+            and not (self.explanation is not None and _lapsed(self.explanation.trace))
+        ):
+            return GapKind.OPEN_GATE_ITEM
+        return GapKind.NONCONFORMITY
+
+    @property
+    def is_nonconformity(self) -> bool:
+        """Whether the finding is a nonconformity (see :attr:`gap`)."""
+        return self.gap is GapKind.NONCONFORMITY
+
+    @property
+    def is_open_gate_item(self) -> bool:
+        """Whether the finding is an open gate item (see :attr:`gap`)."""
+        return self.gap is GapKind.OPEN_GATE_ITEM
+
+
+def _lapsed(trace: Trace | None) -> bool:
+    """Whether a failing part of *trace* is a date that fell due (an ``overdue`` hint)."""
+    if trace is None or trace.outcome is True:
+        return False
+    if trace.hint and trace.hint.startswith("overdue"):
+        return True
+    return any(_lapsed(c) for c in trace.children)
 
 
 @attrs.frozen(kw_only=True)

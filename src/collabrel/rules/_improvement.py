@@ -38,8 +38,13 @@ def nonconformities_from(
     existing: Iterable[Nonconformity] = (),
     *,
     organization_id: str | None = None,
+    include_open_gate_items: bool = False,
 ) -> tuple[Nonconformity, ...]:
     """Return a new clause 10.1 nonconformity for each FAIL finding not already tracked.
+
+    A failing finding that is an open gate item (work of the stage the relationship is in,
+    which its gate will ask for; :attr:`Finding.gap`) is not a nonconformity yet and raises
+    none, unless *include_open_gate_items* is true.
 
     A failing (rule, subject) pair is tracked when an open nonconformity (not closed) names
     the same rule and relationship (or no relationship, for organization findings). The new
@@ -55,6 +60,8 @@ def nonconformities_from(
     out: list[Nonconformity] = []
     for f in assessment.findings:
         if f.verdict is not Verdict.FAIL:
+            continue
+        if f.is_open_gate_item and not include_open_gate_items:
             continue
         relationship = None if f.level == "ORG" or f.subject_id == organization_id else f.subject_id
         if _key(f.rule_id, relationship) in tracked:

@@ -39,6 +39,7 @@ from collabrel.rules._conditions import (
     Condition,
     Present,
     Ref,
+    cost,
 )
 from collabrel.rules._conditions._base import coerce_literal
 from collabrel.rules._ruleset import RuleSet
@@ -48,6 +49,8 @@ from collabrel.rules._spec import RuleSpec
 __all__ = [
     "MAX_CONDITION_DEPTH",
     "MAX_CONDITION_NODES",
+    "MAX_FILE_COST",
+    "MAX_FILE_NODES",
     "MAX_RULES",
     "condition_from_data",
     "dump_rules",
@@ -61,6 +64,12 @@ MAX_CONDITION_NODES = 500
 """The most nodes one rule's condition (and applicability) may have."""
 MAX_CONDITION_DEPTH = 32
 """The deepest a condition may nest."""
+MAX_FILE_NODES = 50_000
+"""The most condition nodes (mappings and lists) the rules of one file may hold together
+(about 25x the built-in rule set), counted before they are parsed."""
+MAX_FILE_COST = 1_000_000
+"""The most condition nodes all the rules of one file may visit per subject together (about
+15x the built-in rule set); see :func:`collabrel.rules._conditions.cost`."""
 
 _RULE_KEYS = (
     "id", "title", "clause", "level", "remedy", "stage", "mode", "flags", "basis", "severity",
@@ -328,7 +337,19 @@ def rules_from_data(
         )
     specs: list[RuleSpec] = []
     seen: dict[str, int] = {}
+    nodes = 0
     for i, item in enumerate(items):
+        nodes += _raw_size(item)
+        if nodes > MAX_FILE_NODES:
+            problems.append(
+                _problem(
+                    f"$.rules[{i}]",
+                    f"the rules up to here hold more than {MAX_FILE_NODES:,} condition nodes, "
+                    "more than one file may hold",
+                    "split the file",
+                )
+            )
+            raise RuleFileError(problems, source=source)
         spec = _rule(item, f"$.rules[{i}]", problems, functions or {}, facts)
         if spec is None:
             continue
@@ -343,9 +364,36 @@ def rules_from_data(
             continue
         seen[spec.id] = i
         specs.append(spec)
+    total = sum(cost(s.condition) + cost(s.applies_when) for s in specs)
+    if total > MAX_FILE_COST:
+        problems.append(
+            _problem(
+                "$.rules",
+                f"the rules would visit about {total:,} condition nodes per subject together, "
+                f"over the budget of {MAX_FILE_COST:,} for one file",
+                "split the file, or simplify its largest rules",
+            )
+        )
     if problems:
         raise RuleFileError(problems, source=source)
     return RuleSet(specs)
+
+
+def _raw_size(item: Any) -> int:
+    """How many mappings and lists a rule's conditions hold, counted before parsing them."""
+    if not isinstance(item, Mapping):
+        return 0
+    count = 0
+    stack = [item.get("condition"), item.get("applies_when")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            count += 1
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            count += 1
+            stack.extend(node)
+    return count
 
 
 def _list_problems(fields: Mapping[str, Any], where: str) -> list[Problem]:
@@ -359,8 +407,9 @@ def _list_problems(fields: Mapping[str, Any], where: str) -> list[Problem]:
         if not isinstance(value, allowed) or isinstance(value, bool):
             out.append(_problem(f"{where}.{key}", f"{key} is a list; got {_short(value)}"))
             continue
+        kinds: tuple[type, ...] = (str, int) if key == "applies_in" else (str,)
         for i, entry in enumerate(value if isinstance(value, list) else ()):
-            if not isinstance(entry, str | int) or isinstance(entry, bool):
+            if not isinstance(entry, kinds) or isinstance(entry, bool):
                 out.append(
                     _problem(f"{where}.{key}[{i}]", f"{key} holds texts; got {_short(entry)}")
                 )

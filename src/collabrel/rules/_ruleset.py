@@ -19,7 +19,7 @@ from collabrel.rules._spec import Level, Mode, RuleSpec, evolve_spec
 
 __all__ = ["RULESET_VERSION", "RuleExclusion", "RuleSet"]
 
-RULESET_VERSION = "2026.11.0"
+RULESET_VERSION = "2026.12.0"
 """The version of the built-in ISO 44001 rule set; it changes whenever a rule's meaning does."""
 
 

@@ -44,7 +44,9 @@ CODES: dict[Verdict, int] = {v: i for i, v in enumerate(VERDICTS)}
 class RuntimeEnv:
     """What compiled rules read besides their subject (one per session, kept current)."""
 
-    __slots__ = ("as_of", "ctx", "intervals", "op", "org", "tallies", "thresholds", "values")
+    __slots__ = (
+        "as_of", "budget", "ctx", "intervals", "op", "org", "tallies", "thresholds", "values",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -65,6 +67,8 @@ class RuntimeEnv:
         """The value of each rule's factored organization part (by rule position)."""
         self.tallies: Mapping[int, Mapping[Any, int]] = {}
         """The tally of each organization rule that keeps one (by rule position)."""
+        self.budget: float | None = None
+        """Seconds one user function (Python rule, check function) may take on one subject."""
 
 
 # ------------------------------------------------------------------------------- paths

@@ -17,7 +17,15 @@ from collabrel._config import Config
 from collabrel._model import Organization, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import RuleDefinitionError
-from collabrel.rules._conditions import Binder, Bound, Condition
+from collabrel.rules._conditions import (
+    COLLECTION_SIZE,
+    MAX_RULE_COST,
+    Binder,
+    Bound,
+    Condition,
+    cost,
+    costliest,
+)
 from collabrel.rules._schema import Path, resolve
 
 __all__ = [
@@ -33,7 +41,7 @@ __all__ = [
 ]
 
 RESERVED_NAMESPACE = "iso44001"
-_ID = re.compile(r"^[a-z][a-z0-9_-]*:[a-z0-9][a-z0-9._/-]*$")
+_ID = re.compile(r"[a-z][a-z0-9_-]*:[a-z0-9][a-z0-9._/-]*")
 _BUILTIN: contextvars.ContextVar[bool] = contextvars.ContextVar("collabrel_builtin", default=False)
 
 
@@ -150,7 +158,7 @@ class RuleContext:
     relationships: Sequence[Relationship] = ()
     """Every relationship, for rules that declare ``relationships.*`` reads (a read-only
     sequence: in a session it is a live view, so building a context costs nothing)."""
-    tally: Mapping[Hashable, int] = attrs.field(factory=dict)
+    tally: Mapping[Any, int] = attrs.field(factory=dict)
     """For a rule that keeps a tally: how many times each key its ``tally`` function gives
     occurs over every relationship (kept current incrementally by the session)."""
 
@@ -174,7 +182,13 @@ def _flags(value: Iterable[Any] | str) -> frozenset[Flag]:
 def _basis(value: Any) -> tuple[Basis, ...]:
     if isinstance(value, Basis | str):
         value = (value,)
-    return tuple(v if isinstance(v, Basis) else Basis(str(v).upper()) for v in value)
+    try:
+        basis = tuple(v if isinstance(v, Basis) else Basis(str(v).upper()) for v in value)
+    except ValueError as exc:
+        raise RuleDefinitionError(f"{exc}; basis tags are TOC, HLS, SEC, INF and ORG") from None
+    if len(set(basis)) != len(basis):
+        raise RuleDefinitionError(f"a basis tag appears twice in {[b.value for b in basis]}")
+    return basis
 
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -196,8 +210,20 @@ def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _str_set(value: Iterable[str]) -> frozenset[str]:
-    return frozenset((value,) if isinstance(value, str) else value)
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    items = (value,) if isinstance(value, str) else tuple(value)
+    for tag in items:
+        if not isinstance(tag, str) or not tag.strip() or not tag.isprintable():
+            raise RuleDefinitionError(
+                f"a tag is a non-empty line of text such as 'iso44003:p12'; got {tag!r}"
+            )
+    return frozenset(items)
+
+
+def _question(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise RuleDefinitionError(f"a question is a non-empty text; got {value!r}")
+    return value
 
 
 def _level(value: Any) -> Level:
@@ -272,7 +298,7 @@ class RuleSpec:
     """Catalog basis tags; custom rules default to ORG (the organization's policy)."""
     severity: Severity = attrs.field(default=Severity.MAJOR, converter=_severity)
     """How serious a failure is."""
-    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_str_set)
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_tags)
     """Free tags such as ``iso44003:p12``, ``gartner:audit``, ``ermp:exit``, ``raio:review``."""
     condition: Condition | None = None
     """The predicate as a condition tree."""
@@ -284,7 +310,7 @@ class RuleSpec:
     """A condition that must hold for the rule to apply (otherwise NOT_APPLICABLE)."""
     applies_in: frozenset[Stage] | None = attrs.field(default=None, converter=_applies_in)
     """Stages in which a relationship rule is evaluated; default from ``stage`` and ``mode``."""
-    question: str | None = None
+    question: str | None = attrs.field(default=None, converter=_question)
     """The Annex A checklist question, in our own words (generated from the title if absent)."""
     replaces: str | None = None
     """The id of the rule this one replaced in its rule set, if any."""
@@ -300,29 +326,18 @@ class RuleSpec:
     _read_paths: frozenset[Path] = attrs.field(init=False, factory=frozenset, repr=False)
     _stages_in: frozenset[Stage] = attrs.field(init=False, factory=frozenset, repr=False)
 
-    def __attrs_post_init__(self) -> None:  # noqa: C901, PLR0912 - one pass of checks
+    def __attrs_post_init__(self) -> None:
         who = f"Rule {self.id!r}"
-        if not isinstance(self.id, str) or not _ID.match(self.id):
-            raise RuleDefinitionError(
-                f"Rule id {self.id!r} is not valid; write '<namespace>:<clause-or-slug>' in "
-                "lower case, such as 'acme:legal-signoff' or 'acme:8.6.10/legal'"
-            )
-        namespace = self.id.split(":", 1)[0]
-        if namespace == RESERVED_NAMESPACE and not _BUILTIN.get():
-            raise RuleDefinitionError(
-                f"{who} uses the reserved namespace '{RESERVED_NAMESPACE}:'; give your rule "
-                f"your own namespace (such as 'acme:{self.id.split(':', 1)[1]}') and use "
-                "RuleSet.replace() to put it in place of a built-in rule"
-            )
-        for name in ("title", "remedy", "clause"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise RuleDefinitionError(f"{who} needs a non-empty {name}")
+        self._check_metadata(who)
         if (self.condition is None) == (self.predicate is None):
             raise RuleDefinitionError(
                 f"{who} needs exactly one predicate: a condition tree (condition=...) or a "
                 "Python function (predicate=...)"
             )
+        if self.applies_when is not None and not isinstance(self.applies_when, Condition):
+            raise RuleDefinitionError(f"{who}: applies_when must be a condition tree")
+        if isinstance(self.condition, Condition | None):
+            self._check_cost(who)
         root = "org" if self.level is Level.ORG else "rel"
         binder = Binder(
             scope=Organization if root == "org" else Relationship,
@@ -377,6 +392,39 @@ class RuleSpec:
             raise RuleDefinitionError(f"{who}: an organization rule has no applies_in stages")
         object.__setattr__(self, "_stages_in", stages)
         self._check_tally(who, reads)
+
+    def _check_metadata(self, who: str) -> None:
+        if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
+            raise RuleDefinitionError(
+                f"Rule id {self.id!r} is not valid; write '<namespace>:<clause-or-slug>' in "
+                "lower case, such as 'acme:legal-signoff' or 'acme:8.6.10/legal'"
+            )
+        namespace = self.id.split(":", 1)[0]
+        if namespace == RESERVED_NAMESPACE and not _BUILTIN.get():
+            raise RuleDefinitionError(
+                f"{who} uses the reserved namespace '{RESERVED_NAMESPACE}:'; give your rule "
+                f"your own namespace (such as 'acme:{self.id.split(':', 1)[1]}') and use "
+                "RuleSet.replace() to put it in place of a built-in rule"
+            )
+        for name in ("title", "remedy", "clause"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise RuleDefinitionError(f"{who} needs a non-empty {name}")
+        if self.level is Level.ORG and self.stage is not None:
+            raise RuleDefinitionError(
+                f"{who} is an organization rule with a stage ({self.stage}); stages belong to "
+                "relationship rules (REL or JNT): remove the stage or change the level"
+            )
+
+    def _check_cost(self, who: str) -> None:
+        total = cost(self.condition) + cost(self.applies_when)
+        if total > MAX_RULE_COST:
+            worst = max((c for c in (self.condition, self.applies_when) if c is not None), key=cost)
+            raise RuleDefinitionError(
+                f"{who} would visit about {total:,} condition nodes per subject (collections "
+                f"counted at {COLLECTION_SIZE} items), over the budget of {MAX_RULE_COST:,}, "
+                f"because of {costliest(worst)}; nest fewer collections or split the rule"
+            )
 
     def _check_tally(self, who: str, reads: set[Path]) -> None:
         if self.tally is None:

@@ -26,6 +26,7 @@ from collabrel.rules._conditions._base import (
     any_fn,
     kleene_and,
     kleene_or,
+    leaf_text,
     show,
 )
 from collabrel.rules._conditions._collections import CountAtLeast, ForEach
@@ -39,10 +40,14 @@ from collabrel.rules._conditions._leaves import (
     NonEmpty,
     OneOf,
     Present,
+    Unmet,
+    unmet,
 )
 from collabrel.rules._conditions._logic import AllOf, AnyOf, Implies, Not
 
 __all__ = [
+    "COLLECTION_SIZE",
+    "MAX_RULE_COST",
     "NODE_TYPES",
     "AgreedByAllParties",
     "AllOf",
@@ -69,6 +74,7 @@ __all__ = [
     "ReviewedWithin",
     "Trace",
     "Tri",
+    "Unmet",
     "agreed_by_all_parties",
     "all_fn",
     "all_of",
@@ -78,12 +84,15 @@ __all__ = [
     "at_most",
     "before",
     "check",
+    "cost",
+    "costliest",
     "count_at_least",
     "equals",
     "for_each",
     "implies",
     "kleene_and",
     "kleene_or",
+    "leaf_text",
     "non_empty",
     "not_",
     "one_of",
@@ -91,6 +100,7 @@ __all__ = [
     "ref",
     "reviewed_within",
     "show",
+    "unmet",
     "walk",
 ]
 
@@ -191,9 +201,12 @@ def check(function: Callable[..., Any], *paths: str) -> Condition:
     """*function*, a pure function applied to the facts at *paths*, returns true.
 
     The function takes one argument per path and returns ``True``, ``False`` or ``None``
-    (unknown). Its name stands for it in rule files (load them with ``functions=``), and its
-    docstring is the hint of an explanation. A function that cannot take one argument per
-    path is refused when the rule is defined.
+    (unknown); instead of ``False`` it may return :func:`unmet` with the reason, which the
+    explanation then shows. Its name stands for it in rule files (load them with
+    ``functions=``), and its docstring is the hint of an explanation. An optional ``phrase``
+    attribute (``"{0} is one of {1}"``, the paths in order) is how the check reads where an
+    explanation describes the entries a count looks for. A function that cannot
+    take one argument per path is refused when the rule is defined.
 
     Example:
         >>> def two_or_more(items):
@@ -214,6 +227,39 @@ def walk(condition: Condition | None) -> Iterator[Condition]:
         node = stack.pop()
         yield node
         stack.extend(reversed(node.children()))
+
+
+COLLECTION_SIZE = 100
+"""How many items the cost estimate assumes a collection holds (a generous size)."""
+MAX_RULE_COST = 100_000
+"""The most node evaluations one rule may cost per subject (about 3x the costliest built-in
+rule); beyond it the rule is refused when it is defined (see :func:`cost`)."""
+
+
+def cost(condition: Condition | None) -> int:
+    """Estimate how many nodes evaluating *condition* visits for one subject.
+
+    A node costs one; a ``for_each`` or ``count_at_least`` costs its inner condition once per
+    item, counted at :data:`COLLECTION_SIZE` items, so nesting collections multiplies.
+    """
+    if condition is None:
+        return 0
+    if isinstance(condition, CountAtLeast | ForEach):
+        inner = condition.where if isinstance(condition, CountAtLeast) else condition.condition
+        return 1 + COLLECTION_SIZE * cost(inner)
+    return 1 + sum(cost(c) for c in condition.children())
+
+
+def costliest(condition: Condition) -> str:
+    """Describe the chain of collection nodes that makes *condition* costly (for messages)."""
+    chain: list[str] = []
+    node: Condition | None = condition
+    while node is not None:
+        if isinstance(node, CountAtLeast | ForEach):
+            chain.append(f"{node.keyword} {node.path}")
+        kids = node.children()
+        node = max(kids, key=cost) if kids else None
+    return " > ".join(chain) or f"{condition.keyword} ({condition.size()} nodes)"
 
 
 NODE_TYPES: dict[str, type[Condition]] = {

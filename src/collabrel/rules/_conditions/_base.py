@@ -44,6 +44,7 @@ __all__ = [
     "kleene_all",
     "kleene_and",
     "kleene_or",
+    "leaf_text",
     "literal_data",
     "operand",
     "prefixed",
@@ -129,12 +130,14 @@ def getter(info: PathInfo) -> Getter:
     return lambda o, _e: follow(o)
 
 
-def show(value: Any) -> str:
+def show(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value
     """Render a fact value for an explanation."""
     if value is None:
         return "missing"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, enum.IntEnum):  # a stage: its number and name
+        return str(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, CalendarInterval):
@@ -143,15 +146,45 @@ def show(value: Any) -> str:
         if not value:
             return "none"
         if all(isinstance(v, str | int | float) for v in value):
-            shown = ", ".join(str(v) for v in value[:6])
-            return f"[{shown}{', ...' if len(value) > 6 else ''}]"  # noqa: PLR2004
+            return _listed([str(v) for v in value])
+        idents = [getattr(v, "id", None) for v in value]
+        if all(isinstance(i, str) for i in idents):
+            return _listed([str(i) for i in idents])
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, str):
         return repr(value if len(value) <= 60 else value[:57] + "...")  # noqa: PLR2004
     if attrs.has(type(value)):
         ident = getattr(value, "id", None)
-        return f"{type(value).__name__}({ident})" if ident else type(value).__name__
+        return repr(ident) if isinstance(ident, str) else "recorded"
     return str(value)
+
+
+def _listed(texts: list[str]) -> str:
+    shown = ", ".join(texts[:6])
+    return f"[{shown}{', ...' if len(texts) > 6 else ''}]"  # noqa: PLR2004
+
+
+_PLAIN_EXPECTED = frozenset({"recorded", "not empty", "true", "a date"})
+"""Expectations a leaf's actual value already explains (``missing``, ``none``)."""
+
+
+def leaf_text(trace: Trace) -> str:
+    """Render a failing leaf as one clause of a message: the fact, its value, what was wanted.
+
+    The value of a ``check`` that gave its reason (:class:`Unmet`) or of a quantifier is a
+    phrase of its own; comparisons add what was expected.
+    """
+    where = trace.path or trace.node
+    text = f"{where}: {trace.actual}" if trace.actual else where
+    expected = trace.expected
+    if (
+        expected
+        and not trace.quantifier
+        and expected not in _PLAIN_EXPECTED
+        and expected not in (trace.actual or "")
+    ):
+        text += f", expected {expected}"
+    return text
 
 
 @attrs.frozen(kw_only=True)
@@ -176,16 +209,35 @@ class Trace:
     """Whether the node counts its children (its own actual/expected say more than theirs)."""
 
     def failing_leaves(self) -> tuple[Trace, ...]:
-        """Return the leaves that make this node fail (or stay unknown)."""
+        """Return the leaves that make this node fail (or stay unknown).
+
+        Of the alternatives of a failing ``any of``, only those that got furthest count: the
+        ones whose leading conditions held (the branch the facts were meant for).
+        """
         if self.outcome is True:
             return ()
         if not self.children or self.quantifier:
             return (self,)
+        kids = [c for c in self.children if c.outcome is not True]
+        if self.node == "any of" and len(kids) > 1:
+            best = max(c.progress for c in kids)
+            kids = [c for c in kids if c.progress == best]
         out: list[Trace] = []
+        for child in kids:
+            out.extend(child.failing_leaves())
+        return tuple(out) or (self,)
+
+    @property
+    def progress(self) -> int:
+        """How many leading conditions of an ``all of`` held (0 for any other node)."""
+        if self.node != "all of":
+            return 0
+        n = 0
         for child in self.children:
             if child.outcome is not True:
-                out.extend(child.failing_leaves())
-        return tuple(out) or (self,)
+                break
+            n += 1
+        return n
 
     def render(self, indent: int = 0) -> str:
         """Render the trace as an indented text tree."""
@@ -203,7 +255,12 @@ class Trace:
 
 def prefixed(trace: Trace, prefix: str) -> Trace:
     """Return *trace* with its paths made relative to the collection element *prefix*."""
-    path = prefix if trace.path is None else f"{prefix}.{trace.path}"
+    if trace.path is None:
+        path = prefix
+    elif trace.path.startswith(("organization.", "relationship.")):
+        path = trace.path  # a path from a root names the same fact inside any element
+    else:
+        path = f"{prefix}.{trace.path}"
     return attrs.evolve(
         trace, path=path, children=tuple(prefixed(c, prefix) for c in trace.children)
     )

@@ -16,11 +16,75 @@ from collabrel.rules._conditions._base import (
     Trace,
     Tri,
     getter,
+    leaf_text,
     prefixed,
     reads_of,
+    show,
 )
 
 __all__ = ["CountAtLeast", "ForEach"]
+
+
+def _criteria(where: Condition | None) -> str:
+    if where is None:
+        return ""
+    from collabrel.rules._conditions._words import describe
+
+    return describe(where)
+
+
+def _entries(k: int) -> str:
+    return f"{k} entr{'y' if k == 1 else 'ies'}"
+
+
+def _closest(kids: tuple[Trace, ...]) -> tuple[int, tuple[Trace, ...]] | None:
+    """The element that misses the condition by the fewest failing leaves, and those leaves."""
+    misses = [(i, k) for i, k in enumerate(kids) if k.outcome is not True]
+    if not misses:
+        return None
+    # the closest element matched the most leading conditions (the ones that select it, such
+    # as its role or stage), then fails the fewest, then is the least late
+    i, kid = max(
+        misses, key=lambda m: (m[1].progress, -len(m[1].failing_leaves()), -_lateness(m[1]))
+    )
+    return i, kid.failing_leaves()
+
+
+def _lateness(trace: Trace) -> int:
+    """The days by which the element is overdue (0 when it is not a matter of dates)."""
+    late = [
+        int(leaf.hint.split()[2])
+        for leaf in trace.failing_leaves()
+        if leaf.hint and leaf.hint.startswith("overdue by ")
+    ]
+    return min(late, default=0)
+
+
+def _closest_hint(kids: tuple[Trace, ...]) -> str | None:
+    found = _closest(kids)
+    if found is None:
+        return None
+    return "; ".join(dict.fromkeys(leaf_text(t) for t in found[1]))
+
+
+def _counted(
+    items: tuple[Any, ...], hits: int, n: int, criteria: str, kids: tuple[Trace, ...]
+) -> str:
+    """How many elements count, which ones were wanted, and how the closest one misses."""
+    if not criteria:
+        if not items:
+            return f"none recorded, need at least {n}"
+        return f"{_entries(len(items))} {show(items)}, need at least {n}"
+    if not items:
+        return f"none recorded, need at least {n} where {criteria}"
+    found = "no entry" if hits == 0 else f"only {_entries(hits)}"
+    text = f"{found} of {len(items)} where {criteria}"
+    if hits >= n:
+        return f"{_entries(hits)} of {len(items)} where {criteria}"
+    if n > 1 and hits:
+        text += f", need {n}"
+    closest = _closest_hint(kids)
+    return f"{text}; closest: {closest}" if closest else text
 
 
 @attrs.frozen
@@ -68,28 +132,37 @@ class CountAtLeast(Condition):
 
         def trace(o: Any, e: Env) -> Trace:
             items = get(o, e)
-            what = f"{self.path}" + (" matching the condition" if inner else "")
+            criteria = _criteria(self.where)
+            wanted = f"at least {n} of {self.path}" + (f" where {criteria}" if criteria else "")
             if items is None:
                 return Trace(
-                    node=f"at least {n} of {what}",
+                    node=wanted,
                     outcome=None,
                     path=self.path,
-                    actual="missing",
+                    actual="not recorded",
                     expected=f"at least {n}",
                     hint=f"record {self.path}",
                 )
             hits, _ = count(o, e)
+            outcome = fn(o, e)
             kids: tuple[Trace, ...] = ()
             if inner is not None and hits < n:
-                kids = tuple(inner.trace(item, e) for item in items[:10])
+                kids = tuple(
+                    prefixed(inner.trace(item, e), f"{self.path}[{i}]")
+                    for i, item in enumerate(items[:10])
+                )
+                found = _closest(kids)
+                if found is not None:  # the closest element first: the one the message shows
+                    first = kids[found[0]]
+                    kids = (first, *(k for k in kids if k is not first))
             return Trace(
                 quantifier=True,
-                node=f"at least {n} of {what}",
-                outcome=fn(o, e),
+                node=wanted,
+                outcome=outcome,
                 path=self.path,
-                actual=f"{hits} of {len(items)}",
-                expected=f"at least {n}",
-                hint=f"add entries to {self.path}",
+                actual=_counted(items, hits, n, criteria, kids),
+                expected=f"at least {n}" + (f" where {criteria}" if criteria else ""),
+                hint=f"add an entry to {self.path}" if not items else _closest_hint(kids),
                 children=kids,
             )
 

@@ -80,6 +80,25 @@ def interval_data(source: Any) -> Any:
     return {"ref": source.path} if isinstance(source, Ref) else str(source)
 
 
+def _window(o: Any, e: Env, getters: list[IntervalGetter]) -> str:
+    """The earliest date that counts as recent: the evaluation date minus the interval."""
+    shortest: tuple[date, CalendarInterval] | None = None
+    for g in getters:
+        iv = g(o, e)
+        if iv is None:
+            continue
+        try:
+            start = e.as_of - iv
+        except (OverflowError, ValueError):  # an interval beyond the calendar: anything counts
+            start = date.min
+        if shortest is None or start > shortest[0]:
+            shortest = (start, iv)
+    if shortest is None:
+        return "an interval to compare with (none recorded)"
+    start, iv = shortest
+    return f"on or after {start.isoformat()} ({iv} before {e.as_of.isoformat()})"
+
+
 @attrs.frozen
 class ReviewedWithin(Condition):
     """The date at ``path`` is recent: on or after the as-of date minus the interval.
@@ -126,8 +145,8 @@ class ReviewedWithin(Condition):
                 node=f"{self.path} is recent",
                 outcome=outcome,
                 path=self.path,
-                actual=show(last),
-                expected=f"on or after the due date ({show(d)})" if d else "a date",
+                actual=show(last) if last is not None else "not recorded",
+                expected=_window(o, e, getters) if last is not None else "a date",
                 hint=hint,
             )
 
@@ -191,13 +210,21 @@ class Before(Condition):
 
         def trace(o: Any, e: Env) -> Trace:
             x, y = ga(o, e), limit(o, e)
-            slack = f" + {self.slack}" if self.slack is not None else ""
+            slack = ""
+            if self.slack is not None and sg is not None:
+                iv = sg(o, e)
+                slack = f" + {iv}" if iv is not None else ""
+            other = gb(o, e)
             return Trace(
                 node=f"{self.path} is on or before {self.other}{slack}",
                 outcome=fn(o, e),
                 path=self.path,
-                actual=show(x),
-                expected=f"on or before {show(y)}",
+                actual=show(x) if x is not None else "not recorded",
+                expected=(
+                    f"on or before {show(y)} ({self.other} {show(other)}{slack})"
+                    if y is not None
+                    else f"a date to compare with {self.other} (not recorded)"
+                ),
                 hint=f"{self.path} must not be later than {self.other}{slack}",
             )
 

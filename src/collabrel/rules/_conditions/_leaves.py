@@ -36,8 +36,11 @@ __all__ = [
     "NonEmpty",
     "OneOf",
     "Present",
+    "Unmet",
     "arity_mismatch",
     "function_name",
+    "truth",
+    "unmet",
 ]
 
 
@@ -263,6 +266,20 @@ class OneOf(Condition):
         return cls(path, read)
 
 
+def _unsigned(art: Any, missing: frozenset[str], has_version: bool) -> str:
+    """Who has not signed the current version, and what each of them signed before."""
+    of = f" of version {art.version}" if has_version else ""
+    earlier = []
+    for party in sorted(missing):
+        last = max(
+            (s for s in art.agreed_by if s.party == party), key=lambda s: s.version, default=None
+        )
+        if last is not None:
+            earlier.append(f"{party} signed version {last.version} on {last.signed_on.isoformat()}")
+    before = f" ({'; '.join(earlier)})" if earlier else ""
+    return f"missing sign-off by {', '.join(sorted(missing))}{of}{before}"
+
+
 @attrs.frozen
 class AgreedByAllParties(Condition):
     """The joint artefact at ``path`` is signed off by every party for its current version."""
@@ -314,9 +331,7 @@ class AgreedByAllParties(Condition):
                 node=f"{self.path} agreed by every party{version}",
                 outcome=not m,
                 path=f"{self.path}.agreed_by",
-                actual=f"missing sign-off by {', '.join(sorted(m))}"
-                if m
-                else "signed by every party",
+                actual=_unsigned(art, m, has_version) if m else "signed by every party",
                 expected=f"sign-off by {', '.join(sorted(e.parties))}",
                 hint=f"get {', '.join(sorted(m))} to sign the current version" if m else None,
             )
@@ -332,6 +347,64 @@ class AgreedByAllParties(Condition):
     @classmethod
     def from_data(cls, body: Any, reader: DataReader, where: str, depth: int) -> Condition:
         return cls(reader.path(body, where))
+
+
+@attrs.frozen
+class Unmet:
+    """A ``check`` function's "no", with the reason: false wherever a truth value is read.
+
+    A check function returns ``True``, ``None`` (unknown) or ``False``; returning
+    :func:`unmet` instead of ``False`` lets the explanation say what is wrong (the missing
+    party, the offending value) instead of listing the function's arguments.
+    """
+
+    reason: str
+    """What is wrong, naming the missing item or the offending value."""
+    path: str | None = None
+    """The fact the reason is about, when it is not the check's first path."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def unmet(reason: str, *, path: str | None = None) -> Unmet:
+    """Return a false result of a ``check`` function that says why it is false.
+
+    *path* names the fact the reason is about when it is not the check's first path (a check
+    over several artefacts says which one fails).
+
+    Example:
+        >>> from collabrel.rules import unmet
+        >>> def two_or_more(items):
+        ...     '''At least two entries are recorded.'''
+        ...     if items is None:
+        ...         return None
+        ...     return len(items) >= 2 or unmet(f"only {len(items)} recorded")
+        >>> bool(two_or_more(("a",)))
+        False
+        >>> str(two_or_more(("a",)))
+        'only 1 recorded'
+    """
+    return Unmet(reason, path)
+
+
+def truth(result: object, name: str) -> bool | None:
+    """A check function's result as a truth value: ``True``, ``False`` or ``None``.
+
+    An :class:`Unmet` is false; anything else is the function's mistake, refused.
+    """
+    if result is None or result is True or result is False:
+        return result
+    if isinstance(result, Unmet):
+        return False
+    msg = (
+        f"check function {name!r} returned {result!r} ({type(result).__name__}); it must "
+        "return True, False (or unmet(reason)) or None (unknown)"
+    )
+    raise TypeError(msg)
 
 
 def function_name(function: Callable[..., Any]) -> str:
@@ -394,17 +467,32 @@ class Check(Condition):
         infos = [binder.path(p) for p in self.paths]
         getters = [getter(i) for i in infos]
 
+        name = self.name
+
         def fn(o: Any, e: Env) -> Tri:
-            result = impl(*[g(o, e) for g in getters])
-            return None if result is None else bool(result)
+            return truth(impl(*[g(o, e) for g in getters]), name)
 
         def trace(o: Any, e: Env) -> Trace:
             args = [g(o, e) for g in getters]
+            result = impl(*args)
+            outcome = truth(result, self.name)
+            path = self.paths[0] if self.paths else None
+            if isinstance(result, Unmet):  # the function said what is wrong
+                actual = result.reason
+                path = result.path or path
+            elif outcome is None:  # unknown: name the facts that are missing
+                missing = [p for p, a in zip(self.paths, args, strict=True) if a is None]
+                path = missing[0] if missing else path
+                actual = "not recorded" if missing else "undecided"
+                if len(missing) > 1:
+                    actual += f" (nor {', '.join(missing[1:])})"
+            else:
+                actual = ", ".join(show(a) for a in args)
             return Trace(
                 node=f"{self.name}({', '.join(self.paths)})",
-                outcome=fn(o, e),
-                path=self.paths[0] if self.paths else None,
-                actual=", ".join(show(a) for a in args),
+                outcome=outcome,
+                path=path,
+                actual=actual,
                 expected="true",
                 hint=getattr(impl, "__doc__", None),
             )

@@ -90,6 +90,13 @@ class AnyOf(Condition):
         return _list(cls, body, reader, where, depth)  # type: ignore[no-any-return]
 
 
+def _negated(expected: str) -> str:
+    """The opposite of an expectation: ``equals 'x'`` becomes ``other than 'x'``."""
+    if expected.startswith("equals "):
+        return "other than " + expected.removeprefix("equals ")
+    return f"not {expected}"
+
+
 @attrs.frozen
 class Not(Condition):
     """The sub-condition does not hold (unknown stays unknown)."""
@@ -117,8 +124,8 @@ class Not(Condition):
                 outcome=outcome,
                 path=t.path,
                 actual=t.actual,
-                expected=f"not {t.expected}" if t.expected else None,
-                hint=t.hint,
+                expected=_negated(t.expected) if t.expected else None,
+                hint=f"change {t.path or 'the facts'} so that this no longer holds: {t.node}",
             )
 
         return Bound(condition=self, fn=fn, trace=trace, **merged([inner]))

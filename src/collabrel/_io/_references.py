@@ -1,0 +1,240 @@
+"""Reference and uniqueness checks of a portfolio in one linear pass.
+
+The checks are those of :meth:`collabrel.Portfolio.problems`, in the same order and with the
+same messages: relationship and person ids are unique, each relationship lists the
+organization's own party once, and every party, person and relationship reference resolves.
+The references of each object are gathered without building any path; only an object with a
+broken reference is walked again to name the path of each one. Lists of known ids in hints
+are cut to a few names.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from collabrel._model import Organization, Portfolio, Relationship
+from collabrel._model._common import ref_kind
+from collabrel.errors import Problem
+
+__all__ = ["local_problems", "reference_problems"]
+
+_SHOWN_IDS = 10
+
+# (field name, reference kind or None, whether a tuple, plan of the nested record or None)
+_Entry = tuple[str, str | None, bool, tuple[Any, ...] | None]
+
+
+def _unwrap(hint: Any) -> tuple[Any, bool]:
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = args[0] if len(args) == 1 else hint
+    if typing.get_origin(hint) is tuple:
+        return typing.get_args(hint)[0], True
+    return hint, False
+
+
+@functools.cache
+def _plan(cls: Any) -> tuple[_Entry, ...]:
+    """The fields of *cls* that hold references, directly or in nested records."""
+    hints = typing.get_type_hints(cls)
+    entries: list[_Entry] = []
+    for field in attrs.fields(cls):
+        kind = ref_kind(field)
+        inner, many = _unwrap(hints[field.name])
+        if kind is not None:
+            entries.append((field.name, kind, many, None))
+        elif isinstance(inner, type) and attrs.has(inner):
+            sub = _plan(inner)
+            if sub:
+                entries.append((field.name, None, many, sub))
+    return tuple(entries)
+
+
+def _gather(obj: Any, plan: tuple[_Entry, ...], found: dict[str, list[str]]) -> None:
+    for name, kind, many, sub in plan:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if kind is not None:
+            if many:
+                found[kind].extend(value)
+            else:
+                found[kind].append(value)
+        elif many:
+            for item in value:
+                _gather(item, sub, found)  # type: ignore[arg-type]
+        else:
+            _gather(value, sub, found)  # type: ignore[arg-type]
+
+
+def _kind(obj: object) -> Any:
+    return type(obj)
+
+
+def _refs(obj: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"party": [], "person": [], "relationship": []}
+    _gather(obj, _plan(_kind(obj)), found)
+    return found
+
+
+def _walk(obj: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+    """Yield ``(path, kind, value)`` for every reference below *obj*, in field order."""
+    for name, kind, many, _sub in _plan(_kind(obj)):
+        value = getattr(obj, name)
+        here = f"{path}.{name}"
+        if value is None:
+            continue
+        if kind is not None:
+            if many:
+                for i, item in enumerate(value):
+                    yield f"{here}[{i}]", kind, item
+            else:
+                yield here, kind, value
+        elif many:
+            for i, item in enumerate(value):
+                yield from _walk(item, f"{here}[{i}]")
+        else:
+            yield from _walk(value, here)
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: set[str] = set()
+    for i in ids:
+        if i in seen:
+            dups.add(i)
+        seen.add(i)
+    return sorted(dups)
+
+
+def _some(ids: Iterable[str]) -> str:
+    ordered = sorted(ids)
+    if not ordered:
+        return "none"
+    if len(ordered) <= _SHOWN_IDS:
+        return ", ".join(ordered)
+    return f"{', '.join(ordered[:_SHOWN_IDS])}, ... ({len(ordered):,} in all)"
+
+
+class _Checker:
+    def __init__(
+        self, people: set[str] | None, relationships: set[str] | None, out: list[Problem]
+    ) -> None:
+        self.people = people
+        self.relationships = relationships
+        self.out = out
+
+    def check(self, obj: Any, path: str, parties: set[str], where: str) -> None:
+        refs = _refs(obj)
+        if (
+            parties.issuperset(refs["party"])
+            and (self.people is None or self.people.issuperset(refs["person"]))
+            and (self.relationships is None or self.relationships.issuperset(refs["relationship"]))
+        ):
+            return
+        for ref_path, kind, value in _walk(obj, path):
+            if kind == "party" and value not in parties:
+                self.out.append(
+                    Problem(
+                        path=ref_path,
+                        message=f"unknown party {value!r}",
+                        hint=f"use one of the parties of {where}: {_some(parties)}",
+                    )
+                )
+            elif kind == "person" and self.people is not None and value not in self.people:
+                self.out.append(
+                    Problem(
+                        path=ref_path,
+                        message=f"unknown person {value!r}",
+                        hint="add the person to organization.people or to a party's contacts",
+                    )
+                )
+            elif (
+                kind == "relationship"
+                and self.relationships is not None
+                and value not in self.relationships
+            ):
+                self.out.append(
+                    Problem(
+                        path=ref_path,
+                        message=f"unknown relationship {value!r}",
+                        hint=f"known relationships: {_some(self.relationships)}",
+                    )
+                )
+
+
+def _own_party(rel: Relationship, path: str, org: Organization, out: list[Problem]) -> set[str]:
+    party_ids = [p.id for p in rel.parties]
+    out.extend(
+        Problem(path=f"{path}.parties", message=f"party id {dup!r} is listed twice")
+        for dup in _duplicates(party_ids)
+    )
+    if org.id not in party_ids:
+        out.append(
+            Problem(
+                path=f"{path}.parties",
+                message=f"the organization's own party {org.id!r} is not among the parties",
+                hint=f"add {{id: {org.id}, name: {org.name}}} to the parties",
+            )
+        )
+    return set(party_ids)
+
+
+def local_problems(rel: Relationship, path: str, org: Organization | None) -> list[Problem]:
+    """The problems one relationship shows on its own: its parties and its party references.
+
+    Person and relationship references need the whole portfolio and are not checked here.
+    """
+    out: list[Problem] = []
+    if org is not None:
+        parties = _own_party(rel, path, org, out)
+    else:
+        parties = {p.id for p in rel.parties}
+        out.extend(
+            Problem(path=f"{path}.parties", message=f"party id {dup!r} is listed twice")
+            for dup in _duplicates(p.id for p in rel.parties)
+        )
+    _Checker(None, None, out).check(rel, path, parties, f"relationship {rel.id!r}")
+    return out
+
+
+def reference_problems(portfolio: Portfolio) -> list[Problem]:
+    """Every reference and uniqueness problem of *portfolio*, as ``Portfolio.problems()``."""
+    org = portfolio.organization
+    rels = portfolio.relationships
+    out: list[Problem] = []
+    rel_ids = [r.id for r in rels]
+    out.extend(
+        Problem(
+            path="$.relationships",
+            message=f"relationship id {dup!r} is used more than once",
+            hint="give every relationship its own id",
+        )
+        for dup in _duplicates(rel_ids)
+    )
+    people = [p.id for p in org.people]
+    for rel in rels:
+        for party in rel.parties:
+            people.extend(c.id for c in party.contacts)
+    out.extend(
+        Problem(
+            path="$",
+            message=f"person id {dup!r} is used more than once",
+            hint="person ids must be unique across the organization and all parties",
+        )
+        for dup in _duplicates(people)
+    )
+    checker = _Checker(set(people), set(rel_ids), out)
+    all_parties = {org.id} | {p.id for r in rels for p in r.parties}
+    checker.check(org, "$.organization", all_parties, "the portfolio")
+    for i, rel in enumerate(rels):
+        path = f"$.relationships[{i}]"
+        parties = _own_party(rel, path, org, out)
+        checker.check(rel, path, parties, f"relationship {rel.id!r}")
+    return out

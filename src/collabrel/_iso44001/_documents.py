@@ -1,0 +1,198 @@
+"""Documented information across layers (7.5, 8.1): approvals, histories, back-filling.
+
+One source of truth for approvals and sign-offs, complete version histories, and back-filled
+evidence marked as such:
+
+* An artefact that names its controlled document (``document_id``) and the register entry of
+  that document must tell the same story: version, approver, approval date, the sign-offs of
+  the current version and the version history (7.5.2, 7.5.3). The register does not derive
+  from the artefact or the other way round; the rules check that the two agree.
+* A document past its first version keeps one history entry per later version, and every
+  sign-off names a version that exists and had taken effect (7.5.3).
+* For a relationship onboarded part-way (retrofit, catalog §0.5 point 6), each registered
+  document of a stage it skipped says whether it was filled in afterwards (8.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from collabrel._iso44001._builder import LAST_STAGE, Checked, listed
+from collabrel.rules import unmet
+
+__all__ = [
+    "STAGE_OF_DOCUMENT",
+    "backfill_marked",
+    "history_complete",
+    "register_agrees",
+]
+
+STAGE_OF_DOCUMENT: dict[str, int] = {
+    "ser_mandate": 1, "governance": 1, "rmp": 1, "value_analysis": 1, "competence_needs": 1,
+    "risk_register": 1, "business_case": 2, "knowledge_map": 2, "risk_process": 2,
+    "supply_chain_assessment": 2, "capability_assessment": 3, "swot": 3,
+    "selection_criteria": 3, "resource_plan": 3, "partner_evaluation": 4,
+    "negotiation_strategy": 4, "selection_decision": 4,
+}  # fmt: skip
+"""The stage that first produces each relationship document type (catalog §1.5-1.8)."""
+
+
+_INDEXES: dict[int, tuple[Any, dict[str, Any], dict[str | None, list[Any]]]] = {}
+"""The last registers indexed, by identity (the register is one tuple shared by every
+relationship of an evaluation, so it is indexed once, not once per relationship)."""
+
+
+def _indexed(documents: Any) -> tuple[dict[str, Any], dict[str | None, list[Any]]]:
+    """The register *documents* by document id and by relationship id."""
+    found = _INDEXES.get(id(documents))
+    if found is not None and found[0] is documents:
+        return found[1], found[2]
+    by_id = {d.id: d for d in documents}
+    by_rel: dict[str | None, list[Any]] = {}
+    for d in documents:
+        by_rel.setdefault(d.relationship_id, []).append(d)
+    if len(_INDEXES) >= 4:  # noqa: PLR2004 - a few registers in use at once
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[id(documents)] = (documents, by_id, by_rel)
+    return by_id, by_rel
+
+
+def _signed(item: Any) -> dict[str, Any]:
+    """The sign-offs of the current version, by party."""
+    version = getattr(item, "version", None)
+    return {
+        s.party: s.signed_on
+        for s in getattr(item, "agreed_by", ())
+        if version is None or s.version == version
+    }
+
+
+def _disagreements(label: str, item: Any, doc: Any) -> list[str]:
+    out = []
+    version = getattr(item, "version", None)
+    if version is not None and version != doc.version:
+        out.append(f"{label} is at version {version}, its register entry {doc.id} at {doc.version}")
+    for name in ("approved_by", "approved_on"):
+        mine, theirs = getattr(item, name, None), getattr(doc, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            out.append(f"{label}.{name} is {mine}, {doc.id}.{name} is {theirs}")
+    mine_signed, doc_signed = _signed(item), _signed(doc)
+    if mine_signed and doc_signed and mine_signed != doc_signed:
+        both = sorted(mine_signed.keys() | doc_signed.keys())
+        diffs = [
+            f"{p}: {mine_signed.get(p, 'unsigned')} vs {doc_signed.get(p, 'unsigned')}"
+            for p in both
+            if mine_signed.get(p) != doc_signed.get(p)
+        ]
+        out.append(f"{label} and {doc.id} record different sign-offs ({listed(diffs)})")
+    mine_history = {(c.version, c.changed_on) for c in getattr(item, "versions", ())}
+    doc_history = {(c.version, c.changed_on) for c in doc.change_log}
+    if mine_history and doc_history and mine_history != doc_history:
+        odd = sorted(mine_history.symmetric_difference(doc_history))
+        shown = listed(f"version {v} of {d.isoformat()}" for v, d in odd)
+        out.append(f"{label} and {doc.id} record different version histories ({shown})")
+    return out
+
+
+@cache
+def register_agrees(name: str, labels: tuple[str, ...]) -> Callable[..., Checked]:
+    """The check *name* that the artefacts *labels* and their register entries agree."""
+
+    def agree(*args: Any) -> Checked:
+        *items, documents = args
+        if documents is None:
+            return None
+        by_id, _ = _indexed(documents)
+        problems: list[tuple[str, str]] = []
+        for label, item in zip(labels, items, strict=True):
+            doc = by_id.get(getattr(item, "document_id", None) or "")
+            if item is not None and doc is not None:
+                problems.extend((label, p) for p in _disagreements(label, item, doc))
+        if not problems:
+            return True
+        return unmet("; ".join(p for _, p in problems), path=problems[0][0])
+
+    agree.__name__ = agree.__qualname__ = name
+    agree.__doc__ = (
+        "Each artefact and the register entry of its document record the same version, "
+        "approval, sign-offs and version history."
+    )
+    return agree
+
+
+def _history_problems(label: str, item: Any) -> list[str]:
+    out = []
+    current = int(item.version)
+    taken_effect = {c.version: c.changed_on for c in item.versions}
+    missing = [v for v in range(2, current + 1) if v not in taken_effect]
+    if missing:
+        out.append(
+            f"{label} is at version {current} but its history lacks version {listed(missing)}"
+        )
+    ahead = sorted(v for v in taken_effect if v > current)
+    if ahead:
+        out.append(
+            f"{label} records history for version {listed(ahead)}, after its version {current}"
+        )
+    for s in getattr(item, "agreed_by", ()):
+        if s.version > current:
+            out.append(f"{label}: {s.party} signed version {s.version}, which does not exist")
+        elif s.version in taken_effect and s.signed_on < taken_effect[s.version]:
+            out.append(
+                f"{label}: {s.party} signed version {s.version} on {s.signed_on.isoformat()}, "
+                f"before it took effect on {taken_effect[s.version].isoformat()}"
+            )
+    return out
+
+
+@cache
+def history_complete(labels: tuple[str, ...]) -> Callable[..., Checked]:
+    """The check that the documents *labels* keep a complete, consistent version history."""
+
+    def complete(*items: Any) -> Checked:
+        problems: list[tuple[str, str]] = []
+        for label, item in zip(labels, items, strict=True):
+            if item is not None:
+                problems.extend((label, p) for p in _history_problems(label, item))
+        if not problems:
+            return True
+        return unmet("; ".join(p for _, p in problems), path=problems[0][0])
+
+    complete.__name__ = complete.__qualname__ = "history_complete"
+    complete.__doc__ = (
+        "Each document past version 1 records every later version with the date it took effect, "
+        "and every sign-off is of a version that existed when it was given."
+    )
+    return complete
+
+
+def _retrofit_stage(history: Iterable[Any]) -> Any:
+    entries = [r for r in history if r.retrofit and r.stage.number is not None]
+    return min(entries, key=lambda r: r.entered_on, default=None)
+
+
+def backfill_marked(rel_id: Any, history: Any, documents: Any) -> Checked:
+    """The documents of the stages a retrofit skipped say whether they were back-filled."""
+    if history is None or documents is None:
+        return None
+    own = _indexed(documents)[1].get(rel_id, [])
+    entry = _retrofit_stage(history)
+    if entry is None:
+        marked = [d.id for d in own if d.backfilled]
+        return not marked or unmet(
+            f"{listed(marked)} marked back-filled, but {rel_id} was not onboarded by retrofit",
+            path="organization.documents",
+        )
+    skipped = [
+        d.id
+        for d in own
+        if STAGE_OF_DOCUMENT.get(d.doc_type, LAST_STAGE) < entry.stage.number
+        and d.backfilled is None
+    ]
+    return not skipped or unmet(
+        f"{listed(skipped)} belong to stages before the retrofit entry into {entry.stage} but do "
+        "not say whether they were back-filled",
+        path="organization.documents",
+    )
