@@ -62,6 +62,7 @@ bench: $(DEPS)
 	$(BIN)/python benchmarks/bench_iso.py $(if $(LARGE),--large,)
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
+	$(BIN)/python benchmarks/bench_reports.py $(if $(LARGE),--large)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py

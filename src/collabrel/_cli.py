@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import inspect
 import io
 import json
 import os
@@ -419,10 +418,14 @@ class _Bar:
         self.err.flush()
 
     def __enter__(self) -> Self:
+        if self.err is not None:  # say what runs before the first step is counted
+            self.err.write(f"\r\x1b[K{self.label}...")
+            self.err.flush()
+            self.drawn = time.monotonic()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.err is not None and self.drawn:
+        if self.err is not None:
             self.err.write("\r\x1b[K")
             self.err.flush()
 
@@ -505,14 +508,7 @@ def _load(path: Path | Portfolio) -> Portfolio:
         with _progress("reading the portfolio from standard input"):
             return _read_stdin()
     with _Bar(f"loading {path}") as bar:
-        if _LOAD_HAS_PROGRESS:
-            return load(path, progress=bar)  # type: ignore[call-arg, unused-ignore]
-        with _progress(f"loading {path}"):
-            return load(path)
-
-
-_LOAD_HAS_PROGRESS = "progress" in inspect.signature(load).parameters
-"""Whether loading reports its progress (large JSON Lines portfolios draw a bar then)."""
+        return load(path, progress=bar)
 
 
 def _format(args: argparse.Namespace, suffixes: dict[str, str], what: str = "report") -> str:
