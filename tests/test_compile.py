@@ -111,9 +111,12 @@ def _literal(tp: Any) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def leaves(draw: st.DrawFn, scope: list[tuple[str, Any]], dates: list[str]) -> Condition:
-    kind = draw(st.sampled_from(["present", "non_empty", "equals", "compare", "one_of",
-                                 "reviewed", "before", "check", "fact"]))  # fmt: skip
+def leaves(
+    draw: st.DrawFn, scope: list[tuple[str, Any]], dates: list[str], *, facts: bool = True
+) -> Condition:
+    """A leaf over *scope*; *facts*: the relationship's declared facts are in scope too."""
+    kinds = ["present", "non_empty", "equals", "compare", "one_of", "reviewed", "before", "check"]
+    kind = draw(st.sampled_from([*kinds, "fact"] if facts else kinds))
     plain = [(p, t) for p, t in scope if t in (date, bool, int, str)
              or (isinstance(t, type) and issubclass(t, enum.Enum))]  # fmt: skip
     if kind == "fact":
@@ -177,6 +180,7 @@ def trees(depth: int = 3) -> st.SearchStrategy[Condition]:
                 leaves(
                     [(p, t) for p, t, c in _paths(pc[1]) if not c],
                     [p for p, t, c in _paths(pc[1]) if t is date and not c],
+                    facts=False,  # an item of a collection has no declared facts
                 ),
                 st.integers(0, 2),
                 st.booleans(),

@@ -108,7 +108,7 @@ REFUSED = {
     "estimate_power.json": ("$.relationships[0].awareness.expected_benefits[0].estimate",
                             "not evaluated"),
     "quantity_mapping_expression.yaml": ("$.relationships[0].working.kpis[0].target",
-                                         "cannot read a quantity"),
+                                         "expected a decimal number"),
     "unit_exponent_tower.yaml": ("$.organization.resource_plan.effort", "not evaluated"),
     "quantity_not_finite.json": ("$.organization.resource_plan", "nan and infinities"),
     "risk_scale_out_of_range.yaml": ("$.organization.risk_register.items[0]",
