@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-installed
 
-.PHONY: demo test lint typecheck unit bench docs clean postgres
+.PHONY: demo test lint typecheck unit bench docs clean postgres chromium versions
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ demo: $(DEPS)
 	$(BIN)/python -m collabrel demo
 
 lint: $(DEPS)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(DEPS)
 	$(BIN)/mypy src
@@ -39,7 +39,19 @@ postgres:
 	  fi; \
 	fi
 
-unit: $(DEPS) postgres
+# The browser tests render reports in a real headless Chromium (tests/browser.py): install
+# Debian's chromium when it is missing, like PostgreSQL above, or set COLLABREL_SKIP_BROWSER=1.
+chromium:
+	@if [ -z "$$COLLABREL_SKIP_BROWSER" ] && ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: install it (Debian: apt-get install chromium) or set COLLABREL_SKIP_BROWSER=1"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+unit: $(DEPS) postgres chromium
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -51,10 +63,17 @@ bench: $(DEPS)
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_load.py $(if $(LARGE),--large)
 	$(BIN)/python benchmarks/bench_dask.py $(if $(LARGE),,--sizes 10000)
+	$(BIN)/python benchmarks/bench_reports.py $(if $(LARGE),--large)
 
 docs: $(DEPS)
 	$(BIN)/python docs/gen_reference.py
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# Install the package alone (no extras: the pip-only path) and run the demo, init and the test
+# suite under each Python the classifiers name. Slow (a virtual environment per version);
+# not part of `make test`. PYTHONS lists the interpreters to try.
+versions:
+	./scripts/versions.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site

@@ -6,7 +6,9 @@ Writes four Markdown pages into ``docs/reference/`` (or the directory given with
 - ``rules.md``: every built-in rule, grouped by clause;
 - ``config.md``: every configuration key with its default and its docstring;
 - ``errors.md``: the exception tree of :mod:`collabrel.errors` with the docstrings;
-- ``api.md``: the public names of each public module with the first line of their docstring.
+- ``api.md``: the public names of each public module with the first line of their docstring;
+- ``portfolio.md``: the portfolio file, class by class: every field with its type, unit,
+  default, the clauses it evidences and an example value from the bundled example.
 
 The output depends only on the code: run it again and the files do not change, so they can be
 committed. ``make docs`` runs it before ``mkdocs build``.
@@ -537,11 +539,85 @@ def api_page() -> str:
 # -------------------------------------------------------------------------------- main
 
 
+# --------------------------------------------------------------------------- portfolio
+
+
+def _anchor(name: str) -> str:
+    return name.lower()
+
+
+def _type_cell(type_text: str, classes: set[str]) -> str:
+    """The type, with class names linked to their section."""
+    words = type_text.split(" ")
+    last = words[-1]
+    if last in classes:
+        words[-1] = f"[{last}](#{_anchor(last)})"
+        return cell(" ".join(words[:-1])) + (" " if len(words) > 1 else "") + words[-1]
+    return cell(type_text)
+
+
+def portfolio_page() -> str:
+    """Return ``portfolio.md``: the portfolio file format, from the model."""
+    from collabrel._schema import model_reference
+
+    reference = model_reference()
+    classes = {c.name for c in reference}
+    lines = [
+        BANNER,
+        "# The portfolio file",
+        "",
+        "A portfolio file holds one organization (its collaborative business relationship "
+        "management system) and its relationships, in YAML, JSON or TOML; `collabrel.load()` "
+        "reads it and reports every problem with its path. This page is generated from the "
+        "model: every class a file can hold, each field with its type, what a quantity "
+        "measures, the default of an optional field, the clauses it evidences, and an example "
+        "value from the bundled example portfolio.",
+        "",
+        "Keys are the field names below; a key that is not listed is refused. Dates are "
+        "written `YYYY-MM-DD`; stages by name (`working_together`) or number; quantities as "
+        "text with their unit (`120000 GBP`, `40 person_day`, `95 percent`); calendar "
+        "intervals as `6 months`; cadences as `monthly` or `every 6 months`. Fields marked "
+        "*refers to* hold the id of a party, a person or a relationship defined elsewhere in "
+        "the file.",
+        "",
+        "`collabrel init` writes a starter file; `collabrel schema` prints the same "
+        "description as a JSON Schema (draft 2020-12) for editors and CI "
+        "(`collabrel.portfolio_schema()` in Python).",
+        "",
+        "Classes: " + ", ".join(f"[{c.name}](#{_anchor(c.name)})" for c in reference) + ".",
+        "",
+    ]
+    for c in reference:
+        lines += [f"## {c.name}", ""]
+        if c.doc:
+            lines += [docstring_markdown(c.doc).strip(), ""]
+        if c.clauses:
+            lines += [f"Clauses: {', '.join(c.clauses)}.", ""]
+        lines += ["| Field | Type | Required | Description | Example |", "|---|---|---|---|---|"]
+        for f in c.fields:
+            notes = [rst_to_markdown(" ".join(f.doc.split()))] if f.doc else []
+            if f.unit:
+                notes.append(f"Unit: {f.unit}.")
+            if f.refers_to:
+                notes.append(f"Refers to a {f.refers_to} id.")
+            if f.clauses:
+                notes.append(f"Clauses: {', '.join(f.clauses)}.")
+            required = "yes" if f.required else f"no (default: {f.default})"
+            example = f"`{cell(f.example)}`" if f.example else ""
+            lines.append(
+                f"| `{f.name}` | {_type_cell(f.type, classes)} | {cell(required)} | "
+                f"{cell(' '.join(notes))} | {example} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 PAGES = {
     "rules.md": rules_page,
     "config.md": config_page,
     "errors.md": errors_page,
     "api.md": api_page,
+    "portfolio.md": portfolio_page,
 }
 """The generated pages and the functions that write them."""
 

@@ -262,10 +262,20 @@ def test_assess_prints_the_summary_and_what_to_act_on(runs: Runs) -> None:
     assert "[out of scope]" in out
     assert f"Rule set {RULESET_VERSION}, as of {AS_OF}:" in out
     assert "iso44001:8.5.4 (scope):" in out
-    assert "Findings to act on:" in out
-    assert "[FAIL nonconformity] northbridge iso44001:6.1/current" in out
-    assert "[FAIL open gate item] rel-aldermoor iso44001:8.3.2/approved" in out
+    assert (
+        "What needs action: 28 findings (27 fail, 1 unknown, 0 error; 14 nonconformities, "
+        "14 open gate items), by subject:" in out
+    )
+    assert "northbridge: Northbridge Engineering Ltd (organization): 3 nonconformities" in out
+    assert "[FAIL nonconformity] northbridge iso44001:6.1/current (6.1)" in out
     assert "actual 2025-08-20; expected on or after 2025-11-23 (1 year before 2026-11-23)" in out
+    assert "do:  Review the corporate risk register and record the date." in out
+    assert "owner David Okafor" in out  # the corporate senior executive responsible
+    assert "[FAIL open gate item] rel-aldermoor iso44001:8.3.2/approved (8.3.2)" in out
+    # relationships apart, then kinds: nonconformities, then open gate items
+    assert out.index("rel-fm-helpdesk: ") < out.index("rel-grid-alliance: ")
+    grid = out[out.index("rel-grid-alliance: ") :]
+    assert grid.index("  Nonconformities") < grid.index("  Open gate items")
 
 
 def test_fail_on_sets_the_exit_status(runs: Runs) -> None:
@@ -404,7 +414,7 @@ def test_validate_lists_every_problem_with_its_path(runs: Runs) -> None:
 def test_demo_prints_and_writes_html(runs: Runs) -> None:
     r = runs["demo"]
     assert r.returncode == 0, r.stderr
-    assert "Findings to act on:" in r.stdout
+    assert "What needs action: 28 findings" in r.stdout
     written = _dir(runs) / "collabrel-demo.html"
     assert f"HTML report written to {written}" in r.stdout
     assert written.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

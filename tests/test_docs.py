@@ -2,11 +2,16 @@
 
 Each page's ```python blocks run in order, in one namespace, in a temporary working
 directory. A block preceded by the line ``<!-- not run -->`` is shown but not run (see
-docs/contributing-to-docs.md).
+docs/contributing-to-docs.md). A ```text block right after a block that runs (only blank
+lines, or a line such as "prints", between them) is its output: what the block prints must
+match it, ``...`` standing for any text (as in doctest), trailing spaces ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import doctest
+import io
 import re
 import runpy
 import shutil
@@ -49,6 +54,57 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
     return blocks
 
 
+OUTPUT_LEAD = re.compile(r"^(prints|it prints|gives|outputs?)\b.*:?$", re.IGNORECASE)
+"""A short line that may stand between an example and its output block."""
+
+
+def examples(text: str) -> list[tuple[int, str, str | None]]:
+    """Return ``(first line, code, expected output or None)`` of every block that runs."""
+    out: list[tuple[int, str, str | None]] = []
+    lines = text.splitlines()
+    runnable = {line for line, _ in python_blocks(text)}
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, info = match.group("fence"), match.group("info").strip()
+        end = i + 1
+        while end < len(lines) and not lines[end].strip().startswith(fence):
+            end += 1
+        if (i + 2) in runnable and info.split()[:1] == ["python"]:
+            code = "\n".join(lines[i + 1 : end]) + "\n"
+            expected = _output_after(lines, end + 1)
+            out.append((i + 2, code, expected))
+        i = end + 1
+    return out
+
+
+def _output_after(lines: list[str], start: int) -> str | None:
+    """The ```text block that follows *start* (blank lines or a lead-in line before it)."""
+    j = start
+    while j < len(lines) and (not lines[j].strip() or OUTPUT_LEAD.match(lines[j].strip())):
+        j += 1
+    if j >= len(lines):
+        return None
+    match = FENCE.match(lines[j])
+    if not match or match.group("info").strip() != "text":
+        return None
+    end = j + 1
+    while end < len(lines) and not lines[end].strip().startswith(match.group("fence")):
+        end += 1
+    return "\n".join(lines[j + 1 : end]) + "\n"
+
+
+def _same_output(expected: str, got: str) -> bool:
+    def trim(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
+
+    checker = doctest.OutputChecker()
+    return checker.check_output(trim(expected), trim(got), doctest.ELLIPSIS)
+
+
 def pages() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if python_blocks(p.read_text(encoding="utf-8")))
 
@@ -66,13 +122,22 @@ def in_tmp(tmp_path, monkeypatch):
 def test_page_examples_run(page, in_tmp):
     namespace: dict[str, object] = {"__name__": "__docs__"}
     relative = page.relative_to(ROOT)
-    for line, code in python_blocks(page.read_text(encoding="utf-8")):
+    drifted = []
+    for line, code, expected in examples(page.read_text(encoding="utf-8")):
         # pad with blank lines so that tracebacks give the line number in the Markdown file
         compiled = compile("\n" * (line - 1) + code, str(relative), "exec")
+        printed = io.StringIO()
         try:
-            exec(compiled, namespace)  # noqa: S102 - running our own documentation
+            with contextlib.redirect_stdout(printed):
+                exec(compiled, namespace)  # noqa: S102 - running our own documentation
         except Exception as exc:
             pytest.fail(f"{relative}, block at line {line} raised {exc!r}:\n\n{code}")
+        if expected is not None and not _same_output(expected, printed.getvalue()):
+            drifted.append(
+                f"{relative}, block at line {line} printed:\n{printed.getvalue()}\n"
+                f"but the page shows:\n{expected}"
+            )
+    assert not drifted, "\n\n".join(drifted)
 
 
 def test_tutorials_and_how_tos_have_examples():
@@ -81,6 +146,18 @@ def test_tutorials_and_how_tos_have_examples():
         assert found, f"docs/{folder} has no pages"
         for page in found:
             assert python_blocks(page.read_text(encoding="utf-8")), f"{page} has no example"
+
+
+def test_output_blocks_are_found_and_compared():
+    lines = [
+        "```python", "print('a')", "```", "", "prints", "", "```text", "a", "```",
+        "```python", "x = 1", "```", "Some prose.", "```text", "not an output", "```",
+    ]  # fmt: skip
+    page = "\n".join(lines)
+    assert examples(page) == [(2, "print('a')\n", "a\n"), (11, "x = 1\n", None)]
+    assert _same_output("line 1: ...\nend\n", "line 1: anything at all\nend\n")
+    assert _same_output("a  \n", "a\n")
+    assert not _same_output("3 problems\n", "4 problems\n")
 
 
 def test_block_extraction_follows_the_convention():
@@ -108,7 +185,24 @@ def generated(tmp_path_factory):
 
 
 def test_reference_pages_are_generated(generated):
-    assert set(generated) == {"rules.md", "config.md", "errors.md", "api.md"}
+    assert set(generated) == {"rules.md", "config.md", "errors.md", "api.md", "portfolio.md"}
+
+
+def test_the_portfolio_reference_lists_every_class_and_field(generated):
+    import attrs
+
+    from collabrel._schema import model_classes
+
+    page = generated["portfolio.md"]
+    for cls in model_classes():
+        assert f"## {cls.__name__}\n" in page
+        section = page.split(f"## {cls.__name__}\n", 1)[1].split("\n## ", 1)[0]
+        for field in attrs.fields(cls):
+            if field.init and not field.name.startswith("_"):
+                assert f"| `{field.name}` |" in section, (cls.__name__, field.name)
+    assert "Unit: money" in page  # quantities say what they measure
+    assert "Refers to a person id." in page
+    assert '`"rel-rail-jv"`' in page  # examples come from the bundled example
 
 
 def test_reference_lists_every_builtin_rule(generated):

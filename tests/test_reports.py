@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -12,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import attrs
+import markupsafe
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,7 +33,16 @@ from collabrel.reports import (
     report,
     report_schema,
 )
-from collabrel.rules import Fact, Outcome, RuleSet, Verdict, default_ruleset, evaluate, rule
+from collabrel.rules import (
+    Fact,
+    GapKind,
+    Outcome,
+    RuleSet,
+    Verdict,
+    default_ruleset,
+    evaluate,
+    rule,
+)
 
 AS_OF = date(2026, 11, 23)
 LATER = date(2028, 11, 23)  # two years on: the "reviewed within" rules flip
@@ -63,9 +72,22 @@ def ruleset() -> RuleSet:
     return _ruleset()
 
 
+TRACKED = "nc-test-risk-review"
+"""A nonconformity the fixture adds, tracking the failing 6.1 review with an owned action."""
+
+
 @pytest.fixture(scope="module")
 def portfolio() -> collabrel.Portfolio:
-    return collabrel.example_portfolio()
+    example = collabrel.example_portfolio()
+    org = example.organization
+    nc = collabrel.Nonconformity(
+        id=TRACKED, raised_on=date(2026, 11, 2), description="Risk register review overdue",
+        clause="6.1", rule_id="iso44001:6.1/current", status="action_planned",
+        actions=(collabrel.Action(description="Hold the review", owner="p-qa",
+                                  due_on=date(2026, 12, 15)),),
+    )  # fmt: skip
+    org = attrs.evolve(org, nonconformities=(*org.nonconformities, nc))
+    return attrs.evolve(example, organization=org)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +126,11 @@ def test_the_model_covers_every_verdict_and_optional_field(rep: Report) -> None:
     assert any(r.exclusion for r in rep)
     assert any(r.evidence for r in rep)
     assert {e.source for e in rep.exclusions} == {"scope", "ruleset"}
+    assert {r.gap for r in rep} == {None, GapKind.NONCONFORMITY, GapKind.OPEN_GATE_ITEM}
+    assert any(r.owner for r in rep)
+    assert any(r.due_on for r in rep)
+    assert any(r.tracked_by for r in rep)
+    assert {r.subject_stage for r in rep} > {None}
     assert rep.rows == tuple(rep)
     assert len(rep) == len(rep.rows)
 
@@ -129,11 +156,44 @@ def test_report_is_built_from_the_assessment(
         assert [c.actual for c in row.explanation] == [leaf.actual for leaf in leaves]
 
 
-def test_rows_are_in_clause_order_then_subject_order(rep: Report) -> None:
-    keys = [tuple(int(p) for p in r.clause.split(".")) for r in rep.rows]
-    assert keys == sorted(keys)
-    first = rep.rows[0]
-    assert first.subject_id == "northbridge" or first.level != "ORG"
+def test_rows_come_subject_by_subject_each_in_clause_order(
+    rep: Report, portfolio: collabrel.Portfolio
+) -> None:
+    order = ["northbridge", *(r.id for r in portfolio.relationships)]
+    subjects = list(dict.fromkeys(r.subject_id for r in rep.rows))
+    assert subjects == order
+    for sid in order:
+        keys = [tuple(int(p) for p in r.clause.split(".")) for r in rep if r.subject_id == sid]
+        assert keys == sorted(keys)
+    assert all(r.level == "ORG" for r in rep if r.subject_id == "northbridge")
+
+
+def test_a_row_that_needs_action_names_its_owner_and_due_date(rep: Report) -> None:
+    tracked = rep.row("iso44001:6.1/current", "northbridge")
+    assert (tracked.owner, tracked.due_on, tracked.tracked_by) == (
+        "Tom Whitfield", date(2026, 12, 15), TRACKED,
+    )  # fmt: skip
+    # untracked: the senior executive responsible, no due date
+    other = next(r for r in rep.failed() if r.subject_id == "rel-westmere-ppp")
+    assert other.owner == "Owen Price" or other.owner
+    assert other.due_on is None
+    assert other.tracked_by is None
+    assert all(r.owner is None and r.due_on is None for r in rep if r.ok)
+
+
+def test_open_gate_items_are_the_current_stage_work_before_its_gate(
+    rep: Report, portfolio: collabrel.Portfolio, ruleset: RuleSet
+) -> None:
+    findings = {(f.rule_id, f.subject_id): f for f in evaluate(portfolio, ruleset, as_of=AS_OF)}
+    for r in rep:
+        assert r.gap is findings[r.key].gap, r.key  # the finding's classification, kept
+        if r.gap is GapKind.OPEN_GATE_ITEM:
+            assert r.stage is not None
+            assert r.stage is r.subject_stage
+        assert r.kind == ("error" if r.verdict is Verdict.ERROR else getattr(r.gap, "value", None))
+    assert rep.nonconformities()
+    assert rep.open_gate_items()
+    assert set(rep.nonconformities()) | set(rep.open_gate_items()) <= set(rep.failed())
 
 
 def test_failed_rows_and_explanation(rep: Report) -> None:
@@ -234,7 +294,11 @@ def _row_texts(row: ReportRow) -> dict[str, list[str]]:
         "error": [row.error] if row.error else [],
         "tags": list(row.tags),
         "exclusion": [row.exclusion] if row.exclusion else [],
+        "subject_stage": [str(row.subject_stage)] if row.subject_stage is not None else [],
         "gap": [gap_text(row)] if row.gap else [],
+        "owner": [row.owner] if row.owner else [],
+        "due_on": [str(row.due_on)] if row.due_on else [],
+        "tracked_by": [row.tracked_by] if row.tracked_by else [],
     }
 
 
@@ -285,7 +349,12 @@ def test_the_golden_lists_cover_every_field_of_the_model(rep: Report) -> None:
     assert {f.name for f in attrs.fields(Fact)} == {"path", "value"}
 
 
-_ESCAPE = {"md": md, "html": lambda s: html.escape(str(s), quote=True)}
+def _html(text: object) -> str:
+    """HTML-escape as the templates do (Jinja2's autoescape: markupsafe)."""
+    return str(markupsafe.escape(str(text)))
+
+
+_ESCAPE = {"md": md, "html": _html}
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
@@ -311,7 +380,7 @@ def test_every_field_appears_in_the_document_renderers(
             assert f"| {t.key} | {md(t.label)} | {cells} |" in out
         else:
             cells = "".join(f'<td class="n">{n}</td>' for n in counts)
-            assert f"<td>{t.key}</td><td>{html.escape(t.label)}</td>{cells}" in out
+            assert f"<td>{t.key}</td><td>{_html(t.label)}</td>{cells}" in out
     verdict_marks = {
         "md": lambda v: f"**{v.label.upper()}**",
         "html": lambda v: f'class="v v-{v.value}"',
@@ -333,9 +402,13 @@ def test_every_row_field_appears_in_the_csv(rep: Report, renders: dict[str, str]
         assert line["ruleset_version"] == rep.ruleset_version
         assert line["verdict"] == row.verdict.value
         assert line["stage"] == ("" if row.stage is None else str(int(row.stage)))
+        assert line["gap"] == (row.gap.label.lower() if row.gap else "")
+        assert line["subject_stage"] == ("" if row.subject_stage is None
+                                         else str(int(row.subject_stage)))  # fmt: skip
+        assert line["due_on"] == (row.due_on.isoformat() if row.due_on else "")
         blob = "\n".join(line.values())
         for name, texts in _row_texts(row).items():
-            for text in texts:
+            for text in texts if name not in {"gap", "subject_stage", "due_on"} else ():
                 assert text in blob, (row.key, name, text)
     assert renders["csv"].startswith("as_of,ruleset_version,clause,rule_id")
     assert "\r\n" in renders["csv"]
@@ -344,7 +417,9 @@ def test_every_row_field_appears_in_the_csv(rep: Report, renders: dict[str, str]
 def test_every_field_appears_in_the_json(rep: Report, renders: dict[str, str]) -> None:
     data = json.loads(renders["json"])
     assert data == rep.to_data()
+    assert renders["json"] == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     assert data["format"] == FORMAT
+    assert data["view"] == "full"
     assert data["as_of"] == AS_OF.isoformat()
     for name in ("title", "ruleset_version", "generator", "counting"):
         assert data[name] == getattr(rep, name)
@@ -367,14 +442,19 @@ def test_every_field_appears_in_the_json(rep: Report, renders: dict[str, str]) -
         ]
         assert [t["counts"]["pass"] for t in summary[group]] == [t.score.passed for t in tallies]
     for got, row in zip(data["rows"], rep.rows, strict=True):
-        assert set(got) == ({f.name for f in attrs.fields(ReportRow)} | {"stage_name"})
+        assert set(got) == (
+            {f.name for f in attrs.fields(ReportRow)} | {"stage_name", "subject_stage_name"}
+        )
         assert got["verdict"] == row.verdict.value
         assert got["evidence"] == [{"path": f.path, "value": f.value} for f in row.evidence]
         assert got["explanation"] == [attrs.asdict(c) for c in row.explanation]
         assert got["tags"] == list(row.tags)
         for name in ("rule_id", "clause", "title", "subject_id", "subject_name", "level",
-                     "mode", "severity", "message", "remedy", "error", "exclusion"):  # fmt: skip
+                     "mode", "severity", "message", "remedy", "error", "exclusion",
+                     "owner", "tracked_by"):  # fmt: skip
             assert got[name] == getattr(row, name)
+        assert got["due_on"] == (row.due_on.isoformat() if row.due_on else None)
+        assert got["gap"] == (row.gap.value if row.gap else None)
 
 
 # --------------------------------------------------------------------- JSON Schema
@@ -495,9 +575,10 @@ def test_the_validator_rejects_what_the_schema_forbids(rep: Report) -> None:
 # ------------------------------------------------------------------- HTML and escaping
 
 
-_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "span",
-         "b", "div", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "br"}  # fmt: skip
-_ATTRIBUTES = {"class", "lang", "charset", "name", "content"}
+_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "h4", "p",
+         "span", "b", "div", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "br", "nav",
+         "a", "article", "colgroup", "col"}  # fmt: skip
+_ATTRIBUTES = {"class", "lang", "charset", "name", "content", "href", "id", "colspan"}
 
 
 def _tags(page: str) -> list[tuple[str, set[str]]]:
@@ -515,7 +596,8 @@ def test_html_is_self_contained_and_printable(renders: dict[str, str]) -> None:
     assert "@media print" in page
     tags = _tags(page)
     assert {name for name, _ in tags} <= _TAGS  # no script, link, img, iframe, object ...
-    assert set().union(*(attributes for _, attributes in tags)) <= _ATTRIBUTES  # no src/href
+    assert set().union(*(attributes for _, attributes in tags)) <= _ATTRIBUTES  # no src
+    assert all(link.startswith("#") for link in re.findall(r'href="([^"]*)"', page))
     style = page[page.index("<style>") : page.index("</style>")]
     for external in ("@import", "url(", "http:", "https:"):
         assert external not in style
@@ -528,7 +610,7 @@ def test_html_and_repr_html_escape_hostile_text(hostile: Report) -> None:
         assert "<b>not here</b>" not in page
         assert {name for name, _ in _tags(page)} <= _TAGS
     page = hostile.to_html()
-    assert html.escape(HOSTILE, quote=True) in page
+    assert _html(HOSTILE) in page
     assert "&lt;img src=x onerror=alert(1)&gt; broke" in page
 
 
@@ -536,8 +618,8 @@ def test_repr_html_is_a_compact_fragment(rep: Report) -> None:
     frag = rep._repr_html_()
     assert frag.startswith('<div class="cr">')
     assert "<html" not in frag
-    assert "Findings to act on" in frag
-    assert len(frag) < len(rep.to_html())
+    assert "What needs action" in frag
+    assert len(frag) < len(rep.to_html()) / 5
 
 
 def test_markdown_escapes_hostile_text(hostile: Report) -> None:
@@ -589,7 +671,7 @@ def test_to_xlsx_with_openpyxl(hostile: Report, tmp_path: Any) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     path = hostile.to_xlsx(tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Findings", "Summary", "Scope"]
+    assert wb.sheetnames == ["Summary", "Actions", "Findings", "Checklist", "Exclusions", "Scope"]
     findings = wb["Findings"]
     assert findings.max_row == len(hostile) + 1
     assert all(c.data_type != "f" for row in findings.iter_rows() for c in row)

@@ -193,6 +193,7 @@ from collabrel._model import (
     WorkingTogether,
 )
 from collabrel._public import publish
+from collabrel._schema import portfolio_schema
 from collabrel._stages import Phase, Stage
 
 __all__ = [
@@ -371,6 +372,7 @@ __all__ = [
     "load_shard",
     "loads",
     "months",
+    "portfolio_schema",
     "shard_paths",
     "weeks",
     "years",

@@ -1,10 +1,15 @@
-r"""The ``collabrel`` command: assess, explain, list rules, checklist, lifecycle, validate, demo.
+r"""The ``collabrel`` command: assess, explain, rules, checklist, lifecycle, maturity, diff, ...
 
 Every error prints one ``collabrel: error: ...`` line (a load error adds one line per problem,
 with its path) and exits with status 2; ``--debug`` shows the traceback instead. ``assess
 --fail-on`` exits with status 1 when a finding at or above the level exists, for CI pipelines;
 ``lifecycle --advance`` exits with status 1 when the stage change is refused. Output that
-cannot be written (a closed standard output) is an error too.
+cannot be written (a closed standard output) is an error too. A portfolio argument ``-`` reads
+the portfolio from standard input.
+
+Reports are written as they are made, one subject at a time, so memory follows the portfolio,
+not the report; long steps show a progress bar on standard error when it is a terminal, and
+nothing when it is not.
 
 Everything printed goes through one filter: control characters from the data (ANSI escape
 sequences, bidirectional overrides, C0 and C1 controls) are shown as escapes such as
@@ -22,12 +27,15 @@ import json
 import os
 import re
 import sys
+import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, TextIO
 
 from collabrel import __version__
 from collabrel._example import example_portfolio
@@ -38,19 +46,20 @@ from collabrel.errors import (
     CollabrelError,
     GateBlockedError,
     LoadError,
+    Problem,
     TransitionNotAllowedError,
     UsageError,
 )
 from collabrel.reports import Report, _optional, report
 from collabrel.rules import (
     Finding,
+    GapKind,
     RuleSet,
     RuleSpec,
     Session,
     Verdict,
     default_ruleset,
     evaluate,
-    load_rules,
     small_firm_profile,
 )
 from collabrel.views import annex_a_checklist
@@ -70,10 +79,14 @@ _FAIL_LEVELS: dict[str, frozenset[Verdict]] = {
     "fail": frozenset({Verdict.FAIL, Verdict.ERROR}),
     "unknown": frozenset({Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}),
 }
-_PORTFOLIO_HELP = "the portfolio file (YAML, JSON or TOML)"
+_PORTFOLIO_HELP = "the portfolio file (YAML, JSON or TOML; - reads standard input)"
 _FORMATS = ("text", "md", "html", "csv", "json", "xlsx")
 _SUFFIXES = {".txt": "text", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
              ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}  # fmt: skip
+_PAGE_FORMATS = ("text", "md", "html", "csv", "json")
+_PAGE_SUFFIXES = {k: v for k, v in _SUFFIXES.items() if v in _PAGE_FORMATS}
+_DIFF_FORMATS = ("text", "md", "html", "json")
+_DIFF_SUFFIXES = {k: v for k, v in _SUFFIXES.items() if v in _DIFF_FORMATS}
 
 
 EXIT_CODES = """\
@@ -156,9 +169,59 @@ def _add_as_of(p: argparse.ArgumentParser, default: date | None = None) -> None:
 
 
 def _add_rules(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", type=Path, action="extend", nargs="+", default=[],
-                   metavar="FILE", help="rule files with your own rules, added to the built-in "
-                   "ones")  # fmt: skip
+    g = p.add_argument_group("own rules and exclusions")
+    g.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a rule file with your own rules, added to the built-in ones (repeat "
+        "the option for several files); its 'exclusions' list is applied too",
+    )
+    g.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an installed rule pack (entry point NAME in the group "
+        "'collabrel.rules'; 'collabrel rules packs' lists them)",
+    )
+    g.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="RULE_ID=WHY",
+        help="leave a rule out, with the justification every report shows",
+    )
+    g.add_argument(
+        "--exclusions",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a YAML, JSON or TOML list of {rule, justification} to leave out",
+    )
+
+
+def _add_output(p: argparse.ArgumentParser, formats: Sequence[str], what: str) -> None:
+    p.add_argument(
+        "--format",
+        choices=formats,
+        default=None,
+        help=f"{what} format (default: from the -o suffix, else text)",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output"
+    )
+    if "html" in formats:
+        p.add_argument(
+            "--templates",
+            type=Path,
+            metavar="DIR",
+            help="a folder of HTML templates replacing the built-in ones "
+            "(your branding: brand.html, brand.css, or any page)",
+        )
 
 
 def _command(commands: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -175,7 +238,7 @@ def _add_profile(p: argparse.ArgumentParser) -> None:
                    "(its omissions are reported as exclusions). Default: full")  # fmt: skip
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per command
     parser = argparse.ArgumentParser(
         prog="collabrel",
         description="ISO 44001 collaborative business relationship management, executable.",
@@ -189,10 +252,14 @@ def _parser() -> argparse.ArgumentParser:
     assess = _command(sub, "assess", help="assess a portfolio file and write a report")
     assess.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(assess)
-    assess.add_argument("--format", choices=_FORMATS, default=None,
-                        help="report format (default: from the -o suffix, else text)")  # fmt: skip
-    assess.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write the report to FILE instead of standard output")  # fmt: skip
+    _add_output(assess, _FORMATS, "report")
+    assess.add_argument(
+        "--actions",
+        action="store_true",
+        help="report only what needs action (FAIL, UNKNOWN, ERROR), by "
+        "relationship and clause, with remedies, owners and due dates",
+    )
+    assess.add_argument("--title", metavar="TEXT", help="the report's title")
     _add_rules(assess)
     _add_profile(assess)
     assess.add_argument(
@@ -206,16 +273,21 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = _command(sub, "explain", help="explain a rule, or its findings on a portfolio")
     explain.add_argument("rule_id", metavar="RULE_ID", help="such as iso44001:6.1/current")
-    explain.add_argument("portfolio", type=Path, nargs="?", metavar="PORTFOLIO",
-                         help="also evaluate the rule on this portfolio file")  # fmt: skip
+    explain.add_argument(
+        "portfolio",
+        type=Path,
+        nargs="?",
+        metavar="PORTFOLIO",
+        help="also evaluate the rule on this portfolio file",
+    )
     explain.add_argument(
         "--subject", metavar="ID", help="the relationship or organization id (default: all)"
     )
     _add_as_of(explain)
     _add_rules(explain)
 
-    rules = _command(sub, "rules", help="list the rules")
-    rules.add_argument("action", choices=["list"])
+    rules = _command(sub, "rules", help="list the rules, or the installed rule packs")
+    rules.add_argument("action", choices=["list", "packs"])
     rules.add_argument("--clause", help="a clause and its subclauses, such as 8.6")
     rules.add_argument("--stage", help="a stage number 1-8 or name")
     rules.add_argument("--tag", help="a tag, or a tag prefix ending in ':'")
@@ -226,6 +298,7 @@ def _parser() -> argparse.ArgumentParser:
     checklist.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(checklist)
     checklist.add_argument("--gaps", action="store_true", help="only the No and Partial rows")
+    _add_output(checklist, _PAGE_FORMATS, "checklist")
     _add_rules(checklist)
     _add_profile(checklist)
 
@@ -234,34 +307,127 @@ def _parser() -> argparse.ArgumentParser:
     )
     lifecycle.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     _add_as_of(lifecycle)
-    lifecycle.add_argument("--advance", metavar="ID",
-                           help="try advancing this relationship (nothing is written)")  # fmt: skip
-    lifecycle.add_argument("--on", type=_date, metavar="DATE",
-                           help="the date of the stage change (default: --as-of)")  # fmt: skip
+    lifecycle.add_argument(
+        "--advance", metavar="ID", help="try advancing this relationship (nothing is written)"
+    )
+    lifecycle.add_argument(
+        "--on", type=_date, metavar="DATE", help="the date of the stage change (default: --as-of)"
+    )
     lifecycle.add_argument("--approved-by", metavar="PERSON", help="who approves the change")
     lifecycle.add_argument("--co-approvers", nargs="+", default=[], metavar="PERSON",
                            help="for a joint gate (leaving stages 5-8): the other parties' SERs, "
                            "who approve it with --approved-by")  # fmt: skip
+    _add_output(lifecycle, _PAGE_FORMATS, "listing")
     _add_rules(lifecycle)
 
     validate = _command(sub, "validate", help="check a portfolio or rule file")
-    validate.add_argument("file", type=Path, metavar="FILE",
-                          help="a portfolio or rule file (YAML, JSON or TOML)")  # fmt: skip
+    validate.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a portfolio or rule file (YAML, JSON or TOML; - for standard input)",
+    )
 
     demo = _command(sub, "demo", help="assess the bundled example and write an HTML report")
     _add_as_of(demo, EXAMPLE_AS_OF)
-    demo.add_argument("-o", "--output", type=Path, default=Path(DEMO_OUTPUT), metavar="FILE",
-                      help=f"where to write the HTML report (default {DEMO_OUTPUT})")  # fmt: skip
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(DEMO_OUTPUT),
+        metavar="FILE",
+        help=f"where to write the HTML report (default {DEMO_OUTPUT})",
+    )
 
     maturity = _command(sub, "maturity", help="evidenced maturity of each relationship")
     maturity.add_argument("portfolio", type=Path, metavar="PORTFOLIO", help=_PORTFOLIO_HELP)
     maturity.add_argument("--subject", metavar="ID", help="one relationship only")
     _add_as_of(maturity)
+    _add_output(maturity, _PAGE_FORMATS, "table")
+
+    diff = _command(sub, "diff", help="what changed between two reports (or two portfolios)")
+    diff.add_argument(
+        "before",
+        type=Path,
+        metavar="BEFORE",
+        help="a JSON report (assess --format json), or a portfolio file",
+    )
+    diff.add_argument("after", type=Path, metavar="AFTER", help="the same, later")
+    _add_as_of(diff)
+    _add_output(diff, _DIFF_FORMATS, "diff")
+    _add_rules(diff)
+
+    init = _command(sub, "init", help="write a starter portfolio to fill in")
+    init.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar="FILE",
+        help="where to write it (default portfolio.yaml, or portfolio.json "
+        "with --format json; - for standard output)",
+    )
+    init.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default=None,
+        help="YAML (with a comment on every field) or JSON; default: from the "
+        "suffix of FILE, else YAML",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    schema = _command(sub, "schema", help="print the JSON Schema of portfolio files (or reports)")
+    schema.add_argument("kind", nargs="?", choices=("portfolio", "report"), default="portfolio")
+    schema.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output"
+    )
     _add_store_commands(sub, (assess, explain, checklist, lifecycle, maturity))
     return parser
 
 
-# ---------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------- progress
+
+
+class _Bar:
+    """A progress bar on standard error while a long step runs, only when it is a terminal.
+
+    It is a ``progress(done, total)`` callback, redrawn at most ten times a second, and the
+    line is erased when the step ends, so nothing is left behind in the output.
+    """
+
+    def __init__(self, label: str) -> None:
+        err = sys.stderr
+        self.label = visible(label)
+        self.active = err is not None and err.isatty()
+        self.err = _raw(err) if self.active else None  # the bar's own escapes are meant
+        self.drawn = 0.0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.err is None:
+            return
+        now = time.monotonic()
+        if done != total and now - self.drawn < 0.1:  # noqa: PLR2004 - ten redraws a second
+            return
+        self.drawn = now
+        if total:
+            width = 28
+            filled = min(width, width * done // total)
+            text = f"{self.label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
+        else:
+            text = f"{self.label}: {done}"
+        self.err.write(f"\r\x1b[K{text}")
+        self.err.flush()
+
+    def __enter__(self) -> Self:
+        if self.err is not None:  # say what runs before the first step is counted
+            self.err.write(f"\r\x1b[K{self.label}...")
+            self.err.flush()
+            self.drawn = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.err is not None:
+            self.err.write("\r\x1b[K")
+            self.err.flush()
 
 
 @contextmanager
@@ -283,137 +449,147 @@ def _progress(label: str) -> Iterator[None]:
         err.flush()
 
 
+# ---------------------------------------------------------------------------- helpers
+
+
 def _today(args: argparse.Namespace) -> date:
     as_of: date | None = args.as_of
     return as_of if as_of is not None else date.today()  # noqa: DTZ011 - the user's calendar day
 
 
-def _ruleset(files: Sequence[Path], profile: str = "full") -> RuleSet:
+def _ruleset(args: argparse.Namespace) -> RuleSet:
+    """The built-in rules, plus rule files and packs, less every exclusion asked for."""
+    from collabrel._cli_rules import exclusions_from_file, load_pack, load_rule_file
+
+    profile = getattr(args, "profile", "full")
     ruleset = default_ruleset() if profile == "full" else small_firm_profile()
-    for path in files:
-        ruleset = ruleset.with_rules(load_rules(path))
+    excluded: list[tuple[str, str]] = []
+    for path in args.rules:
+        rules, also = load_rule_file(path)
+        ruleset = ruleset.with_rules(rules)
+        excluded += also
+    for name in args.pack:
+        ruleset = ruleset.with_rules(load_pack(name))
+    for path in args.exclusions:
+        excluded += exclusions_from_file(path)
+    for text in args.exclude:
+        rule_id, sep, why = text.partition("=")
+        if not sep or not rule_id.strip() or not why.strip():
+            raise UsageError(
+                f"--exclude {text!r}: write it as RULE_ID=JUSTIFICATION, such as "
+                "--exclude 'iso44001:8.5.4=Public tenders are not negotiated'"
+            )
+        excluded.append((rule_id.strip(), why.strip()))
+    for rule_id, why in excluded:
+        ruleset = ruleset.without(rule_id, justification=why)
     return ruleset
+
+
+def _read_stdin() -> Portfolio:
+    from collabrel._io import loads
+
+    data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            [Problem(path="$", message=f"standard input is not UTF-8 text ({exc})")],
+            source="<stdin>",
+        ) from None
+    if not text.strip():
+        raise UsageError("standard input is empty: pipe a portfolio into the command")
+    return loads(text)
 
 
 def _load(path: Path | Portfolio) -> Portfolio:
     if isinstance(path, Portfolio):  # read from --store already
         return path
-    with _progress(f"loading {path}"):
-        return load(path)
+    if str(path) == "-":
+        with _progress("reading the portfolio from standard input"):
+            return _read_stdin()
+    with _Bar(f"loading {path}") as bar:
+        return load(path, progress=bar)
 
 
-# ------------------------------------------------------------------- text rendering
+def _format(args: argparse.Namespace, suffixes: dict[str, str], what: str = "report") -> str:
+    fmt: str | None = args.format
+    out: Path | None = args.output
+    if fmt is not None:
+        return fmt
+    if out is None or str(out) == "-":
+        return "text"
+    found = suffixes.get(out.suffix.lower())
+    if found is None:
+        names = ", ".join(sorted(suffixes))
+        raise UsageError(
+            f"cannot tell the {what} format from {out}; name it {names}, or give --format"
+        )
+    return found
 
 
-def _print_text(rep: Report, portfolio: Portfolio) -> None:
-    """Print the summary and the findings to act on (the default ``assess`` output)."""
-    org = portfolio.organization
-    print(f"# {org.name} ({org.id}): collaborative relationships as of {rep.as_of}")
-    print()
-    print(rep.scope.statement)
-    for rel, scoped in zip(portfolio.relationships, rep.scope.relationships, strict=True):
-        partners = ", ".join(p.name for p in rel.parties if p.id != org.id) or "-"
-        where = "" if scoped.in_scope else "  [out of scope]"
-        print(f"  {rel.id:<24} {rel.stage!s:<36} with {partners}{where}")
-    print()
-    counts = rep.summary.by_verdict
-    print(
-        f"Rule set {rep.ruleset_version}, as of {rep.as_of}: "
-        + ", ".join(f"{counts[v]} {v.label.lower()}" for v in Verdict)
-        + f" ({len(rep.nonconformities())} nonconformities, "
-        f"{len(rep.open_gate_items())} open gate items)"
-    )
-    if rep.exclusions:
-        print("Exclusions:")
-        for ex in rep.exclusions:
-            print(f"  {ex.requirement} ({ex.source}): {ex.justification}")
-    print()
-    failed = rep.failed()
-    print("Findings to act on:" if failed else "Nothing to act on.")
-    for row in failed:
-        kind = f" {row.gap.label.lower()}" if row.gap is not None else ""
-        print(f"  [{row.verdict.label.upper()}{kind}] {row.subject_id} {row.rule_id}: {row.title}")
-        print(f"      why: {row.message}")
-        for leaf in row.explanation:
-            print(f"        - {leaf}")
-        if row.error:
-            print(f"      error: {row.error}")
-        print(f"      do:  {row.remedy}")
-
-
-def _render(rep: Report, fmt: str) -> str | None:
-    renderers: dict[str, Callable[[], str]] = {
-        "md": rep.to_markdown, "html": rep.to_html, "csv": rep.to_csv, "json": rep.to_json,
-    }  # fmt: skip
-    render = renderers.get(fmt)
-    return render() if render is not None else None
+def _emit(args: argparse.Namespace, fmt: str, write: Callable[[TextIO], None]) -> None:
+    """Send the output to standard output, or to ``-o FILE`` whole or not at all."""
+    out: Path | None = args.output
+    if out is None or str(out) == "-":
+        write(sys.stdout)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent or ".")
+    os.close(fd)
+    try:
+        newline = "" if fmt == "csv" else None
+        with open(tmp, "w", encoding="utf-8", newline=newline) as f:  # noqa: PTH123
+            write(f)
+        mask = os.umask(0o022)
+        os.umask(mask)
+        Path(tmp).chmod(0o666 & ~mask)
+        Path(tmp).replace(out)
+    finally:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def _assess(args: argparse.Namespace) -> int:
-    fmt: str | None = args.format
+    from collabrel._render import write_document, write_path
+    from collabrel._render._data import write_json
+    from collabrel._render._doc import Document
+
+    fmt = _format(args, _SUFFIXES)
     out: Path | None = args.output
-    if fmt is None:
-        fmt = "text" if out is None else _SUFFIXES.get(out.suffix.lower())
-        if fmt is None:
-            raise UsageError(
-                f"cannot tell the report format from {out}; name it .md, .html, .csv, .json, "
-                ".xlsx or .txt, or give --format"
-            )
     if fmt == "xlsx":
         if out is None:
             raise UsageError("--format xlsx writes a binary workbook; give -o FILE.xlsx")
         _optional("openpyxl", "an xlsx report", "xlsx")  # fail before the long part
+    if args.templates is not None and fmt != "html":
+        raise UsageError("--templates is for HTML output; add --format html or -o FILE.html")
+    view = "actions" if args.actions else "full"
+    ruleset = _ruleset(args)
     portfolio = _load(args.portfolio)
-    ruleset = _ruleset(args.rules, args.profile)
     as_of = _today(args)
     with _progress(f"evaluating {len(ruleset)} rules"):
-        assessment = evaluate(portfolio, ruleset, as_of=as_of)
-    rep = Report.from_assessment(assessment, portfolio)
-    if fmt == "xlsx":
-        assert out is not None  # noqa: S101 - checked above
-        rep.to_xlsx(out)
-    elif fmt == "text":
-        if out is None:
-            _print_text(rep, portfolio)
+        session = Session(portfolio, ruleset, as_of=as_of)
+    with _Bar(f"writing the {fmt} report") as bar:
+        doc = Document.of_session(session, view=view, title=args.title, progress=bar, fmt=fmt)
+        if out is not None and str(out) != "-":
+            write_path(doc, out, fmt, templates=args.templates)
+        elif fmt == "json":  # ASCII escapes keep it valid JSON that the terminal filter keeps
+            write_json(doc, sys.stdout, ascii_only=True)
         else:
-            import contextlib
-            import io
-
-            buf = io.StringIO()
-            with contextlib.redirect_stdout(buf):
-                _print_text(rep, portfolio)
-            out.write_text(buf.getvalue(), encoding="utf-8")
-    else:
-        with _progress(f"rendering {fmt}"):
-            if fmt == "json" and out is None:
-                # ASCII escapes keep it valid JSON that the terminal filter leaves alone
-                text = json.dumps(rep.to_data(), indent=2, ensure_ascii=True) + "\n"
-            else:
-                text = _render(rep, fmt) or ""
-        if out is None:
-            sys.stdout.write(text)
-        else:
-            out.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
-    if out is not None:
-        c = rep.summary.overall
+            write_document(doc, sys.stdout, fmt, templates=args.templates)
+    counts = session.counts()
+    if out is not None and str(out) != "-":
+        c = doc.summary.overall
         print(
-            f"{rep.scope.organization_name} as of {as_of}: {c.passed} pass, {c.failed} fail, "
+            f"{doc.scope.organization_name} as of {as_of}: {c.passed} pass, {c.failed} fail, "
             f"{c.unknown} unknown, {c.error} error, {c.not_applicable} not applicable; "
             f"{fmt} report written to {out}"
         )
     bad = _FAIL_LEVELS[args.fail_on]
-    gate_items_pass = args.fail_on == "nonconformity"
-    return (
-        1
-        if any(
-            f.verdict in bad and not (gate_items_pass and f.is_open_gate_item)
-            for f in assessment.findings
-        )
-        else 0
-    )
+    if args.fail_on == "nonconformity":  # open gate items are due, not failed
+        return 1 if doc.count(Verdict.FAIL, GapKind.NONCONFORMITY) or counts[Verdict.ERROR] else 0
+    return 1 if any(counts[v] for v in bad) else 0
 
 
 def _condition_text(spec: RuleSpec) -> str | None:
@@ -428,7 +604,7 @@ def _condition_text(spec: RuleSpec) -> str | None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    ruleset = _ruleset(args.rules)
+    ruleset = _ruleset(args)
     spec = ruleset.get(args.rule_id)
     findings: list[Finding] = []
     if args.portfolio is not None:  # evaluate first: a bad subject fails before any output
@@ -443,11 +619,15 @@ def _explain(args: argparse.Namespace) -> int:
         findings = [session.finding(spec.id, subject) for subject in subjects]
     stage = str(spec.stage) if spec.stage is not None else "no stage"
     print(f"{spec.id}: {spec.title}")
-    print(f"  clause {spec.clause}; level {spec.level.value}; {stage}; mode {spec.mode.value}; "
-          f"severity {spec.severity.value}")  # fmt: skip
-    print(f"  basis: {' '.join(b.value for b in spec.basis)}; "
-          f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}; "
-          f"tags: {', '.join(sorted(spec.tags)) or '-'}")  # fmt: skip
+    print(
+        f"  clause {spec.clause}; level {spec.level.value}; {stage}; mode {spec.mode.value}; "
+        f"severity {spec.severity.value}"
+    )
+    print(
+        f"  basis: {' '.join(b.value for b in spec.basis)}; "
+        f"flags: {''.join(sorted(f.value for f in spec.flags)) or '-'}; "
+        f"tags: {', '.join(sorted(spec.tags)) or '-'}"
+    )
     print(f"  remedy: {spec.remedy}")
     cond = _condition_text(spec)
     if cond is not None:
@@ -478,28 +658,69 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    ruleset = _ruleset(args.rules).select(
+    if args.action == "packs":
+        from collabrel._cli_rules import installed_packs
+
+        packs = installed_packs()
+        for name, value, dist in packs:
+            print(f"{name:<24} {value:<40} {dist}")
+        print(f"{len(packs)} rule pack{'s' if len(packs) != 1 else ''} installed")
+        return 0
+    ruleset = _ruleset(args).select(
         clause=args.clause, stage=args.stage, tag=args.tag, level=args.level
     )
     for spec in ruleset:
         stage = f"stage {spec.stage.number}" if spec.stage and spec.stage.number else "-"
         print(f"{spec.id:<44} {spec.clause:<8} {spec.level.value:<4} {stage:<8} {spec.title}")
     print(f"{len(ruleset)} rules")
+    for ex in ruleset.exclusions:
+        print(f"excluded {ex.rule_id}: {ex.justification}")
     return 0
 
 
+def _page(args: argparse.Namespace, fmt: str, page: Any) -> None:
+    from collabrel._render._pages import write_page
+
+    if args.templates is not None and fmt != "html":
+        raise UsageError("--templates is for HTML output; add --format html or -o FILE.html")
+
+    def write(out: TextIO) -> None:
+        ascii_only = fmt == "json" and out is sys.stdout
+        write_page(page, out, fmt, templates=args.templates, ascii_only=ascii_only)
+
+    _emit(args, fmt, write)
+
+
 def _checklist(args: argparse.Namespace) -> int:
+    fmt = _format(args, _PAGE_SUFFIXES, "checklist")
     portfolio = _load(args.portfolio)
     as_of = _today(args)
     with _progress("evaluating"):
         # Any: views types its input as a plain class, not a Protocol (reported upstream)
-        assessment: Any = evaluate(portfolio, _ruleset(args.rules, args.profile), as_of=as_of)
+        assessment: Any = evaluate(portfolio, _ruleset(args), as_of=as_of)
         checklist = annex_a_checklist(assessment)
     org = portfolio.organization
-    print(f"Annex A checklist of {org.name}, as of {checklist.as_of}, "
-          f"rule set {checklist.ruleset_version}")  # fmt: skip
+    if fmt != "text":
+        from collabrel._render._pages import checklist_page
+
+        _page(args, fmt, checklist_page(checklist, org.name, gaps_only=args.gaps))
+        return 0
+
+    def write(out: TextIO) -> None:
+        with contextlib.redirect_stdout(out):
+            _checklist_text(checklist, org.name, gaps_only=args.gaps)
+
+    _emit(args, fmt, write)
+    return 0
+
+
+def _checklist_text(checklist: Any, organization: str, *, gaps_only: bool) -> None:
+    print(
+        f"Annex A checklist of {organization}, as of {checklist.as_of}, "
+        f"rule set {checklist.ruleset_version}"
+    )
     print()
-    rows = checklist.gaps() if args.gaps else checklist.rows
+    rows = checklist.gaps() if gaps_only else checklist.rows
     for row in rows:
         print(f"{row.clause:<8} {row.answer.value:<8} {row.rule_id:<44} {row.question}")
         if row.answer.value in {"No", "Partial"}:
@@ -515,17 +736,19 @@ def _checklist(args: argparse.Namespace) -> int:
     for rule_id, justification in checklist.excluded:
         print(f"excluded {rule_id}: {justification}")
     print(checklist.counting)
-    return 0
 
 
 def _lifecycle(args: argparse.Namespace) -> int:
-    from collabrel.lifecycle import Lifecycle, transitions_from
+    from collabrel.lifecycle import Lifecycle
 
+    fmt = _format(args, _PAGE_SUFFIXES, "listing")
     portfolio = _load(args.portfolio)
     org = portfolio.organization
     as_of = _today(args)
-    lc = Lifecycle(_ruleset(args.rules))
+    lc = Lifecycle(_ruleset(args))
     if args.advance is not None:
+        if fmt != "text":
+            raise UsageError("--advance prints its answer as text; leave out --format and -o")
         if not args.approved_by:
             raise UsageError("--advance needs --approved-by PERSON (who approves the change)")
         rel = portfolio.relationship(args.advance)
@@ -546,65 +769,90 @@ def _lifecycle(args: argparse.Namespace) -> int:
             "portfolio file."
         )
         return 0
-    print(f"Lifecycle of the relationships of {org.name}, as of {as_of}")
-    for rel in portfolio.relationships:
-        print()
-        print(f"{rel.id}: {rel.stage} ({rel.name})")
-        moves = transitions_from(rel.stage)
-        if not moves:
-            print("  closed: no stage change is possible")
-            continue
-        names = ", ".join(f"{t.name} -> {t.dest}" for t in moves)
-        print(f"  transitions: {names}")
-        if not any(t.name == "advance" for t in moves):
-            print("  advance: not from this stage (it is left by exit strategy activation)")
-            continue
-        check = lc.can_advance(rel, org, as_of=as_of)
-        dest = next(t.dest for t in moves if t.name == "advance")
-        if check.allowed:
-            gate = "the gate passes" if check.transition.gated else "no gate"
-            print(f"  advance to {dest}: allowed ({gate})")
-            who = ", ".join(f"{a.by} ({a.party})" for a in check.approvers) or "no active SER"
-            joint = "every party's SER approves, a joint gate" if check.joint else "an active SER"
-            print(f"  approved by: {joint}; SERs: {who}")
-        else:
-            n = len(check.reasons())
-            print(f"  advance to {dest}: blocked, {n} reason{'s' if n != 1 else ''}:")
-            for reason in check.reasons():
-                print(f"    - {reason}")
+    from collabrel._render._pages import lifecycle_page
+
+    page = lifecycle_page(portfolio, lc, as_of)
+    if fmt != "text":
+        _page(args, fmt, page)
+        return 0
+
+    def write(out: TextIO) -> None:
+        out.write(f"Lifecycle of the relationships of {org.name}, as of {as_of}\n")
+        for row in page.rows:
+            out.write(f"\n{row['relationship_id']}: {row['stage_name']} ({row['name']})\n")
+            if row["advance"] == "closed":
+                out.write("  closed: no stage change is possible\n")
+                continue
+            out.write(f"  transitions: {', '.join(row['transitions'])}\n")
+            if row["advance"] == "not from this stage":
+                out.write(
+                    "  advance: not from this stage (it is left by exit strategy activation)\n"
+                )
+            elif row["advance"] == "allowed":
+                out.write(f"  advance to {row['next']}: allowed ({row['reasons'][0]})\n")
+                out.write(f"  approved by: {row['approval']}\n")
+            else:
+                n = len(row["reasons"])
+                out.write(
+                    f"  advance to {row['next']}: blocked, {n} reason{'s' if n != 1 else ''}:\n"
+                )
+                out.writelines(f"    - {reason}\n" for reason in row["reasons"])
+
+    _emit(args, fmt, write)
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from collabrel._cli_rules import load_rule_file
+
+    if str(args.file) == "-":
+        portfolio = _read_stdin()
+        print(f"<stdin>: valid portfolio, {len(portfolio.relationships)} relationships")
+        return 0
     data, _ = read_document(args.file)
     if isinstance(data, dict) and "rules" in data and "organization" not in data:
-        ruleset = load_rules(args.file)
-        print(f"{args.file}: valid rule file, {len(ruleset)} rules")
+        ruleset, exclusions = load_rule_file(args.file)
+        extra = f" and {len(exclusions)} exclusions" if exclusions else ""
+        print(f"{args.file}: valid rule file, {len(ruleset)} rules{extra}")
         return 0
     portfolio = load(args.file)
     print(f"{args.file}: valid portfolio, {len(portfolio.relationships)} relationships")
     return 0
 
 
+def _example() -> Portfolio:
+    """The bundled example; from its JSON copy when PyYAML is not installed (pip-only)."""
+    import importlib.util
+
+    if importlib.util.find_spec("yaml") is not None:
+        return example_portfolio()
+    from importlib import resources
+
+    return load(Path(str(resources.files("collabrel") / "_data" / "example_portfolio.json")))
+
+
 def _demo(args: argparse.Namespace) -> int:
+    from collabrel._render import write_document, write_path
+    from collabrel._render._doc import Document
+
     with _progress("loading the bundled example"):
-        portfolio = example_portfolio()
+        portfolio = _example()
     with _progress("evaluating"):
-        rep = report(portfolio, as_of=args.as_of)
-    _print_text(rep, portfolio)
+        session = Session(portfolio, as_of=args.as_of)
+    doc = Document.of_session(session)
+    write_document(doc, sys.stdout, "text")
     out: Path = args.output
-    out.write_text(rep.to_html(), encoding="utf-8")
+    write_path(doc, out, "html")
     print()
     print(f"HTML report written to {out.resolve()}")
     return 0
 
 
 def _maturity(args: argparse.Namespace) -> int:
-    try:
-        from collabrel import maturity
-    except ImportError:
-        print("maturity assessment arrives with collabrel.maturity")
-        return 0
+    from collabrel import maturity
+    from collabrel._render._pages import level_text, maturity_page
+
+    fmt = _format(args, _PAGE_SUFFIXES, "table")
     portfolio = _load(args.portfolio)
     org = portfolio.organization
     as_of = _today(args)
@@ -616,16 +864,106 @@ def _maturity(args: argparse.Namespace) -> int:
         subjects = [portfolio.relationship(args.subject)]
     else:
         scope = org.scope
-        subjects = [r for r in portfolio.relationships if scope is None or scope.covers(r.id)
-                    or scope.application_level is None]  # fmt: skip
-    print(f"Evidenced maturity ({matrix.name}), as of {as_of}")
-    for rel in subjects:
-        profile = maturity.evidenced(assessment, rel.id, organization_id=org.id)
-        print()
-        print(f"{rel.id} ({rel.name}), {rel.stage}")
-        for tl in profile.levels:
-            level = "-" if tl.level is None else f"{tl.level:g}"
-            print(f"  {tl.theme:<5} {names.get(tl.theme, tl.theme):<40} {level:>3}  {tl.reason}")
+        subjects = [
+            r
+            for r in portfolio.relationships
+            if scope is None or scope.covers(r.id) or scope.application_level is None
+        ]
+    profiles = [
+        (
+            rel.id,
+            rel.name,
+            rel.stage,
+            maturity.evidenced(assessment, rel.id, organization_id=org.id),
+        )
+        for rel in subjects
+    ]
+    if fmt != "text":
+        _page(args, fmt, maturity_page(profiles, matrix, as_of))
+        return 0
+
+    def write(out: TextIO) -> None:
+        out.write(f"Evidenced maturity ({matrix.name}), as of {as_of}\n")
+        for rid, name, stage, profile in profiles:
+            out.write(f"\n{rid} ({name}), {stage}\n")
+            for tl in profile.levels:
+                level = level_text(tl.level)
+                out.write(
+                    f"  {tl.theme:<5} {names.get(tl.theme, tl.theme):<40} {level:>3}  {tl.reason}\n"
+                )
+
+    _emit(args, fmt, write)
+    return 0
+
+
+def _report_of(path: Path, args: argparse.Namespace) -> Report:
+    """A JSON report read back, or a portfolio file assessed as of --as-of."""
+    from collabrel.reports import load_report
+
+    if path.suffix.lower() == ".json":
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            head = None
+        if isinstance(head, dict) and "format" in head:
+            return load_report(path)
+    portfolio = _load(path)
+    with _progress(f"assessing {path}"):
+        return report(portfolio, _ruleset(args), as_of=_today(args))
+
+
+def _diff(args: argparse.Namespace) -> int:
+    fmt = _format(args, _DIFF_SUFFIXES, "diff")
+    if args.templates is not None and fmt != "html":
+        raise UsageError("--templates is for HTML output; add --format html or -o FILE.html")
+    difference = _report_of(args.before, args).diff(_report_of(args.after, args))
+
+    def write(out: TextIO) -> None:
+        if fmt == "json":
+            ascii_only = out is sys.stdout
+            out.write(json.dumps(difference.to_data(), indent=2, ensure_ascii=ascii_only) + "\n")
+        elif fmt == "md":
+            out.write(difference.to_markdown())
+        elif fmt == "html":
+            out.write(difference.to_html(templates=args.templates))
+        else:
+            out.write(difference.to_text())
+
+    _emit(args, fmt, write)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from collabrel._starter import starter
+
+    target: Path | None = args.file
+    fmt = args.format
+    if fmt is None:
+        fmt = "json" if target is not None and target.suffix.lower() == ".json" else "yaml"
+    if target is None:
+        target = Path(f"portfolio.{fmt}")
+    text = starter(fmt)
+    if str(target) == "-":
+        sys.stdout.write(text)
+        return 0
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists already; give another FILE, or --force to overwrite")
+    target.write_text(text, encoding="utf-8")
+    print(f"Starter portfolio written to {target}. Fill it in, then run: collabrel assess {target}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from collabrel._schema import portfolio_schema
+    from collabrel.reports import report_schema
+
+    schema = portfolio_schema() if args.kind == "portfolio" else report_schema()
+    text = json.dumps(schema, indent=2, ensure_ascii=args.output is None) + "\n"
+
+    def write(out: TextIO) -> None:
+        out.write(text)
+
+    _emit(args, "json", write)
     return 0
 
 
@@ -640,7 +978,7 @@ def _instant(text: str) -> datetime:
     try:
         if len(text) == 10:  # noqa: PLR2004 - YYYY-MM-DD
             day = date.fromisoformat(text)
-            return datetime.combine(day, time.max, tzinfo=UTC)
+            return datetime.combine(day, clock.max, tzinfo=UTC)
         value = datetime.fromisoformat(text)
     except ValueError:
         msg = f"not an instant: {text!r}; write it as YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]"
@@ -761,6 +1099,7 @@ _STORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "assess": _assess, "explain": _explain, "rules": _rules, "checklist": _checklist,
     "lifecycle": _lifecycle, "validate": _validate, "demo": _demo, "maturity": _maturity,
+    "diff": _diff, "init": _init, "schema": _schema,
 }  # fmt: skip
 _COMMANDS.update(_STORE_COMMANDS)
 

@@ -5,10 +5,18 @@ A :class:`Report` holds everything an auditor needs from one evaluation: the sco
 subject, and one :class:`ReportRow` per (requirement, subject) with the verdict, the evidence
 read, the failing conditions with their actual and expected values, and the remedy.
 
-The same model renders as Markdown, HTML (self-contained and printable), CSV, JSON (valid
-against the published schema, :func:`report_schema`) and, with the ``xlsx`` extra, Excel. In
-Jupyter a report displays itself, and :meth:`Report.to_frame` gives a pandas data frame.
-Two reports compare with :meth:`Report.diff`.
+The same model renders as text, Markdown, HTML (self-contained and printable, from sandboxed
+Jinja2 templates an organization can replace for its branding), CSV, JSON (valid against the
+published schema, :func:`report_schema`) and, with the ``xlsx`` extra, Excel. In Jupyter a
+report displays itself, and :meth:`Report.to_frame` gives a pandas data frame. Two reports
+compare with :meth:`Report.diff`.
+
+:meth:`Report.actions` is the action view: only what needs action (FAIL, UNKNOWN, ERROR), by
+subject, with nonconformities apart from the open gate items of a relationship's current
+stage, by clause, the remedy beside the verdict, and an owner and due date where the data
+has them. :func:`write_report` writes either view straight from a
+:class:`~collabrel.rules.Session`, subject by subject, in bounded memory whatever the size of
+the portfolio.
 
 Example:
     >>> from datetime import date
@@ -28,14 +36,15 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import attrs
 
@@ -44,14 +53,29 @@ from collabrel._dates import date_field, require_date
 from collabrel._mappings import clause_key
 from collabrel._model import Portfolio
 from collabrel._stages import Stage
-from collabrel.errors import MissingExtraError, UnknownRuleError
-from collabrel.rules import Assessment, Fact, Finding, GapKind, RuleSet, Verdict, evaluate
+from collabrel.errors import LoadError, MissingExtraError, Problem, UnknownRuleError, UsageError
+from collabrel.rules import (
+    Assessment,
+    Fact,
+    Finding,
+    GapKind,
+    RuleExclusion,
+    RuleSet,
+    Session,
+    Verdict,
+    evaluate,
+)
 from collabrel.views import COUNTING, Score
 
 __all__ = [
     "CLAUSE_NAMES",
     "FORMAT",
+    "FORMATS",
+    "VIEWS",
+    "ActionView",
+    "ClauseActions",
     "FailedCondition",
+    "Progress",
     "Report",
     "ReportDiff",
     "ReportExclusion",
@@ -59,12 +83,23 @@ __all__ = [
     "RowChange",
     "ScopeStatement",
     "ScopedRelationship",
+    "SubjectActions",
     "Summary",
     "Tally",
+    "default_title",
     "diff_reports",
+    "html_templates",
+    "load_report",
     "report",
     "report_schema",
+    "stage_key",
+    "stage_label",
+    "write_report",
 ]
+
+Progress = Callable[[int, int | None], None]
+"""A callback ``progress(done, total)``: subjects written so far and how many there are (the
+same shape as the ``progress=`` hook of loading)."""
 
 FORMAT = "collabrel.report/1"
 """The format identifier written into every JSON report (bumped on incompatible changes)."""
@@ -156,9 +191,18 @@ class ReportRow:
 
     The verdict stands; the exclusion is shown beside it for the auditor to weigh.
     """
+    subject_stage: Stage | None = None
+    """The relationship's lifecycle stage when it was assessed (``None`` for the organization)."""
     gap: GapKind | None = None
     """For FAIL and UNKNOWN: an open gate item (work of the relationship's current stage) or a
     nonconformity (:attr:`collabrel.rules.Finding.gap`)."""
+    owner: str | None = None
+    """Who acts on a row that needs action, where the data says: the owner of an open
+    corrective action tracking it (10.1), else the senior executive responsible."""
+    due_on: date | None = None
+    """By when, where the data says: the due date of the tracking corrective action."""
+    tracked_by: str | None = None
+    """The id of the open nonconformity record (10.1) that tracks this row, if any."""
 
     @property
     def ok(self) -> bool:
@@ -175,11 +219,26 @@ class ReportRow:
         """The top-level clause, ``"4"`` to ``"10"``."""
         return self.clause.split(".", 1)[0]
 
+    @property
+    def kind(self) -> str | None:
+        """What the row asks for: ``nonconformity``, ``open_gate_item``, ``error`` or ``None``."""
+        if self.verdict is Verdict.ERROR:
+            return "error"
+        return self.gap.value if self.gap is not None else None
+
     @classmethod
     def from_finding(
-        cls, finding: Finding, *, subject_name: str | None = None, exclusion: str | None = None
+        cls,
+        finding: Finding,
+        *,
+        subject_name: str | None = None,
+        exclusion: str | None = None,
+        subject_stage: Stage | None = None,
+        owner: str | None = None,
+        due_on: date | None = None,
+        tracked_by: str | None = None,
     ) -> ReportRow:
-        """Build a row from a rule finding."""
+        """Build a row from a rule finding (the other fields come from the portfolio)."""
         leaves = finding.explanation.failing if finding.explanation is not None else ()
         return cls(
             rule_id=finding.rule_id,
@@ -208,7 +267,11 @@ class ReportRow:
             error=finding.error,
             tags=tuple(sorted(finding.tags)),
             exclusion=exclusion,
+            subject_stage=subject_stage,
             gap=finding.gap,
+            owner=owner,
+            due_on=due_on,
+            tracked_by=tracked_by,
         )
 
 
@@ -336,51 +399,44 @@ class Summary:
     @classmethod
     def of(cls, rows: Iterable[ReportRow], *, subject_order: Iterable[str] = ()) -> Summary:
         """Count *rows*; subjects come in *subject_order*, then in order of appearance."""
-        rows = tuple(rows)
-        clause: dict[str, list[_Counted]] = {}
-        stage: dict[str, list[_Counted]] = {}
-        level: dict[str, list[_Counted]] = {}
-        subject: dict[str, list[_Counted]] = {k: [] for k in subject_order}
-        stage_labels: dict[str, str] = {}
-        names: dict[str, str] = {}
+        from collabrel._render._source import Tallies
+
+        tallies = Tallies(subject_order)
         for row in rows:
-            v = (row.verdict, row.gap)
-            clause.setdefault(row.top_clause, []).append(v)
-            skey = _stage_key(row.stage)
-            stage_labels[skey] = _stage_label(row.stage)
-            stage.setdefault(skey, []).append(v)
-            level.setdefault(row.level, []).append(v)
-            subject.setdefault(row.subject_id, []).append(v)
-            names[row.subject_id] = row.subject_name
+            tallies.add_row(row)
+        return cls.from_counters(tallies)
+
+    @classmethod
+    def from_counters(cls, tallies: Any) -> Summary:
+        """Build the summary from running counts (see :func:`write_report`)."""
         return cls(
-            overall=_score((r.verdict, r.gap) for r in rows),
+            overall=_score_of(tallies.overall.verdicts, tallies.overall.gaps),
             by_clause=tuple(
-                Tally(key=k, label=CLAUSE_NAMES.get(k, f"Clause {k}"), score=_score(v))
-                for k, v in sorted(clause.items(), key=lambda kv: clause_key(kv[0]))
+                Tally(
+                    key=k,
+                    label=CLAUSE_NAMES.get(k, f"Clause {k}"),
+                    score=_score_of(c.verdicts, c.gaps),
+                )
+                for k, c in sorted(tallies.clause.items(), key=lambda kv: clause_key(kv[0]))
             ),
             by_stage=tuple(
-                Tally(key=k, label=stage_labels[k], score=_score(v))
-                for k, v in sorted(stage.items(), key=lambda kv: _stage_sort(kv[0]))
+                Tally(key=k, label=tallies.stage_labels[k], score=_score_of(c.verdicts, c.gaps))
+                for k, c in sorted(tallies.stage.items(), key=lambda kv: _stage_sort(kv[0]))
             ),
             by_level=tuple(
-                Tally(key=k, label=_LEVEL_NAMES.get(k, k), score=_score(v))
-                for k, v in sorted(level.items(), key=lambda kv: _level_sort(kv[0]))
+                Tally(key=k, label=_LEVEL_NAMES.get(k, k), score=_score_of(c.verdicts, c.gaps))
+                for k, c in sorted(tallies.level.items(), key=lambda kv: _level_sort(kv[0]))
             ),
             by_subject=tuple(
-                Tally(key=k, label=names.get(k, k), score=_score(v))
-                for k, v in subject.items()
-                if v
+                Tally(key=k, label=tallies.names.get(k, k), score=_score_of(c.verdicts, c.gaps))
+                for k, c in tallies.subject.items()
+                if c
             ),
         )
 
 
-_Counted = tuple[Verdict, GapKind | None]
-
-
-def _score(counted: Iterable[_Counted]) -> Score:
-    items = tuple(counted)
-    c = Counter(v for v, _ in items)
-    gaps = Counter(g for _, g in items)
+def _score_of(c: Counter[Verdict], gaps: Counter[GapKind] | None = None) -> Score:
+    gaps = gaps if gaps is not None else Counter()
     return Score(
         passed=c[Verdict.PASS],
         failed=c[Verdict.FAIL],
@@ -436,46 +492,31 @@ class Report:
     ) -> Report:
         """Build the report of *assessment*, an evaluation of *portfolio*.
 
-        The portfolio supplies the names, the scope statement and the scope exclusions.
+        The portfolio supplies the names, stages, owners, the scope statement and the scope
+        exclusions. Rows come subject by subject (the organization first, then the
+        relationships in portfolio order), each subject's in clause order.
         """
-        org = portfolio.organization
-        names = {org.id: org.name} | {r.id: r.name for r in portfolio.relationships}
-        scope = _scope_statement(portfolio)
-        scope_exclusions = org.scope.exclusions if org.scope is not None else ()
-        exclusions = tuple(
-            ReportExclusion(requirement=e.requirement, source="scope",
-                            justification=e.justification, approved_by=e.approved_by,
-                            approved_on=e.approved_on)
-            for e in scope_exclusions
-        ) + tuple(
-            ReportExclusion(requirement=e.rule_id, source="ruleset", justification=e.justification,
-                            title=e.title, clause=e.clause)
-            for e in assessment.exclusions
-        )  # fmt: skip
-        excluded = {e.requirement: e.justification for e in scope_exclusions}
-        order = {sid: i for i, sid in enumerate(names)}
-        first_seen: dict[str, int] = {}
-        for i, f in enumerate(assessment.findings):
-            first_seen.setdefault(f.rule_id, i)
-        findings = sorted(
-            assessment.findings,
-            key=lambda f: (clause_key(f.clause), first_seen[f.rule_id],
-                           order.get(f.subject_id, len(order)), f.subject_id),
-        )  # fmt: skip
+        from collabrel._render._source import RowContext, row_order
+
+        context = RowContext(portfolio)
+        rule_order: dict[str, int] = {}
+        by_subject: dict[str, list[Finding]] = {sid: [] for sid in context.order}
+        for f in assessment.findings:
+            rule_order.setdefault(f.rule_id, len(rule_order))
+            by_subject.setdefault(f.subject_id, []).append(f)
         rows = tuple(
-            ReportRow.from_finding(
-                f, subject_name=names.get(f.subject_id), exclusion=_exclusion_for(f, excluded)
-            )
-            for f in findings
+            context.row(f)
+            for findings in by_subject.values()
+            for f in row_order(findings, rule_order)
         )
         return cls(
-            title=title or f"ISO 44001 assessment of {org.name}",
+            title=title or default_title(portfolio),
             as_of=assessment.as_of,
             ruleset_version=assessment.ruleset_version,
             generator=_generator(),
-            scope=scope,
-            exclusions=exclusions,
-            summary=Summary.of(rows, subject_order=names),
+            scope=_scope_statement(portfolio),
+            exclusions=_exclusions(portfolio, assessment.exclusions),
+            summary=Summary.of(rows, subject_order=context.order),
             rows=rows,
         )
 
@@ -486,6 +527,12 @@ class Report:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Report {self.title!r} as of {self.as_of}, rule set {self.ruleset_version}: "
+            f"{len(self.rows)} rows, {self.summary.overall}>"
+        )
 
     def failed(self) -> tuple[ReportRow, ...]:
         """The rows to act on: FAIL, UNKNOWN and ERROR."""
@@ -510,11 +557,44 @@ class Report:
                 return r
         raise UnknownRuleError(f"the report has no row for rule {rule_id!r} on {subject_id!r}")
 
+    def actions(self) -> ActionView:
+        """Return the action view: only what needs action, by subject, then kind, then clause."""
+        from collabrel._render._actions import group_actions
+
+        return ActionView(
+            title=self.title,
+            as_of=self.as_of,
+            ruleset_version=self.ruleset_version,
+            generator=self.generator,
+            scope=self.scope,
+            exclusions=self.exclusions,
+            summary=self.summary,
+            subjects=tuple(group_actions(self.failed())),
+            counting=self.counting,
+        )
+
     def diff(self, other: Report) -> ReportDiff:
         """Compare this report (before) with *other* (after); see :func:`diff_reports`."""
         return diff_reports(self, other)
 
     # --------------------------------------------------------------------- rendering
+
+    def write(
+        self,
+        out: TextIO,
+        *,
+        format: str = "md",  # noqa: A002 - the word users know
+        templates: str | Path | None = None,
+    ) -> None:
+        """Write the report to the text stream *out* as it renders, in one of :data:`FORMATS`.
+
+        ``xlsx`` is binary: use :meth:`to_xlsx`. *templates* is a folder of HTML templates
+        that replace the built-in ones (see :func:`html_templates`).
+        """
+        from collabrel._render import write_document
+        from collabrel._render._doc import Document
+
+        write_document(Document.of_report(self), out, format, templates=templates)
 
     def to_data(self) -> dict[str, Any]:
         """Return the report as plain JSON-compatible data (what :meth:`to_json` writes)."""
@@ -524,70 +604,281 @@ class Report:
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return the report as JSON, valid against :func:`report_schema`."""
-        return json.dumps(self.to_data(), indent=indent, ensure_ascii=False) + "\n"
+        if indent != 2:  # noqa: PLR2004 - the streamed layout is the default one
+            return json.dumps(self.to_data(), indent=indent, ensure_ascii=False) + "\n"
+        return self._text("json")
 
     def to_markdown(self) -> str:
-        """Return the report as Markdown: scope, exclusions, counts, then every row by clause."""
-        from collabrel._render._markdown import report_markdown
+        """Return the report as Markdown: summary, what needs action, scope, then every row."""
+        return self._text("md")
 
-        return report_markdown(self)
+    def to_text(self) -> str:
+        """Return the report as plain text: the summary and what needs action."""
+        return self._text("text")
 
-    def to_html(self) -> str:
+    def to_html(self, *, templates: str | Path | None = None) -> str:
         """Return the report as one self-contained, printable HTML page.
 
-        The styles are inline, there are no scripts and no external assets, and every text
-        from the data is escaped.
+        The page has no scripts and no external assets, and every text from the data is
+        escaped. *templates* is a folder of templates that replace the built-in ones (an
+        organization's branding, see :func:`html_templates`).
         """
-        from collabrel._render._html import report_html
+        return self._text("html", templates=templates)
 
-        return report_html(self, full=True)
+    def _text(self, fmt: str, *, templates: str | Path | None = None) -> str:
+        buf = io.StringIO()
+        self.write(buf, format=fmt, templates=templates)
+        return buf.getvalue()
 
     def _repr_html_(self) -> str:
-        """Display a compact report in Jupyter: counts and the rows to act on."""
-        from collabrel._render._html import report_html
+        """Display a compact report in Jupyter: counts and the first rows to act on."""
+        from collabrel._render._html import report_fragment
 
-        return report_html(self, full=False)
+        return report_fragment(self)
 
     def to_csv(self) -> str:
         """Return the rows as CSV, one line per (requirement, subject).
 
-        The columns are the row fields plus ``as_of`` and ``ruleset_version``; evidence and
-        explanation are joined with `` | ``. Cells that a spreadsheet would run as a formula
-        (starting with ``=``, ``+``, ``-`` or ``@``) are prefixed with ``'``.
+        The columns are :data:`~collabrel.reports.COLUMNS`; evidence and explanation are
+        joined with `` | ``. Cells that a spreadsheet would run as a formula (starting with
+        ``=``, ``+``, ``-`` or ``@``) are prefixed with ``'``.
         """
-        from collabrel._render._tabular import report_csv
-
-        return report_csv(self)
+        return self._text("csv")
 
     def to_records(self) -> list[dict[str, Any]]:
         """Return one flat dictionary per row (the columns of :meth:`to_csv`)."""
         from collabrel._render._tabular import records
 
-        return records(self)
+        return list(records(self.rows, as_of=self.as_of, version=self.ruleset_version))
 
     def to_frame(self) -> Any:
         """Return the rows as a ``pandas.DataFrame`` (the columns of :meth:`to_csv`).
+
+        Verdict, level, kind and severity are categorical, stages nullable integers, dates
+        dates.
 
         Raises:
             ImportError: (a :class:`~collabrel.errors.CollabrelError`) when pandas is not
                 installed; install the ``jupyter`` extra.
         """
-        pandas = _optional("pandas", "Report.to_frame()", "jupyter")
-        return pandas.DataFrame.from_records(self.to_records())
+        from collabrel._frames import rows_frame
+
+        return rows_frame(self.rows, as_of=self.as_of, version=self.ruleset_version)
 
     def to_xlsx(self, path: str | Path) -> Path:
-        """Write the report as an Excel workbook (sheets Findings, Summary, Scope); return the path.
+        """Write the report as an Excel workbook; return the path.
+
+        The sheets: Summary (first), Actions, Findings, Checklist, Exclusions and Scope, with
+        real dates and percentages, coloured verdicts, frozen headers and filters.
 
         Raises:
             ImportError: (a :class:`~collabrel.errors.CollabrelError`) when openpyxl is not
                 installed; install the ``xlsx`` extra.
         """
         openpyxl = _optional("openpyxl", "Report.to_xlsx()", "xlsx")
-        from collabrel._render._tabular import write_xlsx
+        from collabrel._render._doc import Document
+        from collabrel._render._xlsx import write_xlsx
 
         target = Path(path)
-        write_xlsx(self, target, openpyxl)
+        write_xlsx(Document.of_report(self), target, openpyxl)
         return target
+
+
+# ------------------------------------------------------------------------ action view
+
+
+@attrs.frozen(kw_only=True)
+class ClauseActions:
+    """The rows of one top-level clause that need action, for one subject."""
+
+    clause: str
+    """The top-level clause, ``"4"`` to ``"10"``."""
+    label: str
+    """Its name, such as ``Operation``."""
+    rows: tuple[ReportRow, ...]
+    """The rows, in clause order."""
+
+
+@attrs.frozen(kw_only=True)
+class SubjectActions:
+    """What needs action on one subject (the organization or a relationship).
+
+    Nonconformities come apart from open gate items (the work of the relationship's current
+    stage that its gate asks for, not overdue), and errors of custom rules apart from both;
+    each list is grouped by clause.
+    """
+
+    subject_id: str
+    """The relationship or organization id."""
+    subject_name: str
+    """Its name."""
+    stage: Stage | None
+    """The relationship's stage (``None`` for the organization)."""
+    nonconformities: tuple[ClauseActions, ...] = ()
+    """FAIL and UNKNOWN rows that are nonconformities, by clause."""
+    open_gate_items: tuple[ClauseActions, ...] = ()
+    """FAIL and UNKNOWN rows that are open gate items of the current stage, by clause."""
+    errors: tuple[ClauseActions, ...] = ()
+    """ERROR rows (a custom rule raised), by clause."""
+
+    @property
+    def sections(self) -> tuple[tuple[str, str, tuple[ClauseActions, ...]], ...]:
+        """``(kind, label, clauses)`` for each kind that has rows, nonconformities first."""
+        gate = "Open gate items" + (f" (gate out of {self.stage})" if self.stage else "")
+        kinds = (("nonconformity", "Nonconformities", self.nonconformities),
+                 ("open_gate_item", gate, self.open_gate_items),
+                 ("error", "Errors of custom rules", self.errors))  # fmt: skip
+        return tuple(k for k in kinds if k[2])
+
+    def __repr__(self) -> str:
+        from collabrel._render._common import kind_label, plural
+
+        kinds = ", ".join(plural(self.count(k), kind_label(k)) for k, _, _ in self.sections)
+        return f"<SubjectActions {self.subject_id}: {kinds}>"
+
+    @property
+    def rows(self) -> tuple[ReportRow, ...]:
+        """Every row, in the order of :attr:`sections`."""
+        return tuple(r for _, _, clauses in self.sections for c in clauses for r in c.rows)
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """Everyone who owns a row, in order of appearance."""
+        return tuple(dict.fromkeys(r.owner for r in self.rows if r.owner))
+
+    def count(self, kind: str) -> int:
+        """How many rows of *kind* (``nonconformity``, ``open_gate_item``, ``error``)."""
+        groups = {"nonconformity": self.nonconformities, "open_gate_item": self.open_gate_items,
+                  "error": self.errors}.get(kind, ())  # fmt: skip
+        return sum(len(c.rows) for c in groups)
+
+
+@attrs.frozen(kw_only=True)
+class ActionView:
+    """Only what needs action: FAIL, UNKNOWN and ERROR rows, by subject, then kind, then clause.
+
+    Each row has its remedy next to the verdict, and an owner and a due date where the data
+    has them (an action plan). Get one with :meth:`Report.actions`, or write one straight from
+    a session with :func:`write_report` and ``view="actions"``.
+
+    Example:
+        >>> from datetime import date
+        >>> import collabrel
+        >>> from collabrel.reports import report
+        >>> view = report(collabrel.example_portfolio(), as_of=date(2026, 11, 23)).actions()
+        >>> [s.subject_id for s in view.subjects][:2]
+        ['northbridge', 'rel-rail-jv']
+        >>> view.subjects[0].nonconformities[0].rows[0].rule_id
+        'iso44001:6.1/current'
+    """
+
+    title: str
+    """The title of the report it comes from."""
+    as_of: date = date_field()
+    """The evaluation date."""
+    ruleset_version: str
+    """The rule set version."""
+    generator: str
+    """The software that produced it."""
+    scope: ScopeStatement
+    """The scope statement (4.3)."""
+    exclusions: tuple[ReportExclusion, ...]
+    """Every exclusion, with its justification."""
+    summary: Summary
+    """The counts of every finding (not only those that need action)."""
+    subjects: tuple[SubjectActions, ...]
+    """The subjects with something to act on, the organization first."""
+    counting: str = COUNTING
+    """How NOT_APPLICABLE, UNKNOWN and ERROR count in the shares."""
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        return (r for s in self.subjects for r in s.rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ActionView as of {self.as_of}: {len(self)} rows on {len(self.subjects)} "
+            f"subjects ({self.count('nonconformity')} nonconformities, "
+            f"{self.count('open_gate_item')} open gate items, {self.count('error')} errors)>"
+        )
+
+    def __len__(self) -> int:
+        return sum(len(s.rows) for s in self.subjects)
+
+    def rows(self) -> tuple[ReportRow, ...]:
+        """Every row that needs action, subject by subject."""
+        return tuple(self)
+
+    def count(self, kind: str) -> int:
+        """How many rows of *kind*: ``nonconformity``, ``open_gate_item`` or ``error``."""
+        return sum(s.count(kind) for s in self.subjects)
+
+    def subject(self, subject_id: str) -> SubjectActions | None:
+        """What needs action on *subject_id* (``None`` when nothing does)."""
+        return next((s for s in self.subjects if s.subject_id == subject_id), None)
+
+    def write(
+        self,
+        out: TextIO,
+        *,
+        format: str = "md",  # noqa: A002 - the word users know
+        templates: str | Path | None = None,
+    ) -> None:
+        """Write the view to *out* as it renders, in one of :data:`FORMATS` (not ``xlsx``)."""
+        from collabrel._render import write_document
+        from collabrel._render._doc import Document
+
+        write_document(Document.of_actions(self), out, format, templates=templates)
+
+    def _text(self, fmt: str, *, templates: str | Path | None = None) -> str:
+        buf = io.StringIO()
+        self.write(buf, format=fmt, templates=templates)
+        return buf.getvalue()
+
+    def to_markdown(self) -> str:
+        """Return the action plan as Markdown."""
+        return self._text("md")
+
+    def to_text(self) -> str:
+        """Return the action plan as plain text."""
+        return self._text("text")
+
+    def to_html(self, *, templates: str | Path | None = None) -> str:
+        """Return the action plan as a self-contained, printable HTML page."""
+        return self._text("html", templates=templates)
+
+    def to_csv(self) -> str:
+        """Return the rows that need action as CSV (the columns of :meth:`Report.to_csv`)."""
+        return self._text("csv")
+
+    def to_json(self) -> str:
+        """Return the view as a JSON report (``"view": "actions"``) valid against the schema."""
+        return self._text("json")
+
+    def to_data(self) -> dict[str, Any]:
+        """Return the view as plain data (what :meth:`to_json` writes)."""
+        result: dict[str, Any] = json.loads(self.to_json())
+        return result
+
+    def to_frame(self) -> Any:
+        """Return the rows that need action as a ``pandas.DataFrame`` (see Report.to_frame)."""
+        from collabrel._frames import rows_frame
+
+        return rows_frame(self.rows(), as_of=self.as_of, version=self.ruleset_version)
+
+    def to_xlsx(self, path: str | Path) -> Path:
+        """Write the action plan as an Excel workbook (Summary first); return the path."""
+        openpyxl = _optional("openpyxl", "ActionView.to_xlsx()", "xlsx")
+        from collabrel._render._doc import Document
+        from collabrel._render._xlsx import write_xlsx
+
+        target = Path(path)
+        write_xlsx(Document.of_actions(self), target, openpyxl)
+        return target
+
+    def _repr_html_(self) -> str:
+        from collabrel._render._html import actions_fragment
+
+        return actions_fragment(self)
 
 
 # ------------------------------------------------------------------------------ diffs
@@ -648,6 +939,13 @@ class ReportDiff:
     def __bool__(self) -> bool:
         return bool(self.changed or self.added or self.removed)
 
+    def __repr__(self) -> str:
+        return (
+            f"<ReportDiff {self.before_as_of} -> {self.after_as_of}: {len(self.changed)} "
+            f"changed ({len(self.worse)} worse, {len(self.better)} better), "
+            f"{len(self.added)} added, {len(self.removed)} removed>"
+        )
+
     @property
     def worse(self) -> tuple[RowChange, ...]:
         """The changed rows that went from PASS or NOT_APPLICABLE to something to act on."""
@@ -671,6 +969,23 @@ class ReportDiff:
         from collabrel._render._markdown import diff_markdown
 
         return diff_markdown(self)
+
+    def to_text(self) -> str:
+        """Return the diff as plain text, for a terminal."""
+        from collabrel._render._text import diff_text
+
+        return diff_text(self)
+
+    def to_html(self, *, templates: str | Path | None = None) -> str:
+        """Return the diff as a self-contained HTML page (see :meth:`Report.to_html`)."""
+        from collabrel._render._html import diff_html
+
+        return diff_html(self, templates=templates)
+
+    def _repr_html_(self) -> str:
+        from collabrel._render._html import diff_fragment
+
+        return diff_fragment(self)
 
     def __str__(self) -> str:
         return self.to_markdown()
@@ -746,6 +1061,105 @@ def report(
     return Report.from_assessment(assessment, portfolio, title=title)
 
 
+FORMATS = ("text", "md", "html", "csv", "json", "xlsx")
+"""The formats a report is written in."""
+
+VIEWS = ("full", "actions")
+"""``full``: every row; ``actions``: only the rows that need action (the action view)."""
+
+
+def write_report(
+    session: Session,
+    out: TextIO | str | Path,
+    *,
+    format: str = "md",  # noqa: A002 - the word users know
+    view: str = "full",
+    title: str | None = None,
+    templates: str | Path | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the report of *session*'s current verdicts as it goes, in bounded memory.
+
+    Nothing holds every finding: the verdicts are counted first (no finding is built for
+    that), then the rows are made and written one subject at a time. With
+    ``view="actions"`` only the rows that need action are made, so the cost follows what is
+    reported. The output equals :meth:`Report.to_markdown` (and the other renderers) of the
+    same session, or of its :meth:`Report.actions`.
+
+    Args:
+        session: the session whose current verdicts are reported.
+        out: a text stream, or a path (written whole or not at all; ``xlsx`` needs a path).
+        format: one of :data:`FORMATS`.
+        view: one of :data:`VIEWS`.
+        title: the report's title (default: "ISO 44001 assessment of <organization>").
+        templates: a folder of HTML templates replacing the built-in ones.
+        progress: called as ``progress(done, total)`` as subjects are written.
+
+    Raises:
+        UsageError: for an unknown format or view, or ``xlsx`` to a stream.
+
+    Example:
+        >>> import io
+        >>> from datetime import date
+        >>> import collabrel
+        >>> from collabrel.reports import write_report
+        >>> from collabrel.rules import Session
+        >>> s = Session(collabrel.example_portfolio(), as_of=date(2026, 11, 23))
+        >>> buf = io.StringIO()
+        >>> write_report(s, buf, format="csv", view="actions")
+        >>> len(buf.getvalue().splitlines()) - 1 == sum(1 for f in s.findings() if not f.ok)
+        True
+    """
+    from collabrel._render import write_document, write_path
+    from collabrel._render._doc import Document
+
+    _check_choice("format", format, FORMATS)
+    _check_choice("view", view, VIEWS)
+    doc = Document.of_session(session, view=view, title=title, progress=progress, fmt=format)
+    if isinstance(out, str | Path):
+        write_path(doc, Path(out), format, templates=templates)
+        return
+    if format == "xlsx":
+        raise UsageError("an xlsx workbook is binary: give write_report a path, not a stream")
+    write_document(doc, out, format, templates=templates)
+
+
+def load_report(source: str | Path) -> Report:
+    """Read a JSON report (written by :meth:`Report.to_json` or ``collabrel assess``) back.
+
+    Raises:
+        LoadError: when the file is not a collabrel JSON report, naming what is wrong.
+    """
+    from collabrel._render._data import report_from_data
+
+    path = Path(source)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadError([Problem(path="$", message=f"not a JSON document: {exc}")],
+                        source=str(path)) from None  # fmt: skip
+    return report_from_data(data, source=str(path))
+
+
+def html_templates() -> tuple[str, ...]:
+    """The names of the built-in HTML templates, each replaceable by an organization.
+
+    A folder given as ``templates=`` to the HTML renderers (or ``--templates`` to the
+    command) is searched first; a template there may extend the built-in one of the same
+    name as ``collabrel/<name>`` and override only its blocks. ``brand.html`` is empty by
+    default: it is the place for a logo and a company name, ``brand.css`` for colours.
+    Templates run sandboxed, and every value is escaped.
+    """
+    from collabrel._render._html import template_names
+
+    return template_names()
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(f"unknown {name} {value!r}; use one of: {', '.join(choices)}")
+
+
 def report_schema() -> dict[str, Any]:
     """Return the published JSON Schema (draft 2020-12) that every JSON report is valid against.
 
@@ -805,20 +1219,35 @@ def _scope_statement(portfolio: Portfolio) -> ScopeStatement:
     )
 
 
-def _exclusion_for(finding: Finding, excluded: dict[str, str]) -> str | None:
-    if not excluded:
-        return None
-    for key in (finding.rule_id, finding.rule_id.split("/", 1)[0], finding.clause):
-        if key in excluded:
-            return excluded[key]
-    return None
+def _exclusions(
+    portfolio: Portfolio, ruleset_exclusions: Iterable[RuleExclusion]
+) -> tuple[ReportExclusion, ...]:
+    org = portfolio.organization
+    scope_exclusions = org.scope.exclusions if org.scope is not None else ()
+    return tuple(
+        ReportExclusion(requirement=e.requirement, source="scope",
+                        justification=e.justification, approved_by=e.approved_by,
+                        approved_on=e.approved_on)
+        for e in scope_exclusions
+    ) + tuple(
+        ReportExclusion(requirement=e.rule_id, source="ruleset", justification=e.justification,
+                        title=e.title, clause=e.clause)
+        for e in ruleset_exclusions
+    )  # fmt: skip
 
 
-def _stage_key(stage: Stage | None) -> str:
+def default_title(portfolio: Portfolio) -> str:
+    """The title a report of *portfolio* gets unless one is given."""
+    return f"ISO 44001 assessment of {portfolio.organization.name}"
+
+
+def stage_key(stage: Stage | None) -> str:
+    """The key of a stage in the counts by stage: its number, or ``"none"``."""
     return _NO_STAGE if stage is None else str(int(stage))
 
 
-def _stage_label(stage: Stage | None) -> str:
+def stage_label(stage: Stage | None) -> str:
+    """The label of a stage in the counts by stage."""
     if stage is None:
         return "No stage (organization-wide or every stage)"
     return str(stage)[0].upper() + str(stage)[1:]

@@ -21,7 +21,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
@@ -48,10 +48,15 @@ __all__ = [
     "ViewItem",
     "annex_a_checklist",
     "ermp_sections",
+    "findings_frame",
     "gartner_audit",
     "gartner_processes",
+    "heatmap",
+    "heatmap_table",
     "iso44003_principles",
+    "question",
     "raio_cycle",
+    "show_all",
 ]
 
 COUNTING = (
@@ -145,6 +150,20 @@ class ViewItem:
         """The verdict of each (rule, subject) pair behind the item."""
         return {(f.rule_id, f.subject_id): f.verdict for f in self.findings}
 
+    def __repr__(self) -> str:
+        return f"<ViewItem {self.key} {self.name!r}: {self.score}>"
+
+    def _repr_html_(self) -> str:
+        from collabrel._html import box, findings_table
+
+        clauses = _e(", ".join(self.clauses))
+        line = f"{_e(self.score)}; clauses {clauses}; {len(self.rule_ids)} rules"
+        return box(f"{self.key}: {self.name}", [line], findings_table("To act on", self.findings))
+
+    def to_frame(self) -> Any:
+        """The findings behind the item as a ``pandas.DataFrame`` (see :func:`findings_frame`)."""
+        return findings_frame(self.findings)
+
 
 @attrs.frozen(kw_only=True)
 class View:
@@ -182,6 +201,64 @@ class View:
             for f in it.findings:
                 seen[(f.rule_id, f.subject_id)] = f
         return Score.of(seen.values())
+
+    def __repr__(self) -> str:
+        return f"<View {self.name!r} as of {self.as_of}: {len(self.items)} items, {self.score}>"
+
+    def _repr_html_(self) -> str:
+        from collabrel._html import box, table
+
+        rows = (
+            (
+                it.key,
+                it.name,
+                _share(it.score),
+                it.score.passed,
+                it.score.failed,
+                it.score.unknown,
+                it.score.error,
+                it.score.not_applicable,
+                len(it.rule_ids),
+            )
+            for it in self.items
+        )
+        items = table(
+            self.name,
+            ("key", "name", "met", "pass", "fail", "unknown", "error", "n/a", "rules"),
+            rows,
+        )
+        lines = [
+            f"as of {_e(self.as_of)}, rule set {_e(self.ruleset_version)}: {_e(self.score)}",
+            f"<span style='color:#57606a'>{_e(self.counting)}</span>",
+        ]
+        return box(self.name, lines, items)
+
+    def to_frame(self) -> Any:
+        """One row per item: key, name, share met (float), counts (integers), rules, clauses."""
+        from collabrel._frames import frame
+
+        records = (
+            {**row, "clauses": ", ".join(it.clauses)}
+            for row, it in zip(self.rows(), self.items, strict=True)
+        )
+        return frame(
+            records,
+            (
+                "key",
+                "name",
+                "share",
+                "pass",
+                "fail",
+                "unknown",
+                "error",
+                "not_applicable",
+                "rules",
+                "clauses",
+            ),
+            feature="View.to_frame()",
+            floats=("share",),
+            integers=("pass", "fail", "unknown", "error", "not_applicable", "rules"),
+        )
 
     def rows(self) -> list[dict[str, object]]:
         """One plain dictionary per item, for tables and data frames."""
@@ -304,6 +381,17 @@ class Answer(enum.Enum):
     NOT_APPLICABLE = "N/A"
     """The requirement applies to no subject (or was excluded)."""
 
+    @classmethod
+    def of(cls, score: Score) -> Answer:
+        """The automatic answer for findings counted as *score*."""
+        if score.applicable == 0:
+            return cls.NOT_APPLICABLE
+        if score.passed == score.applicable:
+            return cls.YES
+        if score.passed == 0:
+            return cls.NO
+        return cls.PARTIAL
+
 
 @attrs.frozen(kw_only=True)
 class Override:
@@ -345,6 +433,9 @@ class ChecklistRow:
         """The answer that stands: the assessor's when given, else the automatic one."""
         return self.override.answer if self.override is not None else self.automatic
 
+    def __repr__(self) -> str:
+        return f"<ChecklistRow {self.rule_id} {self.answer.value}: {self.score}>"
+
 
 @attrs.frozen(kw_only=True)
 class Checklist:
@@ -378,19 +469,98 @@ class Checklist:
             r for r in self.rows if r.override is not None and r.override.answer != r.automatic
         )
 
+    def answers(self) -> dict[Answer, int]:
+        """How many questions have each standing answer."""
+        counts = Counter(r.answer for r in self.rows)
+        return {a: counts.get(a, 0) for a in Answer}
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {a.value}" for a, n in self.answers().items())
+        return f"<Checklist as of {self.as_of}: {len(self.rows)} questions, {counts}>"
+
+    def _repr_html_(self) -> str:
+        from collabrel._html import box, table
+
+        rows = (
+            (
+                r.clause,
+                r.rule_id,
+                r.question,
+                r.answer.value,
+                r.override.assessor if r.override else "",
+                _share(r.score),
+            )
+            for r in self.gaps() + tuple(x for x in self.rows if x not in self.gaps())
+        )
+        lines = [
+            ", ".join(f"{n} {_e(a.value)}" for a, n in self.answers().items()),
+            f"<span style='color:#57606a'>{_e(self.counting)}</span>",
+        ]
+        lines += [f"excluded {_e(rule)}: {_e(why)}" for rule, why in self.excluded]
+        questions = table(
+            "Questions (No and Partial first)",
+            ("clause", "rule", "question", "answer", "overridden by", "met"),
+            rows,
+        )
+        return box(f"Annex A checklist as of {self.as_of}", lines, questions)
+
+    def to_frame(self) -> Any:
+        """One row per question; ``answer`` and ``automatic`` are ordered categoricals."""
+        from collabrel._frames import frame
+
+        answers = [a.value for a in Answer]
+        records = (
+            {
+                "clause": r.clause,
+                "rule_id": r.rule_id,
+                "question": r.question,
+                "answer": r.answer.value,
+                "automatic": r.automatic.value,
+                "override": r.override.answer.value if r.override else None,
+                "assessor": r.override.assessor if r.override else None,
+                "pass": r.score.passed,
+                "fail": r.score.failed,
+                "unknown": r.score.unknown,
+                "error": r.score.error,
+                "not_applicable": r.score.not_applicable,
+                "share": r.score.share,
+            }
+            for r in self.rows
+        )
+        return frame(
+            records,
+            (
+                "clause",
+                "rule_id",
+                "question",
+                "answer",
+                "automatic",
+                "override",
+                "assessor",
+                "pass",
+                "fail",
+                "unknown",
+                "error",
+                "not_applicable",
+                "share",
+            ),
+            feature="Checklist.to_frame()",
+            categories={"answer": answers, "automatic": answers, "override": answers},
+            integers=("pass", "fail", "unknown", "error", "not_applicable"),
+            floats=("share",),
+        )
+
 
 def _answer(score: Score) -> Answer:
-    if score.applicable == 0:
-        return Answer.NOT_APPLICABLE
-    if score.passed == score.applicable:
-        return Answer.YES
-    if score.passed == 0:
-        return Answer.NO
-    return Answer.PARTIAL
+    return Answer.of(score)
 
 
-def _question(title: str) -> str:
+def question(title: str) -> str:
+    """The checklist question of a rule whose title is *title*."""
     return f"Is there evidence that {title[0].lower()}{title[1:]}?"
+
+
+_question = question
 
 
 def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = ()) -> Checklist:
@@ -431,3 +601,116 @@ def annex_a_checklist(assessment: _HasFindings, overrides: Iterable[Override] = 
         ruleset_version=assessment.ruleset_version,
         excluded=tuple((e.rule_id, e.justification) for e in exclusions),
     )
+
+
+# ------------------------------------------------------------------------ displays
+
+
+def _e(text: object) -> str:
+    import html
+
+    from collabrel._render._common import visible
+
+    return html.escape(visible(str(text)))
+
+
+def _share(score: Score) -> str:
+    return "n/a" if score.share is None else f"{score.share:.0%}"
+
+
+def show_all(obj: Any) -> Any:
+    """Display *obj* in Jupyter with every row of its tables (displays cut them short).
+
+    Example:
+        >>> from collabrel.views import show_all
+        >>> show_all([1, 2])
+        show_all([1, 2])
+    """
+    from collabrel._html import ShowAll
+
+    return ShowAll(obj)
+
+
+def findings_frame(findings: Iterable[Finding]) -> Any:
+    """Findings as a ``pandas.DataFrame``: one row each, with proper dtypes.
+
+    Columns: subject_id, rule_id, clause, level, stage (nullable integer), verdict (ordered
+    categorical), severity, mode, message, remedy, as_of (datetime). An
+    :class:`~collabrel.rules.Assessment`'s findings, a view item's, a gate check's.
+    """
+    from collabrel._frames import VERDICTS, frame
+
+    records = (
+        {
+            "subject_id": f.subject_id,
+            "rule_id": f.rule_id,
+            "clause": f.clause,
+            "level": f.level,
+            "stage": int(f.stage) if f.stage is not None else None,
+            "verdict": f.verdict.value,
+            "severity": f.severity,
+            "mode": f.mode,
+            "title": f.title,
+            "message": f.message,
+            "remedy": f.remedy,
+            "as_of": f.as_of,
+        }
+        for f in findings
+    )
+    return frame(
+        records,
+        (
+            "subject_id",
+            "rule_id",
+            "clause",
+            "level",
+            "stage",
+            "verdict",
+            "severity",
+            "mode",
+            "title",
+            "message",
+            "remedy",
+            "as_of",
+        ),
+        feature="findings_frame()",
+        integers=("stage",),
+        dates=("as_of",),
+        categories={
+            "verdict": VERDICTS,
+            "level": ("ORG", "REL", "JNT"),
+            "severity": ("major", "minor", "advisory"),
+            "clause": None,
+        },
+    )
+
+
+def heatmap_table(assessment: _HasFindings, *, depth: int = 2, max_subjects: int = 60) -> Any:
+    """The verdicts as a clause x relationship table (a ``pandas.DataFrame`` of categories).
+
+    Each cell is the worst verdict of the relationship's findings under the clause (cut to
+    *depth* levels, ``8.6.4`` -> ``8.6``): fail, error, unknown, pass, or ``not_applicable``
+    when every one is NOT_APPLICABLE. Organization findings are left out. At most
+    *max_subjects* relationships are kept: those with the most FAIL findings first, the rest
+    in portfolio order.
+    """
+    from collabrel._plots import heat_table
+
+    return heat_table(assessment, depth=depth, max_subjects=max_subjects)
+
+
+def heatmap(
+    assessment: _HasFindings, *, depth: int = 2, max_subjects: int = 60, ax: Any = None
+) -> Any:
+    """Draw :func:`heatmap_table` with matplotlib; return the axes.
+
+    FAIL is red, UNKNOWN amber, ERROR purple, PASS green, and NOT_APPLICABLE light grey with
+    a hatch, so it never reads as a failure, in colour or in grey.
+
+    Raises:
+        ImportError: (a :class:`~collabrel.errors.CollabrelError`) without matplotlib and
+            pandas; install the ``jupyter`` extra.
+    """
+    from collabrel._plots import draw_heatmap
+
+    return draw_heatmap(heatmap_table(assessment, depth=depth, max_subjects=max_subjects), ax)

@@ -6,6 +6,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from collabrel._stages import Stage
     from collabrel.reports import FailedCondition, ReportRow
     from collabrel.rules import Fact
@@ -16,13 +18,17 @@ __all__ = [
     "VERDICT_ORDER",
     "condition_text",
     "counts",
+    "date_text",
     "evidence_text",
     "explanation_text",
     "fact_text",
     "gap_text",
     "gaps_text",
+    "kind_label",
     "md",
+    "owner_text",
     "percent",
+    "plural",
     "stage_text",
     "visible",
 ]
@@ -126,3 +132,38 @@ def condition_text(leaf: FailedCondition) -> str:
 def explanation_text(row: ReportRow, sep: str = " | ") -> str:
     """Return the failing conditions of *row* as one line."""
     return sep.join(condition_text(c) for c in row.explanation)
+
+
+_KIND_LABELS = {"nonconformity": "nonconformity", "open_gate_item": "open gate item",
+                "error": "error"}  # fmt: skip
+
+
+def kind_label(kind: str | None) -> str:
+    """``nonconformity``, ``open gate item``, ``error``, or empty."""
+    return _KIND_LABELS.get(kind or "", "")
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 nonconformity``, ``2 nonconformities``, ``3 open gate items``."""
+    if n == 1 or not noun:
+        return f"{n} {noun}"
+    if noun.endswith("y"):
+        return f"{n} {noun[:-1]}ies"
+    return f"{n} {noun}s"
+
+
+def date_text(value: date | None, default: str = "-") -> str:
+    """An ISO date, or *default*."""
+    return default if value is None else value.isoformat()
+
+
+def owner_text(row: ReportRow) -> str:
+    """Who acts and by when, as one phrase (empty when the data says nothing)."""
+    parts = []
+    if row.owner:
+        parts.append(f"owner {row.owner}")
+    if row.due_on is not None:
+        parts.append(f"due {row.due_on.isoformat()}")
+    if row.tracked_by:
+        parts.append(f"tracked by {row.tracked_by}")
+    return "; ".join(parts)

@@ -1,261 +1,226 @@
-"""HTML rendering of reports: one self-contained, printable page, or a Jupyter fragment.
+"""HTML rendering through Jinja2 templates: whole pages, and fragments for Jupyter.
 
-Nothing is loaded from elsewhere (no scripts, fonts, images or style sheets) and every text
-from the data goes through :func:`html.escape`, so a relationship named ``<script>`` is
-shown, never run; control and bidirectional-override characters are shown as escapes.
+The templates live in ``collabrel/_templates``. They run in Jinja2's sandbox with autoescape
+on, and every value goes through :func:`~collabrel._render._common.visible` first, so a
+relationship named ``<script>`` is shown, never run, and control or bidirectional-override
+characters are shown as escapes. A page loads nothing from elsewhere (no scripts, fonts,
+images or style sheets of its own).
+
+An organization replaces any template by putting a file of the same name in a folder and
+passing it as ``templates=``: that folder is searched first, and the built-in templates
+stay reachable as ``collabrel/<name>`` (so ``report.html`` there may extend
+``collabrel/report.html`` and override one block). Pages are rendered as a stream: a large
+report is written as its rows are made.
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import TYPE_CHECKING
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from collabrel._render._common import (
     condition_text,
     counts,
+    date_text,
     fact_text,
-    gap_text,
     gaps_text,
+    kind_label,
+    owner_text,
     percent,
+    plural,
     stage_text,
     visible,
 )
-from collabrel.reports import CLAUSE_NAMES
+from collabrel.errors import UsageError
 
 if TYPE_CHECKING:
-    from collabrel.reports import Report, ReportRow, Tally
+    from jinja2 import Environment
+
+    from collabrel._render._doc import Document
+    from collabrel.reports import ActionView, Report, ReportDiff
     from collabrel.views import Score
 
-__all__ = ["STYLE", "report_html"]
+__all__ = [
+    "FRAGMENT_ROWS",
+    "actions_fragment",
+    "diff_fragment",
+    "diff_html",
+    "environment",
+    "render",
+    "report_fragment",
+    "template_names",
+    "write_html",
+]
 
-STYLE = """
-.cr{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
- color:#1b1f24;line-height:1.4;font-size:14px;max-width:1400px}
-.cr h1{font-size:1.6em;margin:.2em 0 .4em}
-.cr h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:2px solid #d0d7de;padding-bottom:.15em}
-.cr h3{font-size:1.05em;margin:1em 0 .3em}
-.cr table{border-collapse:collapse;margin:.3em 0 1em;width:100%}
-.cr th,.cr td{border:1px solid #d0d7de;padding:.25em .45em;vertical-align:top;text-align:left}
-.cr th{background:#f3f5f7;font-weight:600}
-.cr td.n,.cr th.n{text-align:right;font-variant-numeric:tabular-nums}
-.cr tr:nth-child(even) td{background:#fafbfc}
-.cr ul{margin:0;padding-left:1.1em}
-.cr .meta{color:#57606a;margin:0 0 .8em}
-.cr .meta span{margin-right:1.5em}
-.cr .cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0 .8em}
-.cr .card{border:1px solid #d0d7de;border-radius:6px;padding:.4em .8em;min-width:7em}
-.cr .card b{display:block;font-size:1.5em}
-.cr .v{display:inline-block;border-radius:4px;padding:0 .4em;font-weight:600;font-size:.85em;
- white-space:nowrap;border:1px solid transparent}
-.cr .v-pass{background:#dafbe1;color:#116329;border-color:#4ac26b}
-.cr .v-fail{background:#ffebe9;color:#a40e26;border-color:#ff8182}
-.cr .v-unknown{background:#fff8c5;color:#7d4e00;border-color:#d4a72c}
-.cr .v-error{background:#fbefff;color:#6e3b9e;border-color:#c297ff}
-.cr .v-not_applicable{background:#f3f5f7;color:#57606a;border-color:#d0d7de}
-.cr .muted{color:#57606a}
-.cr .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
-.cr .note{color:#57606a;font-size:.92em}
-@media print{
- .cr{font-size:9.5pt;max-width:none}
- .cr h2{page-break-after:avoid}
- .cr tr{page-break-inside:avoid}
- .cr thead{display:table-header-group}
- .cr .v{border-color:#888}
+FRAGMENT_ROWS = 40
+"""How many rows to act on a Jupyter display shows before it says how many more there are."""
+
+_VERDICT_LABELS = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "unknown": "Unknown",
+    "error": "Error",
+    "not_applicable": "N/A",
 }
-@page{size:A4 landscape;margin:12mm}
-"""
-"""The inline style sheet, scoped to the ``cr`` class."""
-
-_VERDICT_LABELS = {"pass": "Pass", "fail": "Fail", "unknown": "Unknown", "error": "Error",
-                   "not_applicable": "N/A"}  # fmt: skip
+_VERDICT_ORDER = ("pass", "fail", "unknown", "error", "not_applicable")
 
 
-def _e(text: object) -> str:
-    return escape(visible(str(text)), quote=True)
+def _shown(value: Any) -> Any:
+    """What a ``{{ value }}`` prints: nothing for None, control characters as escapes."""
+    from markupsafe import Markup
 
-
-def _badge(value: str, label: str | None = None) -> str:
-    return f'<span class="v v-{_e(value)}">{_e(label or _VERDICT_LABELS.get(value, value))}</span>'
-
-
-def _count_cells(score: Score) -> str:
-    cells = "".join(f'<td class="n">{n}</td>' for n in counts(score))
-    return f'{cells}<td class="n">{_e(percent(score))}</td>'
-
-
-_COUNT_HEAD = (
-    '<th class="n">Pass</th><th class="n">Fail</th><th class="n">Unknown</th>'
-    '<th class="n">Error</th><th class="n">N/A</th><th class="n">Met</th>'
-)
-
-
-def _tally_table(title: str, tallies: tuple[Tally, ...]) -> str:
-    body = "".join(
-        f"<tr><td>{_e(t.key)}</td><td>{_e(t.label)}</td>{_count_cells(t.score)}</tr>"
-        for t in tallies
-    )
-    return (
-        f"<h3>By {_e(title)}</h3><table><thead><tr><th>{_e(title.capitalize())}</th>"
-        f"<th>Name</th>{_COUNT_HEAD}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def _cards(score: Score) -> str:
-    items = zip(("pass", "fail", "unknown", "error", "not_applicable"), counts(score), strict=True)
-    cards = "".join(f'<div class="card">{_badge(v)}<b>{n}</b></div>' for v, n in items)
-    return (
-        f'<div class="cards">{cards}<div class="card"><span class="muted">Share met</span>'
-        f"<b>{_e(percent(score))}</b></div></div>"
-        f'<p class="note">Of the fail and unknown findings: {_e(gaps_text(score))}.</p>'
-    )
-
-
-def _header(report: Report) -> str:
-    return (
-        f"<h1>{_e(report.title)}</h1>"
-        f'<p class="meta"><span>As of <b>{_e(report.as_of)}</b></span>'
-        f"<span>Rule set <b>{_e(report.ruleset_version)}</b></span>"
-        f"<span>Generated by {_e(report.generator)}</span></p>"
-    )
-
-
-def _summary(report: Report) -> str:
-    s = report.summary
-    return (
-        "<h2>Summary</h2>" + _cards(s.overall) + f'<p class="note">{_e(report.counting)}</p>'
-        + _tally_table("clause", s.by_clause) + _tally_table("stage", s.by_stage)
-        + _tally_table("level", s.by_level) + _tally_table("subject", s.by_subject)
-    )  # fmt: skip
-
-
-def _scope(report: Report) -> str:
-    s = report.scope
-    facts = (
-        ("Organization", f"{s.organization_name} ({s.organization_id})"),
-        ("Application level", s.application_level or "not recorded"),
-        ("Scope document", s.document_id or "not recorded"),
-        ("Units", ", ".join(s.units) or "none listed"),
-        ("Last reviewed on", s.last_reviewed_on or "not recorded"),
-    )
-    dl = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
-    rels = "".join(
-        f'<tr><td class="mono">{_e(r.id)}</td><td>{_e(r.name)}</td>'
-        f"<td>{_e(stage_text(r.stage))}</td><td>{'yes' if r.in_scope else 'no'}</td></tr>"
-        for r in s.relationships
-    )
-    return (
-        f"<h2>Scope (4.3)</h2><p>{_e(s.statement)}</p><table><tbody>{dl}</tbody></table>"
-        "<table><thead><tr><th>Relationship</th><th>Name</th><th>Stage</th><th>In scope</th>"
-        f"</tr></thead><tbody>{rels}</tbody></table>"
-    )
-
-
-def _exclusions(report: Report) -> str:
-    if not report.exclusions:
-        return "<h2>Exclusions</h2><p>No requirement is excluded.</p>"
-    body = "".join(
-        f'<tr><td class="mono">{_e(e.requirement)}</td><td>{_e(e.source)}</td>'
-        f"<td>{_e(e.clause or '-')}</td><td>{_e(e.title or '-')}</td>"
-        f"<td>{_e(e.justification)}</td><td>{_e(e.approved_by or '-')}</td>"
-        f"<td>{_e(e.approved_on or '-')}</td></tr>"
-        for e in report.exclusions
-    )
-    return (
-        "<h2>Exclusions</h2><table><thead><tr><th>Requirement</th><th>Source</th>"
-        "<th>Clause</th><th>Title</th><th>Justification</th><th>Approved by</th>"
-        f"<th>Approved on</th></tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def _list(items: list[str]) -> str:
-    if not items:
+    if value is None:
         return ""
-    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    if isinstance(value, Markup):
+        return value
+    return visible(str(value))
 
 
-def _why(row: ReportRow) -> str:
-    parts = [_e(row.message)]
-    if row.gap is not None:
-        parts.insert(0, f'<div class="note">Kind: {_e(gap_text(row))}</div>')
-    parts.append(_list([_e(condition_text(c)) for c in row.explanation]))
-    if row.error:
-        parts.append(f'<div class="mono">error: {_e(row.error)}</div>')
-    if row.exclusion:
-        parts.append(f'<div class="note">Scope exclusion: {_e(row.exclusion)}</div>')
-    return "".join(parts)
+def _verdict_counts(score: Score) -> list[tuple[str, int]]:
+    return list(zip(_VERDICT_ORDER, counts(score), strict=True))
 
 
-_ROW_HEAD = (
-    "<thead><tr><th>Clause</th><th>Requirement</th><th>Subject</th><th>Level</th>"
-    "<th>Stage</th><th>Mode</th><th>Severity</th><th>Verdict</th><th>Why</th>"
-    "<th>Evidence</th><th>Remedy</th><th>Tags</th></tr></thead>"
-)
+def _globals() -> dict[str, Any]:
+    return {
+        "condition_text": condition_text,
+        "counts": counts,
+        "date_text": date_text,
+        "fact_text": fact_text,
+        "gaps_text": gaps_text,
+        "kind_label": kind_label,
+        "owner_text": owner_text,
+        "percent": percent,
+        "plural": plural,
+        "stage_text": stage_text,
+        "verdict_counts": _verdict_counts,
+        "verdict_label": lambda v: _VERDICT_LABELS.get(str(v), str(v)),
+    }
 
 
-def _row(row: ReportRow) -> str:
-    evidence = _list([f'<span class="mono">{_e(fact_text(f))}</span>' for f in row.evidence])
-    return (
-        f"<tr><td>{_e(row.clause)}</td>"
-        f'<td><span class="mono">{_e(row.rule_id)}</span><br>{_e(row.title)}</td>'
-        f'<td><span class="mono">{_e(row.subject_id)}</span><br>{_e(row.subject_name)}</td>'
-        f"<td>{_e(row.level)}</td><td>{_e(stage_text(row.stage))}</td><td>{_e(row.mode)}</td>"
-        f"<td>{_e(row.severity)}</td><td>{_badge(row.verdict.value)}</td>"
-        f"<td>{_why(row)}</td><td>{evidence}</td><td>{_e(row.remedy)}</td>"
-        f'<td class="muted">{_e(", ".join(row.tags))}</td></tr>'
+def _builtin_folder() -> Any:
+    from importlib import resources
+
+    return resources.files("collabrel") / "_templates"
+
+
+@cache
+def _environment(folder: str | None) -> Environment:
+    from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader, PrefixLoader
+    from jinja2.sandbox import SandboxedEnvironment
+
+    builtin = _builtin_folder()
+
+    def load(name: str) -> str | None:
+        resource = builtin.joinpath(*name.split("/"))
+        if ".." in name.split("/") or not resource.is_file():
+            return None
+        text: str = resource.read_text(encoding="utf-8")
+        return text
+
+    ours = FunctionLoader(load)
+    loaders: list[Any] = [ours, PrefixLoader({"collabrel": ours})]
+    if folder is not None:
+        loaders.insert(0, FileSystemLoader(folder))
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        finalize=_shown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    env.globals.update(_globals())
+    return env
 
 
-def _to_act_on(report: Report) -> str:
-    failed = report.failed()
-    if not failed:
-        return (
-            "<h2>Findings to act on</h2><p>Nothing to act on: no finding fails, is unknown "
-            "or errs.</p>"
+def environment(templates: str | Path | None = None) -> Environment:
+    """The sandboxed Jinja2 environment, with *templates* searched before the built-in ones.
+
+    Raises:
+        UsageError: when *templates* is not a folder.
+    """
+    if templates is None:
+        return _environment(None)
+    folder = Path(templates)
+    if not folder.is_dir():
+        raise UsageError(f"templates must be a folder of HTML templates; {folder} is not one")
+    return _environment(str(folder.resolve()))
+
+
+def template_names() -> tuple[str, ...]:
+    """The built-in templates, by name."""
+    return tuple(
+        sorted(
+            p.name
+            for p in _builtin_folder().iterdir()
+            if p.is_file() and p.name.endswith((".html", ".css"))
         )
-    body = "".join(_row(r) for r in failed)
-    return (
-        f"<h2>Findings to act on ({len(failed)})</h2>"
-        f"<table>{_ROW_HEAD}<tbody>{body}</tbody></table>"
     )
 
 
-def _all_rows(report: Report) -> str:
-    out = [f"<h2>All findings ({len(report.rows)})</h2>"]
-    current = None
-    chunk: list[str] = []
-
-    def flush() -> None:
-        if chunk:
-            out.append(f"<table>{_ROW_HEAD}<tbody>{''.join(chunk)}</tbody></table>")
-            chunk.clear()
-
-    for row in report.rows:
-        if row.top_clause != current:
-            flush()
-            current = row.top_clause
-            name = CLAUSE_NAMES.get(current, "")
-            out.append(f"<h3>Clause {_e(current)}{': ' + _e(name) if name else ''}</h3>")
-        chunk.append(_row(row))
-    flush()
-    return "".join(out)
+def _stream(out: TextIO, name: str, templates: str | Path | None, **context: Any) -> None:
+    out.writelines(environment(templates).get_template(name).generate(**context))
 
 
-def report_html(report: Report, *, full: bool) -> str:
-    """Render *report* as a whole HTML page (*full*) or as a compact fragment for Jupyter."""
-    if not full:
-        s = report.summary
-        return (
-            f'<div class="cr"><style>{STYLE}</style>{_header(report)}{_cards(s.overall)}'
-            f"{_tally_table('clause', s.by_clause)}{_to_act_on(report)}</div>"
-        )
-    body = (
-        _header(report) + _summary(report) + _scope(report) + _exclusions(report)
-        + _to_act_on(report) + _all_rows(report)
-    )  # fmt: skip
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(report.title)}, as of {_e(report.as_of)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n"
-        f'<main class="cr">\n{body}\n</main>\n</body>\n</html>\n'
+def render(name: str, templates: str | Path | None = None, **context: Any) -> str:
+    """Render the template *name* with *context* to one string."""
+    return environment(templates).get_template(name).render(**context)
+
+
+def write_html(doc: Document, out: TextIO, *, templates: str | Path | None = None) -> None:
+    """Write *doc* as an HTML page to *out*, chunk by chunk as the rows are made."""
+    _stream(out, "report.html" if doc.full else "actions.html", templates, doc=doc)
+
+
+def _fragment(doc: Document, show_all: str) -> str:
+    from collabrel._render._actions import group_actions
+
+    subjects = []
+    shown = 0
+    hidden = hidden_subjects = 0
+    for subject in group_actions(doc.action_rows()):
+        n = len(subject.rows)
+        if shown >= FRAGMENT_ROWS:
+            hidden += n
+            hidden_subjects += 1
+            continue
+        subjects.append(subject)
+        shown += n
+    return render(
+        "fragment.html",
+        doc=doc,
+        subjects=subjects,
+        hidden=hidden,
+        hidden_subjects=hidden_subjects,
+        show_all=show_all,
     )
+
+
+def report_fragment(report: Report) -> str:
+    """The Jupyter display of a report: counts, by clause, the first rows to act on."""
+    from collabrel._render._doc import Document
+
+    return _fragment(
+        Document.of_report(report),
+        "display(report.actions()) shows them all, report.to_html() every finding",
+    )
+
+
+def actions_fragment(view: ActionView) -> str:
+    """The Jupyter display of an action view (the first subjects, then a count of the rest)."""
+    from collabrel._render._doc import Document
+
+    return _fragment(Document.of_actions(view), "view.to_html() or view.to_frame() has them all")
+
+
+def diff_html(diff: ReportDiff, *, templates: str | Path | None = None) -> str:
+    """A report diff as a whole HTML page."""
+    return render("diff.html", templates, diff=diff)
+
+
+def diff_fragment(diff: ReportDiff) -> str:
+    """A report diff for Jupyter."""
+    body = render("diff_body.html", diff=diff)
+    style = render("style.css")
+    return f'<div class="cr"><style>{style}</style>{body}</div>'

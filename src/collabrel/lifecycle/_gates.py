@@ -97,6 +97,17 @@ class GateCheck:
         lines = [f"{f.rule_id} ({f.verdict.label}): {f.title}: {f.message}" for f in self.blocking]
         return (*self.problems, *lines)
 
+    def _repr_html_(self) -> str:
+        from collabrel._html import gate_check_html
+
+        return gate_check_html(self)
+
+    def to_frame(self) -> Any:
+        """The gate's findings as a ``pandas.DataFrame`` (see ``views.findings_frame``)."""
+        from collabrel.views import findings_frame
+
+        return findings_frame(self.findings)
+
 
 @lru_cache(maxsize=64)
 def _gate_rules(ruleset: RuleSet, stage: Stage) -> RuleSet:

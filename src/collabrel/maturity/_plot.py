@@ -1,8 +1,13 @@
-"""A radar plot of maturity profiles (needs matplotlib, from the ``jupyter`` extra)."""
+"""A radar plot of maturity profiles (needs matplotlib, from the ``jupyter`` extra).
+
+Theme names are wrapped on two lines around the circle, and the legend sits outside the
+polar axes, to the right, so it never covers a label.
+"""
 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 from collabrel.maturity._matrix import MaturityMatrix, default_matrix
@@ -26,13 +31,17 @@ def radar(*profiles: Profile, matrix: MaturityMatrix | None = None, ax: Any = No
     keys = matrix.theme_keys
     angles = [2 * math.pi * i / len(keys) for i in range(len(keys))]
     if ax is None:
-        _, ax = plt.subplots(subplot_kw={"projection": "polar"}, figsize=(6, 6))
+        _, ax = plt.subplots(subplot_kw={"projection": "polar"}, figsize=(8.5, 6))
     for p in profiles:
         values = [p.level(k) or 0.0 for k in keys]
         ax.plot([*angles, angles[0]], [*values, values[0]], label=f"{p.source}: {p.subject}")
         ax.fill([*angles, angles[0]], [*values, values[0]], alpha=0.1)
     ax.set_xticks(angles)
-    ax.set_xticklabels([matrix.theme(k).name for k in keys], fontsize=7)
+    names = ["\n".join(textwrap.wrap(matrix.theme(k).name, 18)[:2]) for k in keys]
+    ax.set_xticklabels(names, fontsize=7)
+    ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, matrix.max_level)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_yticks(range(1, matrix.max_level + 1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.18, 1.0), fontsize=7, frameon=False)
+    ax.figure.tight_layout()
     return ax

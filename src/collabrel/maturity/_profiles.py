@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -80,17 +79,56 @@ class Profile:
         """The levels by theme key."""
         return {t.theme: t.level for t in self.levels}
 
+    def __repr__(self) -> str:
+        levels = ", ".join(f"{t.theme}={_level(t.level)}" for t in self.levels)
+        return f"<Profile {self.source} of {self.subject} as of {self.as_of}: {levels}>"
+
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(t.theme)}</td><td>{'' if t.level is None else t.level}</td>"
-            f"<td>{html.escape(t.reason)}</td></tr>"
+        from collabrel._html import table
+
+        names = _theme_names()
+        rows = (
+            (t.theme, names.get(t.theme, t.theme), _level(t.level), t.reason) for t in self.levels
+        )
+        caption = f"{self.source} maturity of {self.subject} as of {self.as_of}"
+        return table(caption, ("theme", "name", "level", "why"), rows)
+
+    def to_frame(self) -> Any:
+        """One row per theme: key, name, level, reason, rules and findings to act on.
+
+        The level is a float (``NaN`` when not assessed); the two counts are integers (for
+        evidenced maturity).
+        """
+        from collabrel._frames import frame
+
+        names = _theme_names()
+        records = (
+            {
+                "theme": t.theme,
+                "name": names.get(t.theme, t.theme),
+                "level": t.level,
+                "reason": t.reason,
+                "rules": len(t.rules),
+                "to_act_on": len(t.remedies),
+            }
             for t in self.levels
         )
-        return (
-            f"<table><caption>{html.escape(self.source)} maturity of "
-            f"{html.escape(self.subject)} as of {self.as_of}</caption>"
-            f"<tr><th>Theme</th><th>Level</th><th>Why</th></tr>{rows}</table>"
+        return frame(
+            records,
+            ("theme", "name", "level", "reason", "rules", "to_act_on"),
+            feature="Profile.to_frame()",
+            floats=("level",),
+            integers=("rules", "to_act_on"),
         )
+
+
+def _level(level: float | None) -> str:
+    """A level rounded for people: ``3``, ``2.7``, or ``-`` when not assessed."""
+    return "-" if level is None else f"{round(level, 1):g}"
+
+
+def _theme_names() -> dict[str, str]:
+    return {t.key: t.name for t in default_matrix().themes}
 
 
 class _Assessed(Protocol):
@@ -138,23 +176,37 @@ def evidenced(
     flags = flags if flags is not None else _builtin_flags()
     wanted = {subject} | ({organization_id} if organization_id else set())
     stage_v = Stage(stage) if stage is not None else None
-    mine = [f for f in assessment.findings if f.subject_id in wanted
-            and (stage_v is None or f.stage is stage_v)]  # fmt: skip
+    mine = [
+        f
+        for f in assessment.findings
+        if f.subject_id in wanted and (stage_v is None or f.stage is stage_v)
+    ]
     out = []
     for theme in matrix.themes:
         related = [f for f in mine if theme.tag is not None and theme.tag in f.tags]
         if not [f for f in related if f.verdict is not Verdict.NOT_APPLICABLE]:
-            out.append(ThemeLevel(theme=theme.key, level=None,
-                                  rules=tuple(dict.fromkeys(f.rule_id for f in related)),
-                                  findings=tuple(related),
-                                  reason="no requirement of the theme applies"))  # fmt: skip
+            out.append(
+                ThemeLevel(
+                    theme=theme.key,
+                    level=None,
+                    rules=tuple(dict.fromkeys(f.rule_id for f in related)),
+                    findings=tuple(related),
+                    reason="no requirement of the theme applies",
+                )
+            )
             continue
         level, reason = _level_of(related, flags)
         if level == 4 and previous is not None and previous.level(theme.key) == 4:  # noqa: PLR2004
             level, reason = 5, "joint and periodic requirements evidenced over two cycles"
-        out.append(ThemeLevel(theme=theme.key, level=float(level),
-                              rules=tuple(dict.fromkeys(f.rule_id for f in related)),
-                              findings=tuple(related), reason=reason))  # fmt: skip
+        out.append(
+            ThemeLevel(
+                theme=theme.key,
+                level=float(level),
+                rules=tuple(dict.fromkeys(f.rule_id for f in related)),
+                findings=tuple(related),
+                reason=reason,
+            )
+        )
     return Profile(subject=subject, source="evidenced", as_of=assessment.as_of, levels=tuple(out))
 
 
@@ -208,8 +260,9 @@ def self_assessments_from_data(
     matrix = matrix or default_matrix()
     items = data.get("assessments") if isinstance(data, Mapping) else data
     if not isinstance(items, list):
-        raise LoadError([Problem(path="$", message="expected a list of self-assessments")],
-                        source=source)  # fmt: skip
+        raise LoadError(
+            [Problem(path="$", message="expected a list of self-assessments")], source=source
+        )
     problems: list[Problem] = []
     out = []
     for i, item in enumerate(items):
@@ -227,9 +280,14 @@ def self_assessments_from_data(
             scores = dict(item["scores"])
             rel = str(item["relationship_id"])
         except (KeyError, TypeError, ValueError) as exc:
-            problems.append(Problem(path=where, message=f"incomplete self-assessment ({exc})",
-                                    hint="give relationship_id, participant (name, party, "
-                                    "role), assessed_on and scores"))  # fmt: skip
+            problems.append(
+                Problem(
+                    path=where,
+                    message=f"incomplete self-assessment ({exc})",
+                    hint="give relationship_id, participant (name, party, "
+                    "role), assessed_on and scores",
+                )
+            )
             continue
         for key, level in scores.items():
             if key not in matrix.theme_keys:
@@ -252,9 +310,15 @@ def self_assessments_from_data(
                         hint=f"use a whole number from 1 to {matrix.max_level}",
                     )
                 )
-        out.append(SelfAssessment(relationship_id=rel, participant=participant,
-                                  assessed_on=assessed_on, scores=scores,
-                                  comments=str(item.get("comments", ""))))  # fmt: skip
+        out.append(
+            SelfAssessment(
+                relationship_id=rel,
+                participant=participant,
+                assessed_on=assessed_on,
+                scores=scores,
+                comments=str(item.get("comments", "")),
+            )
+        )
     if problems:
         raise LoadError(problems, source=source)
     return tuple(out)
@@ -282,10 +346,13 @@ def perceived(
         levels = []
         for theme in matrix.theme_keys:
             given = [a.scores[theme] for a in items if theme in a.scores]
-            levels.append(ThemeLevel(
-                theme=theme, level=statistics.fmean(given) if given else None,
-                reason=f"mean of {len(given)} answers" if given else "not scored",
-            ))  # fmt: skip
+            levels.append(
+                ThemeLevel(
+                    theme=theme,
+                    level=statistics.fmean(given) if given else None,
+                    reason=f"mean of {len(given)} answers" if given else "not scored",
+                )
+            )
         out[key] = Profile(
             subject=key,
             source=f"perceived by {by} {key}",
@@ -337,14 +404,43 @@ class GapReport:
         return tuple(g for g in self.gaps if g.difference)[:n]
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(g.name)}</td><td>{g.left}</td><td>{g.right}</td>"
-            f"<td>{'' if g.difference is None else f'{g.difference:+.2f}'}</td></tr>"
+        from collabrel._html import table
+
+        rows = (
+            (
+                g.theme,
+                g.name,
+                _level(g.left),
+                _level(g.right),
+                "" if g.difference is None else f"{g.difference:+.1f}",
+            )
             for g in self.gaps
         )
-        return (
-            f"<table><caption>{html.escape(self.left)} vs {html.escape(self.right)}</caption>"
-            f"<tr><th>Theme</th><th>Left</th><th>Right</th><th>Gap</th></tr>{rows}</table>"
+        return table(
+            f"{self.left} vs {self.right}", ("theme", "name", "left", "right", "gap"), rows
+        )
+
+    def to_frame(self) -> Any:
+        """One row per theme, the largest disagreement first: levels and gap as floats."""
+        from collabrel._frames import frame
+
+        records = (
+            {
+                "theme": g.theme,
+                "name": g.name,
+                "left": g.left,
+                "right": g.right,
+                "difference": g.difference,
+                "drivers": len(g.drivers),
+            }
+            for g in self.gaps
+        )
+        return frame(
+            records,
+            ("theme", "name", "left", "right", "difference", "drivers"),
+            feature="GapReport.to_frame()",
+            floats=("left", "right", "difference"),
+            integers=("drivers",),
         )
 
 
@@ -363,15 +459,26 @@ def gaps(left: Profile, right: Profile, *, matrix: MaturityMatrix | None = None)
             for t in profile.levels:
                 if t.theme == theme.key:
                     drivers += t.remedies
-        out.append(Gap(theme=theme.key, name=theme.name, left=a, right=b,
-                       drivers=tuple(dict.fromkeys(drivers))))  # fmt: skip
+        out.append(
+            Gap(
+                theme=theme.key,
+                name=theme.name,
+                left=a,
+                right=b,
+                drivers=tuple(dict.fromkeys(drivers)),
+            )
+        )
     out.sort(key=lambda g: -abs(g.difference) if g.difference is not None else 1.0)
-    return GapReport(left=f"{left.source} ({left.subject})",
-                     right=f"{right.source} ({right.subject})", gaps=tuple(out))  # fmt: skip
+    return GapReport(
+        left=f"{left.source} ({left.subject})",
+        right=f"{right.source} ({right.subject})",
+        gaps=tuple(out),
+    )
 
 
-def target(levels: Mapping[str, int], *, as_of: date, matrix: MaturityMatrix | None = None
-           ) -> Profile:  # fmt: skip
+def target(
+    levels: Mapping[str, int], *, as_of: date, matrix: MaturityMatrix | None = None
+) -> Profile:
     """Return a target profile (the levels aimed at), to compare with :func:`gaps`.
 
     Raises:
@@ -386,7 +493,12 @@ def target(levels: Mapping[str, int], *, as_of: date, matrix: MaturityMatrix | N
         if not 1 <= level <= matrix.max_level:
             msg = f"target level {level} for {key!r} is out of range 1..{matrix.max_level}"
             raise ValueError(msg)
-    return Profile(subject="target", source="target", as_of=as_of, levels=tuple(
-        ThemeLevel(theme=k, level=float(levels[k]) if k in levels else None)
-        for k in matrix.theme_keys
-    ))  # fmt: skip
+    return Profile(
+        subject="target",
+        source="target",
+        as_of=as_of,
+        levels=tuple(
+            ThemeLevel(theme=k, level=float(levels[k]) if k in levels else None)
+            for k in matrix.theme_keys
+        ),
+    )

@@ -1,0 +1,288 @@
+"""Where report rows come from: a finding made a row, rows in report order, counts as they go.
+
+A report lists its rows subject by subject (the organization first, then the relationships in
+portfolio order) and, within a subject, in clause order. That order lets a report be written
+one subject at a time from a :class:`~collabrel.rules.Session`, whatever the size of the
+portfolio: :func:`session_rows` asks the session for one subject's findings at a time, and
+:func:`session_summary` counts every verdict without building a finding.
+
+The few things a row needs from the portfolio (names, stages, scope exclusions, who owns a
+finding and by when) are looked up once in a :class:`RowContext`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING
+
+from collabrel._mappings import clause_key
+from collabrel._stages import Stage
+from collabrel.rules import Finding, GapKind, Level, Verdict
+from collabrel.rules._findings import GATED_STAGES
+
+if TYPE_CHECKING:
+    from collabrel._model import Portfolio
+    from collabrel.reports import ReportRow, Summary
+    from collabrel.rules import RuleSet, RuleSpec, Session
+
+__all__ = [
+    "Count",
+    "Progress",
+    "RowContext",
+    "Tallies",
+    "row_order",
+    "session_rows",
+    "session_summary",
+]
+
+Progress = Callable[[int, int | None], None]
+"""A callback ``progress(done, total)``: subjects written so far, and how many there are."""
+
+_GAPPED = frozenset({Verdict.FAIL, Verdict.UNKNOWN})
+_OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
+
+
+class RowContext:
+    """What rows need from the portfolio, looked up once: names, stages, owners, exclusions."""
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        org = portfolio.organization
+        self.organization_id = org.id
+        self.names: dict[str, str] = {org.id: org.name}
+        self.stages: dict[str, Stage] = {}
+        self.order: list[str] = [org.id]
+        for rel in portfolio.relationships:
+            self.names[rel.id] = rel.name
+            self.stages[rel.id] = rel.stage
+            self.order.append(rel.id)
+        self._people = {p.id: p.name for p in org.people}
+        scope = org.scope
+        self._excluded = {e.requirement: e.justification for e in scope.exclusions} if scope else {}
+        corporate = next((s.person for s in org.sers if s.active), None)
+        self._owner: dict[str | None, str | None] = {None: self._person(corporate)}
+        for rel in portfolio.relationships:
+            ser = rel.ser_of(org.id)
+            self._owner[rel.id] = self._person(ser.person) if ser is not None else None
+        self._tracked: dict[tuple[str, str | None], tuple[str, str | None, date | None]] = {}
+        for nc in org.nonconformities:
+            if nc.rule_id is None or nc.status.value not in _OPEN_NC:
+                continue
+            actions = [a for a in nc.actions if a.is_open]
+            owner = next((a.owner for a in actions if a.owner), None)
+            due = min((a.due_on for a in actions if a.due_on is not None), default=None)
+            key = (nc.rule_id, nc.relationship_id)
+            self._tracked.setdefault(key, (nc.id, self._person(owner), due))
+
+    def _person(self, person: str | None) -> str | None:
+        return None if person is None else self._people.get(person, person)
+
+    def exclusion(self, finding: Finding) -> str | None:
+        """The justification of the scope exclusion naming *finding*'s requirement, if any."""
+        if not self._excluded:
+            return None
+        rule_id = finding.rule_id
+        for key in (rule_id, rule_id.split("/", 1)[0], finding.clause):
+            if key in self._excluded:
+                return self._excluded[key]
+        return None
+
+    def row(self, finding: Finding) -> ReportRow:
+        """The report row of *finding*, with the subject's name and stage, owner and due date.
+
+        A finding that needs action is owned by whoever the data says: the open corrective
+        action of a nonconformity that tracks it (10.1), with its due date; else the senior
+        executive responsible of the relationship (or the organization's, for organization
+        rules).
+        """
+        from collabrel.reports import ReportRow
+
+        sid = finding.subject_id
+        stage = self.stages.get(sid)
+        owner = tracked = None
+        due = None
+        if not finding.ok:
+            relationship = None if sid == self.organization_id else sid
+            found = self._tracked.get((finding.rule_id, relationship))
+            if found is not None:
+                tracked, owner, due = found
+            if owner is None:
+                owner = self._owner.get(relationship)
+        return ReportRow.from_finding(
+            finding,
+            subject_name=self.names.get(sid),
+            exclusion=self.exclusion(finding),
+            subject_stage=stage,
+            owner=owner,
+            due_on=due,
+            tracked_by=tracked,
+        )
+
+
+def row_order(rows: Iterable[Finding], rule_order: dict[str, int]) -> list[Finding]:
+    """*rows* of one subject in clause order, then in rule set order."""
+    return sorted(
+        rows, key=lambda f: (clause_key(f.clause), rule_order.get(f.rule_id, len(rule_order)))
+    )
+
+
+def _subjects(session: Session) -> list[tuple[str, bool]]:
+    """(subject id, is a relationship) in report order."""
+    org = session.organization.id
+    return [(org, False)] + [(r.id, True) for r in session.portfolio.relationships]
+
+
+def _specs(ruleset: RuleSet) -> tuple[list[RuleSpec], list[RuleSpec]]:
+    """The organization rules and the relationship rules, each in clause order."""
+    order = {s.id: i for i, s in enumerate(ruleset)}
+    ordered = sorted(ruleset, key=lambda s: (clause_key(s.clause), order[s.id]))
+    org = [s for s in ordered if s.level is Level.ORG]
+    rel = [s for s in ordered if s.level is not Level.ORG]
+    return org, rel
+
+
+def session_rows(
+    session: Session,
+    context: RowContext,
+    *,
+    actions_only: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[ReportRow]:
+    """Yield the rows of *session*'s current findings in report order, one subject at a time.
+
+    With *actions_only*, only the FAIL, UNKNOWN and ERROR rows are made: the verdicts are read
+    first and a finding is built only for the pairs that need action, so the cost follows
+    what is reported, not the size of the portfolio.
+    """
+    org_specs, rel_specs = _specs(session.ruleset)
+    order = {s.id: i for i, s in enumerate(session.ruleset)}
+    subjects = _subjects(session)
+    total = len(subjects)
+    for done, (sid, is_rel) in enumerate(subjects, start=1):
+        if actions_only:
+            specs = rel_specs if is_rel else org_specs
+            for spec in specs:
+                if session.verdict(spec.id, sid) not in _FINE:
+                    yield context.row(session.finding(spec.id, sid))
+        else:
+            for finding in row_order(session.findings(subject_id=sid), order):
+                yield context.row(finding)
+        if progress is not None:
+            progress(done, total)
+
+
+_FINE = frozenset({Verdict.PASS, Verdict.NOT_APPLICABLE})
+
+
+class Count:
+    """Verdicts counted, and the kinds of the FAIL and UNKNOWN ones."""
+
+    __slots__ = ("gaps", "pairs", "verdicts")
+
+    def __init__(self) -> None:
+        self.verdicts: Counter[Verdict] = Counter()
+        self.gaps: Counter[GapKind] = Counter()
+        self.pairs: Counter[tuple[Verdict, GapKind | None]] = Counter()
+
+    def add(self, verdict: Verdict, gap: GapKind | None, n: int = 1) -> None:
+        """Count *n* of a verdict (and its gap kind)."""
+        self.verdicts[verdict] += n
+        self.pairs[verdict, gap] += n
+        if gap is not None:
+            self.gaps[gap] += n
+
+    def __bool__(self) -> bool:
+        return bool(self.verdicts)
+
+
+class Tallies:
+    """Counts of verdicts by clause, stage, level, subject and rule, kept as rows go by."""
+
+    def __init__(
+        self, subject_order: Iterable[str] = (), names: dict[str, str] | None = None
+    ) -> None:
+        self.overall = Count()
+        self.clause: dict[str, Count] = {}
+        self.stage: dict[str, Count] = {}
+        self.stage_labels: dict[str, str] = {}
+        self.level: dict[str, Count] = {}
+        self.subject: dict[str, Count] = {k: Count() for k in subject_order}
+        self.rule: dict[str, Count] = {}
+        self.rule_info: dict[str, tuple[str, str]] = {}
+        self.names: dict[str, str] = dict(names or {})
+
+    def add(
+        self,
+        *,
+        verdict: Verdict,
+        gap: GapKind | None,
+        clause: str,
+        stage: Stage | None,
+        level: str,
+        subject_id: str,
+        rule_id: str,
+        title: str,
+    ) -> None:
+        """Count one verdict."""
+        from collabrel.reports import stage_key, stage_label
+
+        self.overall.add(verdict, gap)
+        top = clause.split(".", 1)[0]
+        self.clause.setdefault(top, Count()).add(verdict, gap)
+        skey = stage_key(stage)
+        if skey not in self.stage:
+            self.stage[skey] = Count()
+            self.stage_labels[skey] = stage_label(stage)
+        self.stage[skey].add(verdict, gap)
+        self.level.setdefault(level, Count()).add(verdict, gap)
+        self.subject.setdefault(subject_id, Count()).add(verdict, gap)
+        if rule_id not in self.rule:
+            self.rule[rule_id] = Count()
+            self.rule_info[rule_id] = (clause, title)
+        self.rule[rule_id].add(verdict, gap)
+
+    def add_row(self, row: ReportRow) -> None:
+        """Count a report row."""
+        self.names.setdefault(row.subject_id, row.subject_name)
+        self.add(verdict=row.verdict, gap=row.gap, clause=row.clause, stage=row.stage,
+                 level=row.level, subject_id=row.subject_id, rule_id=row.rule_id,
+                 title=row.title)  # fmt: skip
+
+    def summary(self) -> Summary:
+        """The counts as a :class:`~collabrel.reports.Summary`."""
+        from collabrel.reports import Summary
+
+        return Summary.from_counters(self)
+
+
+def session_summary(
+    session: Session, context: RowContext, *, progress: Progress | None = None
+) -> tuple[Summary, Tallies]:
+    """Count every current verdict of *session*, building a finding only where it must.
+
+    A FAIL or UNKNOWN of a rule of the relationship's current stage may be an open gate item;
+    its finding (its explanation: has a review there lapsed?) decides. Every other pair is
+    counted from its verdict alone. Returns the summary and the tallies (which also count by
+    rule, for checklists).
+    """
+    org_specs, rel_specs = _specs(session.ruleset)
+    tallies = Tallies(context.order, context.names)
+    subjects = _subjects(session)
+    for done, (sid, is_rel) in enumerate(subjects, start=1):
+        current = context.stages.get(sid)
+        for spec in rel_specs if is_rel else org_specs:
+            verdict = session.verdict(spec.id, sid)
+            gap = None
+            if verdict in _GAPPED:
+                candidate = spec.stage is not None and spec.stage is current
+                if candidate and spec.stage in GATED_STAGES:
+                    gap = session.finding(spec.id, sid).gap
+                else:
+                    gap = GapKind.NONCONFORMITY
+            tallies.add(verdict=verdict, gap=gap, clause=spec.clause, stage=spec.stage,
+                        level=spec.level.value, subject_id=sid, rule_id=spec.id,
+                        title=spec.title)  # fmt: skip
+        if progress is not None:
+            progress(done, len(subjects))
+    return tallies.summary(), tallies

@@ -1,0 +1,323 @@
+"""Excel workbooks of reports, written row by row (openpyxl's write-only mode, bounded memory).
+
+The sheets, in order: Summary (the counts, shares as percentages), Actions (what needs action,
+by subject), Findings (every row; full view only), Checklist (one Annex A question per rule),
+Exclusions and Scope. Dates are dates and shares are numbers with a percentage format;
+verdicts and answers are coloured; every table has its header row frozen and a filter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from collabrel._render._common import evidence_text, explanation_text, kind_label
+from collabrel._render._tabular import _ILLEGAL_XML, formula_like
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from collabrel._render._doc import Document
+    from collabrel.reports import ReportRow, Tally
+    from collabrel.views import Score
+
+__all__ = ["DATE_FORMAT", "FILLS", "PERCENT_FORMAT", "SHEETS", "write_xlsx"]
+
+DATE_FORMAT = "yyyy-mm-dd"
+"""The number format of date cells."""
+PERCENT_FORMAT = "0%"
+"""The number format of shares."""
+FILLS = {
+    "pass": "DAFBE1",
+    "fail": "FFEBE9",
+    "unknown": "FFF8C5",
+    "error": "FBEFFF",
+    "not_applicable": "F3F5F7",
+    "Yes": "DAFBE1",
+    "Partial": "FFF8C5",
+    "No": "FFEBE9",
+    "N/A": "F3F5F7",
+}
+"""The background colour of each verdict and checklist answer (RGB hex)."""
+SHEETS = ("Summary", "Actions", "Findings", "Checklist", "Exclusions", "Scope")
+"""The sheets of a full report, in order (an action view has no Findings sheet)."""
+
+_HEADER_FILL = "E6EAEF"
+
+
+class _Sheet:
+    """A write-only sheet: rows of values, styled cells, a frozen header and a filter."""
+
+    def __init__(
+        self, wb: Any, openpyxl: Any, title: str, widths: Sequence[float], header_row: int
+    ) -> None:
+        self.ws = wb.create_sheet(title)
+        # a write-only sheet writes its view before its first row: freeze the header now
+        self.ws.freeze_panes = f"A{header_row + 1}"
+        self.px = openpyxl
+        self.rows = 0
+        self.width = len(widths)
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = w
+        styles = openpyxl.styles
+        self.bold = styles.Font(bold=True)
+        self.title_font = styles.Font(bold=True, size=14)
+        self.fills = {k: styles.PatternFill("solid", fgColor=v) for k, v in FILLS.items()}
+        self.header_fill = styles.PatternFill("solid", fgColor=_HEADER_FILL)
+        self.wrap = styles.Alignment(wrap_text=True, vertical="top")
+        self.table_start: int | None = None
+
+    def cell(
+        self,
+        value: Any,
+        *,
+        fmt: str | None = None,
+        fill: str | None = None,
+        font: Any = None,
+        wrap: bool = False,
+    ) -> Any:
+        if isinstance(value, str):
+            value = _ILLEGAL_XML.sub("", value)
+        c = self.px.cell.WriteOnlyCell(self.ws, value=value)
+        if isinstance(value, str) and formula_like(value):
+            c.data_type = "s"  # text, never a formula
+            c.quotePrefix = True
+        if fmt is not None:
+            c.number_format = fmt
+        if fill is not None and fill in self.fills:
+            c.fill = self.fills[fill]
+        if font is not None:
+            c.font = font
+        if wrap:
+            c.alignment = self.wrap
+        return c
+
+    def append(self, values: Iterable[Any]) -> None:
+        """Append a row; every text goes through :meth:`cell` (never a formula)."""
+        cells = [v if isinstance(v, self.px.cell.cell.Cell) else self.cell(v) for v in values]
+        self.ws.append(cells)
+        self.rows += 1
+
+    def header(self, names: Sequence[str]) -> None:
+        """Write a table header; the first one starts the filter (and is the frozen row)."""
+        self.append(self.cell(n, font=self.bold) for n in names)
+        if self.table_start is None:
+            self.table_start = self.rows
+
+    def finish(self) -> None:
+        """Set the filter over the first table (header to last row)."""
+        if self.table_start is not None and self.rows >= self.table_start:
+            last = self.px.utils.get_column_letter(self.width)
+            self.ws.auto_filter.ref = f"A{self.table_start}:{last}{self.rows}"
+
+
+def _counts(score: Score) -> list[Any]:
+    return [score.passed, score.failed, score.unknown, score.error, score.not_applicable,
+            score.nonconformities, score.open_gate_items]  # fmt: skip
+
+
+_COUNT_NAMES = ["pass", "fail", "unknown", "error", "not_applicable", "nonconformities",
+                "open_gate_items", "share met"]  # fmt: skip
+
+
+def _summary(doc: Document, sheet: _Sheet) -> None:
+    s = doc.summary
+    o = s.overall
+    sheet.append([sheet.cell(doc.title, font=sheet.title_font)])
+    sheet.append(["As of", sheet.cell(doc.as_of, fmt=DATE_FORMAT)])
+    sheet.append(["Rule set", doc.ruleset_version])
+    sheet.append(["Generated by", doc.generator])
+    sheet.append(["View", "every finding" if doc.full else "what needs action"])
+    sheet.append(["Scope", doc.scope.statement])
+    sheet.append(["Counting", sheet.cell(doc.counting, wrap=True)])
+    sheet.append([])
+    sheet.header(["Group", "Name", *_COUNT_NAMES])
+    sheet.append(["overall", "every finding", *_counts(o), sheet.cell(o.share, fmt=PERCENT_FORMAT)])
+    groups: list[tuple[str, tuple[Tally, ...]]] = [
+        ("clause", s.by_clause),
+        ("stage", s.by_stage),
+        ("level", s.by_level),
+        ("subject", s.by_subject),
+    ]
+    for group, tallies in groups:
+        for t in tallies:
+            sheet.append(
+                [
+                    f"{group} {t.key}",
+                    t.label,
+                    *_counts(t.score),
+                    sheet.cell(t.score.share, fmt=PERCENT_FORMAT),
+                ]
+            )
+    sheet.finish()
+
+
+_ACTION_COLUMNS = (
+    "subject_id",
+    "subject_name",
+    "subject_stage",
+    "kind",
+    "clause",
+    "rule_id",
+    "requirement",
+    "verdict",
+    "why",
+    "remedy",
+    "owner",
+    "due_on",
+    "tracked_by",
+    "severity",
+)
+
+
+def _actions(doc: Document, sheet: _Sheet) -> None:
+    sheet.header(_ACTION_COLUMNS)
+    for row in doc.action_rows():
+        why = row.message + (f" | {explanation_text(row)}" if row.explanation else "")
+        sheet.append(
+            [
+                row.subject_id,
+                row.subject_name,
+                str(row.subject_stage) if row.subject_stage is not None else None,
+                kind_label(row.kind),
+                row.clause,
+                row.rule_id,
+                row.title,
+                sheet.cell(row.verdict.value, fill=row.verdict.value),
+                sheet.cell(why, wrap=True),
+                sheet.cell(row.remedy, wrap=True),
+                row.owner,
+                sheet.cell(row.due_on, fmt=DATE_FORMAT),
+                row.tracked_by,
+                row.severity,
+            ]
+        )
+    sheet.finish()
+
+
+_FINDING_COLUMNS = (
+    "subject_id",
+    "subject_name",
+    "clause",
+    "rule_id",
+    "requirement",
+    "level",
+    "stage",
+    "mode",
+    "severity",
+    "verdict",
+    "kind",
+    "why",
+    "evidence",
+    "explanation",
+    "error",
+    "remedy",
+    "owner",
+    "due_on",
+    "exclusion",
+    "tags",
+)
+
+
+def _finding(sheet: _Sheet, row: ReportRow) -> list[Any]:
+    return [
+        row.subject_id,
+        row.subject_name,
+        row.clause,
+        row.rule_id,
+        row.title,
+        row.level,
+        int(row.stage) if row.stage is not None else None,
+        row.mode,
+        row.severity,
+        sheet.cell(row.verdict.value, fill=row.verdict.value),
+        kind_label(row.kind) or None,
+        row.message,
+        evidence_text(row) or None,
+        explanation_text(row) or None,
+        row.error,
+        row.remedy,
+        row.owner,
+        sheet.cell(row.due_on, fmt=DATE_FORMAT),
+        row.exclusion,
+        ", ".join(row.tags),
+    ]
+
+
+def _findings(doc: Document, sheet: _Sheet) -> None:
+    sheet.header(_FINDING_COLUMNS)
+    for row in doc.all_rows():
+        sheet.append(_finding(sheet, row))
+    sheet.finish()
+
+
+def _checklist(doc: Document, sheet: _Sheet) -> None:
+    from collabrel.views import Answer, question
+
+    sheet.header(["clause", "rule_id", "question", "answer", *_COUNT_NAMES])
+    for r in doc.rule_scores():
+        answer = Answer.of(r.score).value
+        sheet.append(
+            [
+                r.clause,
+                r.rule_id,
+                sheet.cell(question(r.title), wrap=True),
+                sheet.cell(answer, fill=answer),
+                *_counts(r.score),
+                sheet.cell(r.score.share, fmt=PERCENT_FORMAT),
+            ]
+        )
+    sheet.finish()
+
+
+def _exclusions(doc: Document, sheet: _Sheet) -> None:
+    sheet.header(
+        ["requirement", "source", "clause", "title", "justification", "approved_by", "approved_on"]
+    )
+    for e in doc.exclusions:
+        sheet.append(
+            [
+                e.requirement,
+                e.source,
+                e.clause,
+                e.title,
+                sheet.cell(e.justification, wrap=True),
+                e.approved_by,
+                sheet.cell(e.approved_on, fmt=DATE_FORMAT),
+            ]
+        )
+    sheet.finish()
+
+
+def _scope(doc: Document, sheet: _Sheet) -> None:
+    sc = doc.scope
+    sheet.header(["relationship", "name", "stage", "stage_name", "in_scope"])
+    for r in sc.relationships:
+        sheet.append([r.id, r.name, int(r.stage), r.stage.label, r.in_scope])
+    sheet.finish()
+
+
+_SUMMARY_HEADER = 9
+"""The row of the Summary sheet's table header (below the title and eight lines of facts)."""
+
+_WIDTHS = {
+    "Summary": (18, 45, 9, 9, 9, 9, 9, 11),
+    "Actions": (22, 28, 22, 16, 9, 34, 40, 10, 60, 50, 20, 12, 22, 10),
+    "Findings": (22, 28, 9, 34, 40, 6, 6, 12, 10, 10, 16, 50, 50, 50, 20, 50, 20, 12, 30, 30),
+    "Checklist": (9, 34, 60, 10, 9, 9, 9, 9, 9, 11),
+    "Exclusions": (30, 10, 9, 40, 60, 16, 12),
+    "Scope": (24, 40, 8, 28, 10),
+}
+_FILL = {"Summary": _summary, "Actions": _actions, "Findings": _findings,
+         "Checklist": _checklist, "Exclusions": _exclusions, "Scope": _scope}  # fmt: skip
+
+
+def write_xlsx(doc: Document, path: Path, openpyxl: Any) -> None:
+    """Write *doc* to *path* as a workbook (see :data:`SHEETS`), one row at a time."""
+    wb = openpyxl.Workbook(write_only=True)
+    for title in SHEETS:
+        if (title == "Findings" and not doc.full) or (title == "Checklist" and not doc.complete):
+            continue
+        header = _SUMMARY_HEADER if title == "Summary" else 1
+        _FILL[title](doc, _Sheet(wb, openpyxl, title, _WIDTHS[title], header))
+    wb.save(str(path))
