@@ -79,7 +79,10 @@ _FAIL_LEVELS: dict[str, frozenset[Verdict]] = {
     "fail": frozenset({Verdict.FAIL, Verdict.ERROR}),
     "unknown": frozenset({Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN}),
 }
-_PORTFOLIO_HELP = "the portfolio file (YAML, JSON or TOML; - reads standard input)"
+_PORTFOLIO_HELP = (
+    "the portfolio: a YAML, JSON, TOML or JSON Lines file, or a folder of shards"
+    " (- reads standard input)"
+)
 _FORMATS = ("text", "md", "html", "csv", "json", "xlsx")
 _SUFFIXES = {".txt": "text", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
              ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}  # fmt: skip
