@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import textwrap
 from datetime import date
 
@@ -44,6 +46,17 @@ def test_dump_and_load_a_file_by_its_suffix(tmp_path, fmt):
     dump(portfolio, path)
     assert load(path) == portfolio
     assert load(str(path)) == portfolio  # a file name, not document text
+
+
+def test_a_dumped_file_gets_the_permissions_a_plain_open_gives(tmp_path):
+    old = os.umask(0o027)
+    try:
+        dump(make_portfolio(), tmp_path / "portfolio.json")
+        shards = collabrel.dump_shards(make_portfolio(), tmp_path / "shards")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "portfolio.json").stat().st_mode) == 0o640
+    assert {stat.S_IMODE(p.stat().st_mode) for p in shards} == {0o640}
 
 
 def test_yml_suffix_is_yaml(tmp_path):

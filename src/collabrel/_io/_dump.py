@@ -319,10 +319,17 @@ def _atomic(path: Path, chunks: _Chunks) -> None:
                     out.write(buffer.getvalue())
                     buffer = io.StringIO()
             out.write(buffer.getvalue())
+        Path(name).chmod(0o666 & ~_umask())  # what a plain open() would have given the file
         Path(name).replace(path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def dump_shards(
