@@ -346,6 +346,17 @@ EXAMPLES: list[Example] = [
     ok("5.3-roles", "5.3/relationship-roles"),
     bad("5.3-roles", "5.3/relationship-roles",
         rel("team[3].communicated_on", None), "team[3].communicated_on: missing"),
+    # the JMT's own members hold communicated jmt_member roles (p-eng is team[3])
+    bad("5.3-roles/jmt-not-assigned", "5.3/relationship-roles",
+        rel("team", without(lambda a: a.role == "jmt_member")),
+        "JMT member p-rl-rail has no jmt_member role in the team; JMT member p-eng has no "
+        "jmt_member role in the team"),
+    bad("5.3-roles/jmt-not-told", "5.3/relationship-roles",
+        rel("team[3].communicated_on", None),
+        "the jmt_member role of JMT member p-eng was never communicated"),
+    ok("5.3-roles/partner-members", "5.3/relationship-roles",
+       rel("working.governance.bodies[1].party_members",
+           lambda m: (*m, collabrel.Participant(party="halden-rail", person="hrs-ceo")))),
     ok("5.3.2-ser", "5.3.2/ser-included", subject=ORG),
     bad("5.3.2-ser", "5.3.2/ser-included", org("governance", leave_out("p-coo")),
         "no active SER (p-coo) is a sponsor or a member", subject=ORG),
