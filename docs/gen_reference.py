@@ -578,7 +578,7 @@ def portfolio_page() -> str:
         "text with their unit (`120000 GBP`, `40 person_day`, `95 percent`); calendar "
         "intervals as `6 months`; cadences as `monthly` or `every 6 months`. Fields marked "
         "*refers to* hold the id of a party, a person or a relationship defined elsewhere in "
-        "the file.",
+        "the file (a risk's `source_ref`: an issue of the context or a stakeholder's name).",
         "",
         "`collabrel init` writes a starter file; `collabrel schema` prints the same "
         "description as a JSON Schema (draft 2020-12) for editors and CI "
@@ -598,7 +598,9 @@ def portfolio_page() -> str:
             notes = [rst_to_markdown(" ".join(f.doc.split()))] if f.doc else []
             if f.unit:
                 notes.append(f"Unit: {f.unit}.")
-            if f.refers_to:
+            if f.refers_to == "context":
+                notes.append("Refers to an issue of the context or a registered stakeholder.")
+            elif f.refers_to:
                 notes.append(f"Refers to a {f.refers_to} id.")
             if f.clauses:
                 notes.append(f"Clauses: {', '.join(f.clauses)}.")

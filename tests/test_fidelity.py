@@ -33,7 +33,7 @@ from collabrel import (
     Stage,
 )
 from collabrel._cli import main
-from collabrel.errors import GateBlockedError
+from collabrel.errors import GateBlockedError, LoadError
 from collabrel.lifecycle import Lifecycle
 from collabrel.reports import Report
 from collabrel.rules import (
@@ -146,6 +146,42 @@ def test_the_new_concepts_round_trip_through_every_format(firm: Portfolio) -> No
     (problem,) = stranger.problems()
     assert problem.path == "$.relationships[0].stage_history[6].approvals[1].by"
     assert "unknown person 'a-temp-clerk'" in problem.message
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_risk_source_naming_no_issue_or_stakeholder_is_refused_by_the_loader(
+    firm: Portfolio, fmt: str
+) -> None:
+    """A risk's ``source_ref`` is a reference: the loader names the path and how to fix it."""
+    assert all(i.source_ref for i in firm.organization.risk_register.items)
+    broken = org("risk_register.items[id=cr-02].source_ref", "Halden Rail")(firm)
+    (problem,) = broken.problems()
+    path = "$.organization.risk_register.items[1].source_ref"
+    assert problem.path == path
+    assert problem.message == "unknown context issue or stakeholder 'Halden Rail'"
+    assert "organization.stakeholders.entries" in (problem.hint or "")
+    with pytest.raises(LoadError) as refused:
+        collabrel.loads(collabrel.dumps(broken, format=fmt), format=fmt)
+    assert [(p.path, p.message) for p in refused.value.problems] == [(path, problem.message)]
+
+
+def test_a_relationship_risk_source_is_checked_record_by_record(
+    firm: Portfolio, tmp_path: Path
+) -> None:
+    """Streaming a JSON Lines portfolio checks a relationship risk's ``source_ref`` too."""
+    named = rel("risk_register.items[0].source_ref", HALDEN)(firm)
+    path = tmp_path / "named.jsonl"
+    collabrel.dump(named, path)
+    assert [r.id for r in collabrel.iter_relationships(path)] == [RAIL]
+    broken = rel("risk_register.items[0].source_ref", "Nowhere")(firm)
+    where = "$.relationships[0].risk_register.items[0].source_ref"
+    assert [p.path for p in broken.problems()] == [where]
+    path = tmp_path / "broken.jsonl"
+    collabrel.dump(broken, path)
+    with pytest.raises(LoadError) as refused:
+        list(collabrel.iter_relationships(path))
+    assert [p.path for p in refused.value.problems] == [where]
+    assert "unknown context issue or stakeholder 'Nowhere'" in str(refused.value)
 
 
 # ------------------------------------------------------------------------ one-fact changes
@@ -272,6 +308,8 @@ def bad(gap: str, rule: str, change: Change, names: str, subject: str = RAIL) ->
     return Example(gap, f"iso44001:{rule}", FAIL, change, subject, names)
 
 
+HALDEN = "Halden Rail Systems Ltd"
+"""The partner's entry in the stakeholder register, the source of risk cr-02."""
 MONTHLY_DASHBOARD = "communications[topic=JV performance dashboard].sent_on"
 OURS_ONLY = without(lambda idea: idea.raised_by_party != ORG)
 """Only Northbridge's ideas: the partner raised none."""
@@ -294,9 +332,31 @@ EXAMPLES: list[Example] = [
     ok("6.1-sources", "6.1/sources", subject=ORG),
     bad("6.1-sources", "6.1/sources", org("risk_register.items[id=cr-02].source", "partner"),
         "risk_register.items[1].source: 'partner', expected one of 4.1, 4.2", subject=ORG),
+    bad("6.1-sources/unknown-issue", "6.1/sources",
+        org("risk_register.items[id=cr-04].source_ref", "Office coffee quality"),
+        "cr-04 names 'Office coffee quality' as its source, which is no issue of the context "
+        "analysis (4.1)", subject=ORG),
+    bad("6.1-sources/stakeholder-gone", "6.1/sources",
+        org("stakeholders.entries", without(lambda e: e.stakeholder == HALDEN)),
+        f"cr-02 names {HALDEN!r} as its source, which is no stakeholder of the stakeholder "
+        "register (4.2)", subject=ORG),
+    bad("6.1-sources/unnamed", "6.1/sources", org("risk_register.items[id=cr-05].source_ref", None),
+        "cr-05 does not say which issue of the context analysis (4.1) it comes from (source_ref)",
+        subject=ORG),
     ok("5.3-roles", "5.3/relationship-roles"),
     bad("5.3-roles", "5.3/relationship-roles",
         rel("team[3].communicated_on", None), "team[3].communicated_on: missing"),
+    # the JMT's own members hold communicated jmt_member roles (p-eng is team[3])
+    bad("5.3-roles/jmt-not-assigned", "5.3/relationship-roles",
+        rel("team", without(lambda a: a.role == "jmt_member")),
+        "JMT member p-rl-rail has no jmt_member role in the team; JMT member p-eng has no "
+        "jmt_member role in the team"),
+    bad("5.3-roles/jmt-not-told", "5.3/relationship-roles",
+        rel("team[3].communicated_on", None),
+        "the jmt_member role of JMT member p-eng was never communicated"),
+    ok("5.3-roles/partner-members", "5.3/relationship-roles",
+       rel("working.governance.bodies[1].party_members",
+           lambda m: (*m, collabrel.Participant(party="halden-rail", person="hrs-ceo")))),
     ok("5.3.2-ser", "5.3.2/ser-included", subject=ORG),
     bad("5.3.2-ser", "5.3.2/ser-included", org("governance", leave_out("p-coo")),
         "no active SER (p-coo) is a sponsor or a member", subject=ORG),

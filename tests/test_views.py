@@ -228,3 +228,77 @@ def test_illegal_status_change_names_the_allowed_one(assessment):
     assert info.value.allowed == ("action_planned",)
     with pytest.raises(StatusChangeError, match="at least one"):
         nc.plan([])
+
+
+# ------------------------------------------- open gate items vs nonconformities in the frames
+
+
+RAIL = "rel-rail-jv"
+
+
+def _rail_at_stage_4(portfolio, *, strategy_approved):
+    """The rail joint venture back at stage 4, its negotiation strategy approved or not."""
+    r = portfolio.relationship(RAIL)
+    history = tuple(h for h in r.stage_history if int(h.stage) <= 4)
+    r = attrs.evolve(r, stage=collabrel.Stage.PARTNER_SELECTION, stage_history=history)
+    if not strategy_approved:
+        strategy = attrs.evolve(r.selection.negotiation_strategy, approved_by=None)
+        r = attrs.evolve(r, selection=attrs.evolve(r.selection, negotiation_strategy=strategy))
+    return portfolio.with_relationship(r)
+
+
+def test_the_findings_frame_tells_open_gate_items_from_nonconformities(assessment):
+    pd = pytest.importorskip("pandas")
+    from collabrel.views import findings_frame
+
+    frame = findings_frame(assessment.findings)
+    assert isinstance(frame["gap"].dtype, pd.CategoricalDtype)
+    assert list(frame["gap"].cat.categories) == ["nonconformity", "open gate item"]
+    expected = [None if f.gap is None else f.gap.label.lower() for f in assessment.findings]
+    assert [None if pd.isna(g) else g for g in frame["gap"]] == expected
+    grid = frame[frame["subject_id"] == "rel-grid-alliance"]  # stage 5: both kinds
+    assert set(grid["gap"].dropna()) == {"nonconformity", "open gate item"}
+    met = frame[frame["verdict"].isin(["pass", "not_applicable"])]
+    assert met["gap"].isna().all()
+
+
+def test_the_heat_map_shows_an_open_gate_item_apart_from_a_failure(example):
+    pytest.importorskip("pandas")
+    from collabrel.views import heatmap_table
+
+    def cell(portfolio):
+        return heatmap_table(collabrel.rules.evaluate(portfolio, as_of=AS_OF)).loc["8.5", RAIL]
+
+    assert cell(_rail_at_stage_4(example, strategy_approved=True)) == "pass"
+    # the same unapproved strategy: work of the current stage at 4, a nonconformity at 7
+    assert cell(_rail_at_stage_4(example, strategy_approved=False)) == "open_gate_item"
+    rail = example.relationship(RAIL)
+    strategy = attrs.evolve(rail.selection.negotiation_strategy, approved_by=None)
+    later = example.with_relationship(
+        attrs.evolve(rail, selection=attrs.evolve(rail.selection, negotiation_strategy=strategy))
+    )
+    assert cell(later) == "fail"
+
+
+def test_an_open_gate_item_has_its_own_colour_hatch_and_legend_entry(assessment):
+    pytest.importorskip("matplotlib")
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from collabrel.views import heatmap, heatmap_table
+
+    table = heatmap_table(assessment)
+    assert table.loc["8.3", "rel-aldermoor"] == "open_gate_item"  # stage 2, its gate ahead
+    ax = heatmap(assessment)
+    patches = {p.get_label(): p for p in ax.patches}
+    gate = patches["open_gate_item"]
+    others = {patches[v].get_facecolor() for v in ("fail", "unknown", "pass", "not_applicable")
+              if v in patches}  # fmt: skip
+    assert gate.get_facecolor() not in others
+    assert gate.get_hatch()
+    assert gate.get_hatch() != patches["not_applicable"].get_hatch()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Open gate item (current stage)" in legend
+    plt.close(ax.figure)

@@ -1,7 +1,10 @@
 """The portfolio heat map: clause x relationship, the worst verdict in each cell.
 
-NOT_APPLICABLE is drawn light grey with a hatch and FAIL red, so the two never look alike,
-in colour or printed in grey. matplotlib and pandas are imported on use (``jupyter`` extra).
+An open gate item (a FAIL or UNKNOWN that is work of the relationship's current stage) has a
+cell value of its own, ranked below the nonconformities. NOT_APPLICABLE is drawn light grey
+with a hatch, an open gate item light blue with dots, and FAIL red, so none looks like
+another, in colour or printed in grey. matplotlib and pandas are imported on use
+(``jupyter`` extra).
 """
 
 from __future__ import annotations
@@ -9,29 +12,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from collabrel._mappings import clause_key
-from collabrel.rules._findings import Verdict
+from collabrel.rules._findings import GapKind, Verdict
 
 if TYPE_CHECKING:
     from collabrel.views import _HasFindings
 
-__all__ = ["COLOURS", "HATCH", "draw_heatmap", "heat_table"]
+__all__ = ["COLOURS", "HATCH", "OPEN_GATE_ITEM", "WORST", "draw_heatmap", "heat_table"]
 
-WORST = ("fail", "error", "unknown", "pass", "not_applicable")
-"""The verdicts from worst to best: a cell shows the worst of its findings."""
+OPEN_GATE_ITEM = "open_gate_item"
+"""The cell value of a FAIL or UNKNOWN that is an open gate item, not a nonconformity."""
+WORST = ("fail", "error", "unknown", OPEN_GATE_ITEM, "pass", "not_applicable")
+"""The cell values from worst to best: a cell shows the worst of its findings."""
 COLOURS = {
     "fail": "#d1242f",
     "error": "#8250df",
     "unknown": "#d4a72c",
+    OPEN_GATE_ITEM: "#80ccff",
     "pass": "#2da44e",
     "not_applicable": "#eaeef2",
 }
 """The fill of each verdict."""
-HATCH = {"not_applicable": "///"}
+HATCH = {"not_applicable": "///", OPEN_GATE_ITEM: ".."}
 """The hatch of verdicts that must not be read as a colour alone."""
 _LABELS = {
     "fail": "Fail",
     "error": "Error",
     "unknown": "Unknown",
+    OPEN_GATE_ITEM: "Open gate item (current stage)",
     "pass": "Pass",
     "not_applicable": "N/A (does not apply)",
 }
@@ -39,6 +46,14 @@ _LABELS = {
 
 def _group(clause: str, depth: int) -> str:
     return ".".join(clause.split(".")[:depth])
+
+
+def _cell_value(finding: Any) -> str:
+    """The verdict of *finding*, or :data:`OPEN_GATE_ITEM` for a gap of the current stage."""
+    verdict = finding.verdict
+    if verdict in {Verdict.FAIL, Verdict.UNKNOWN} and finding.gap is GapKind.OPEN_GATE_ITEM:
+        return OPEN_GATE_ITEM
+    return str(verdict.value)
 
 
 def heat_table(assessment: _HasFindings, *, depth: int, max_subjects: int) -> Any:
@@ -56,7 +71,7 @@ def heat_table(assessment: _HasFindings, *, depth: int, max_subjects: int) -> An
         if f.verdict is Verdict.FAIL:
             subjects[f.subject_id] += 1
         key = (_group(f.clause, depth), f.subject_id)
-        r = rank[f.verdict.value]
+        r = rank[_cell_value(f)]
         cells[key] = min(cells.get(key, r), r)
     order = list(subjects)
     kept = sorted(order, key=lambda s: (-subjects[s], order.index(s)))[:max_subjects]

@@ -290,9 +290,9 @@ def _tuples(inner: Strategy, depth: int, *, unique: bool = False) -> Strategy:
 
 
 def _ref(kind: str, pools: _Pools) -> tuple[str, ...]:
-    return {"party": pools.parties, "person": pools.people, "relationship": pools.relationships}[
-        kind
-    ]
+    # a "context" reference (a risk's source_ref) names a generated text: none is drawn
+    pool = {"party": pools.parties, "person": pools.people, "relationship": pools.relationships}
+    return pool.get(kind, ())
 
 
 def _text(name: str, pools: _Pools) -> Strategy:

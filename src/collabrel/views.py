@@ -635,8 +635,10 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
     """Findings as a ``pandas.DataFrame``: one row each, with proper dtypes.
 
     Columns: subject_id, rule_id, clause, level, stage (nullable integer), verdict (ordered
-    categorical), severity, mode, message, remedy, as_of (datetime). An
-    :class:`~collabrel.rules.Assessment`'s findings, a view item's, a gate check's.
+    categorical), gap (categorical: ``nonconformity`` or ``open gate item`` for a FAIL or
+    UNKNOWN, empty otherwise; see :attr:`~collabrel.rules.Finding.gap`), severity, mode,
+    title, message, remedy, as_of (datetime). An :class:`~collabrel.rules.Assessment`'s
+    findings, a view item's, a gate check's.
     """
     from collabrel._frames import VERDICTS, frame
 
@@ -648,6 +650,7 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
             "level": f.level,
             "stage": int(f.stage) if f.stage is not None else None,
             "verdict": f.verdict.value,
+            "gap": _gap_label(f),
             "severity": f.severity,
             "mode": f.mode,
             "title": f.title,
@@ -666,6 +669,7 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
             "level",
             "stage",
             "verdict",
+            "gap",
             "severity",
             "mode",
             "title",
@@ -679,18 +683,30 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
         categories={
             "verdict": VERDICTS,
             "level": ("ORG", "REL", "JNT"),
+            "gap": ("nonconformity", "open gate item"),
             "severity": ("major", "minor", "advisory"),
             "clause": None,
         },
     )
 
 
+def _gap_label(finding: Finding) -> str | None:
+    """The gap of *finding* as the reports write it, ``None`` for a finding that is met."""
+    if finding.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
+        return None  # the gap property would say so, without looking at its explanation
+    gap = finding.gap
+    return None if gap is None else gap.label.lower()
+
+
 def heatmap_table(assessment: _HasFindings, *, depth: int = 2, max_subjects: int = 60) -> Any:
     """The verdicts as a clause x relationship table (a ``pandas.DataFrame`` of categories).
 
     Each cell is the worst verdict of the relationship's findings under the clause (cut to
-    *depth* levels, ``8.6.4`` -> ``8.6``): fail, error, unknown, pass, or ``not_applicable``
-    when every one is NOT_APPLICABLE. Organization findings are left out. At most
+    *depth* levels, ``8.6.4`` -> ``8.6``): fail, error, unknown, ``open_gate_item``, pass, or
+    ``not_applicable`` when every one is NOT_APPLICABLE. A FAIL or UNKNOWN that is an open
+    gate item (work of the stage the relationship is in, not yet a nonconformity; see
+    :attr:`~collabrel.rules.Finding.gap`) counts as ``open_gate_item``, so fail and unknown
+    are nonconformities only. Organization findings are left out. At most
     *max_subjects* relationships are kept: those with the most FAIL findings first, the rest
     in portfolio order.
     """
@@ -704,8 +720,9 @@ def heatmap(
 ) -> Any:
     """Draw :func:`heatmap_table` with matplotlib; return the axes.
 
-    FAIL is red, UNKNOWN amber, ERROR purple, PASS green, and NOT_APPLICABLE light grey with
-    a hatch, so it never reads as a failure, in colour or in grey.
+    FAIL is red, UNKNOWN amber, ERROR purple, an open gate item light blue with dots, PASS
+    green, and NOT_APPLICABLE light grey with a hatch, so neither reads as a failure, in
+    colour or in grey.
 
     Raises:
         ImportError: (a :class:`~collabrel.errors.CollabrelError`) without matplotlib and

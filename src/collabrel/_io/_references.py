@@ -2,7 +2,8 @@
 
 The checks are those of :meth:`collabrel.Portfolio.problems`, in the same order and with the
 same messages: relationship and person ids are unique, each relationship lists the
-organization's own party once, and every party, person and relationship reference resolves.
+organization's own party once, and every party, person, relationship and context reference
+(a risk's ``source_ref``: an issue of the context or a stakeholder) resolves.
 The references of each object are gathered without building any path; only an object with a
 broken reference is walked again to name the path of each one. Lists of known ids in hints
 are cut to a few names.
@@ -20,6 +21,7 @@ import attrs
 
 from collabrel._model import Organization, Portfolio, Relationship
 from collabrel._model._common import ref_kind
+from collabrel._model._organization import CONTEXT_HINT, context_sources
 from collabrel.errors import Problem
 
 __all__ = ["local_problems", "reference_problems"]
@@ -78,7 +80,7 @@ def _kind(obj: object) -> Any:
 
 
 def _refs(obj: Any) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {"party": [], "person": [], "relationship": []}
+    found: dict[str, list[str]] = {"party": [], "person": [], "relationship": [], "context": []}
     _gather(obj, _plan(_kind(obj)), found)
     return found
 
@@ -124,11 +126,29 @@ def _some(ids: Iterable[str]) -> str:
 
 class _Checker:
     def __init__(
-        self, people: set[str] | None, relationships: set[str] | None, out: list[Problem]
+        self,
+        people: set[str] | None,
+        relationships: set[str] | None,
+        out: list[Problem],
+        org: Organization | None = None,
     ) -> None:
         self.people = people
         self.relationships = relationships
         self.out = out
+        self.org = org
+        self._sources: frozenset[str] | None = None
+
+    def known_sources(self, named: list[str]) -> bool:
+        """Whether every context reference in *named* resolves (always, without the org)."""
+        if not named or self.org is None:
+            return True
+        if self._sources is None:  # built when first needed
+            self._sources = context_sources(self.org)
+        return self._sources.issuperset(named)
+
+    def unknown_source(self, value: str) -> bool:
+        """Whether *value* names no issue of the context and no stakeholder."""
+        return not self.known_sources([value])
 
     def check(self, obj: Any, path: str, parties: set[str], where: str) -> None:
         refs = _refs(obj)
@@ -136,6 +156,7 @@ class _Checker:
             parties.issuperset(refs["party"])
             and (self.people is None or self.people.issuperset(refs["person"]))
             and (self.relationships is None or self.relationships.issuperset(refs["relationship"]))
+            and self.known_sources(refs["context"])
         ):
             return
         for ref_path, kind, value in _walk(obj, path):
@@ -167,6 +188,14 @@ class _Checker:
                         hint=f"known relationships: {_some(self.relationships)}",
                     )
                 )
+            elif kind == "context" and self.unknown_source(value):
+                self.out.append(
+                    Problem(
+                        path=ref_path,
+                        message=f"unknown context issue or stakeholder {value!r}",
+                        hint=CONTEXT_HINT,
+                    )
+                )
 
 
 def _own_party(rel: Relationship, path: str, org: Organization, out: list[Problem]) -> set[str]:
@@ -189,7 +218,8 @@ def _own_party(rel: Relationship, path: str, org: Organization, out: list[Proble
 def local_problems(rel: Relationship, path: str, org: Organization | None) -> list[Problem]:
     """The problems one relationship shows on its own: its parties and its party references.
 
-    Person and relationship references need the whole portfolio and are not checked here.
+    With *org*, the context references (a risk's ``source_ref``) are checked too. Person and
+    relationship references need the whole portfolio and are not checked here.
     """
     out: list[Problem] = []
     if org is not None:
@@ -200,7 +230,7 @@ def local_problems(rel: Relationship, path: str, org: Organization | None) -> li
             Problem(path=f"{path}.parties", message=f"party id {dup!r} is listed twice")
             for dup in _duplicates(p.id for p in rel.parties)
         )
-    _Checker(None, None, out).check(rel, path, parties, f"relationship {rel.id!r}")
+    _Checker(None, None, out, org).check(rel, path, parties, f"relationship {rel.id!r}")
     return out
 
 
@@ -230,7 +260,7 @@ def reference_problems(portfolio: Portfolio) -> list[Problem]:
         )
         for dup in _duplicates(people)
     )
-    checker = _Checker(set(people), set(rel_ids), out)
+    checker = _Checker(set(people), set(rel_ids), out, org)
     all_parties = {org.id} | {p.id for r in rels for p in r.parties}
     checker.check(org, "$.organization", all_parties, "the portfolio")
     for i, rel in enumerate(rels):

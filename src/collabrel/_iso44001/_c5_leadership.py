@@ -52,6 +52,30 @@ def any_member(values: Any, collection: Any) -> Checked:
     )
 
 
+def jmt_roles_communicated(team: Any, bodies: Any, own_party: Any) -> Checked:
+    """Each of the organization's JMT members holds a communicated ``jmt_member`` role."""
+    if team is None or own_party is None:
+        return None
+    members = [
+        m.person
+        for b in bodies or ()
+        if b.jmt
+        for m in b.party_members
+        if m.party == own_party and m.person
+    ]
+    held: dict[str, bool] = {}  # person -> whether one of their jmt_member roles was told
+    for a in team:
+        if a.role == "jmt_member":
+            held[a.person] = held.get(a.person, False) or a.communicated_on is not None
+    gaps = []
+    for person in dict.fromkeys(members):
+        if person not in held:
+            gaps.append(f"JMT member {person} has no jmt_member role in the team")
+        elif not held[person]:
+            gaps.append(f"the jmt_member role of JMT member {person} was never communicated")
+    return not gaps or unmet("; ".join(gaps))
+
+
 _CORPORATE_SER_ACCOUNTABILITIES = (
     "implementation", "adherence_process_culture_policy", "performance_evaluation",
     "continual_improvement",
@@ -243,8 +267,17 @@ def _rules() -> list[RuleSpec]:
             flags={D},
             title="The relationship's role assignments are communicated",
             remedy="Record when each role of the relationship team (lead, JMT members, "
-            "negotiators) was communicated to its holder.",
-            condition=for_each("team", present("communicated_on")),
+            "negotiators) was communicated to its holder, and give each of the "
+            "organization's members of the joint management team a jmt_member role.",
+            condition=all_of(
+                for_each("team", present("communicated_on")),
+                check(
+                    jmt_roles_communicated,
+                    "team",
+                    "working.governance.bodies",
+                    "organization.id",
+                ),
+            ),
         ),
         iso(
             "assigned",

@@ -47,6 +47,30 @@ def segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> Checked:
     return unmet(f"the segmentation has no entry for {rel_id}")
 
 
+def sources_recorded(items: Any, context: Any, stakeholders: Any) -> Checked:
+    """Each 4.1 item names an issue of the context, each 4.2 item a registered stakeholder."""
+    if items is None:
+        return None
+    issues: set[str] = set()
+    if context is not None:
+        issues.update(context.internal_issues, context.external_issues)
+        issues.update(context.collaboration_drivers)
+    names = {e.stakeholder for e in stakeholders.entries} if stakeholders is not None else set()
+    gaps = []
+    for i in items:
+        if i.source == "4.1":
+            known, what = issues, "issue of the context analysis (4.1)"
+        elif i.source == "4.2":
+            known, what = names, "stakeholder of the stakeholder register (4.2)"
+        else:
+            continue  # the source label itself is checked beside
+        if i.source_ref is None:
+            gaps.append(f"{i.id} does not say which {what} it comes from (source_ref)")
+        elif i.source_ref not in known:
+            gaps.append(f"{i.id} names {i.source_ref!r} as its source, which is no {what}")
+    return not gaps or unmet("; ".join(gaps))
+
+
 def _risks_treated(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     register = org.risk_register
     if register is None:
@@ -88,14 +112,16 @@ def _rules() -> list[RuleSpec]:
             basis=(TOC, HLS),
             flags={R},
             title="Every corporate risk comes from the context or from stakeholder needs",
-            remedy="Record for each item the analysis it came from: 4.1 (the context) or 4.2 "
-            "(the stakeholders' needs and expectations).",
+            remedy="Record for each item the analysis it came from, 4.1 (the context) or 4.2 "
+            "(the stakeholders' needs and expectations), and name in source_ref the issue of "
+            "the context or the stakeholder it comes from.",
             condition=all_of(
                 present("risk_register"),
                 for_each(
                     "risk_register.items",
                     all_of(present("source"), one_of("source", ["4.1", "4.2"])),
                 ),
+                check(sources_recorded, "risk_register.items", "context", "stakeholders"),
             ),
         ),
         iso(

@@ -208,6 +208,10 @@ class RiskItem:
     source: str | None = None
     """Where it comes from: ``4.1`` (context), ``4.2`` (stakeholders), ``partner``,
     ``supply_chain``, ``extended_enterprise``, ``internal``..."""
+    source_ref: str | None = ref("context")
+    """The context issue or stakeholder the item comes from (6.1): for a ``4.1`` item the
+    issue as written in the organization's context (internal or external issues, collaboration
+    drivers); for a ``4.2`` item the stakeholder as named in the stakeholder register."""
     owner: str | None = None
     """Who manages it."""
     owner_party: str | None = ref("party")

@@ -979,3 +979,25 @@ class Organization:
     def latest_management_review(self) -> ManagementReview | None:
         """The most recent management review, or ``None``."""
         return max(self.management_reviews, key=lambda r: r.held_on, default=None)
+
+
+CONTEXT_HINT = (
+    "write an issue exactly as in organization.context (internal_issues, external_issues, "
+    "collaboration_drivers) or a stakeholder as named in organization.stakeholders.entries"
+)
+"""How to fix a ``source_ref`` that names nothing known (the loader's hint)."""
+
+
+def context_sources(org: Organization) -> frozenset[str]:
+    """What a risk's ``source_ref`` may name (6.1): every context issue and stakeholder.
+
+    The issues are the texts of the context analysis (internal, external, collaboration
+    drivers, 4.1); the stakeholders are the names in the stakeholder register (4.2).
+    """
+    found: set[str] = set()
+    if org.context is not None:
+        c = org.context
+        found.update(c.internal_issues, c.external_issues, c.collaboration_drivers)
+    if org.stakeholders is not None:
+        found.update(e.stakeholder for e in org.stakeholders.entries)
+    return frozenset(found)

@@ -11,7 +11,7 @@ import attrs
 from collabrel._facts import Facts
 from collabrel._model._checks import checked
 from collabrel._model._common import many, ref_kind
-from collabrel._model._organization import Organization
+from collabrel._model._organization import CONTEXT_HINT, Organization, context_sources
 from collabrel._model._relationship import Relationship
 from collabrel.errors import LoadError, Problem, UnknownSubjectError
 
@@ -182,6 +182,7 @@ def _check(portfolio: Portfolio) -> list[Problem]:
     known_people = set(people)
     known_rels = set(rel_ids)
     all_parties = {org.id} | {p.id for r in portfolio.relationships for p in r.parties}
+    known_sources = context_sources(org)
 
     def check_refs(obj: Any, path: str, parties: set[str], where: str) -> None:
         for ref_path, kind, value in _walk(obj, path):
@@ -207,6 +208,14 @@ def _check(portfolio: Portfolio) -> list[Problem]:
                         path=ref_path,
                         message=f"unknown relationship {value!r}",
                         hint=f"known relationships: {', '.join(sorted(known_rels)) or 'none'}",
+                    )
+                )
+            elif kind == "context" and value not in known_sources:
+                problems.append(
+                    Problem(
+                        path=ref_path,
+                        message=f"unknown context issue or stakeholder {value!r}",
+                        hint=CONTEXT_HINT,
                     )
                 )
 
