@@ -16,7 +16,7 @@ import collabrel
 from collabrel._html import DISPLAY_ROWS
 from collabrel.lifecycle import Lifecycle, Stage, diagram
 from collabrel.reports import report
-from collabrel.rules import Session, default_ruleset, evaluate
+from collabrel.rules import Session, Verdict, default_ruleset, evaluate
 from collabrel.views import (
     annex_a_checklist,
     findings_frame,
@@ -115,6 +115,44 @@ def test_a_session_displays_its_counts_not_its_findings(large):
     # the display follows the session's updates
     session.remove_relationship("r0000")
     assert "299 relationships" in session._repr_html_()
+
+
+def test_the_plain_reprs_of_a_portfolio_and_an_assessment_are_short_summaries(large):
+    text = repr(large)
+    assert len(text) < KB  # the attrs repr of this portfolio is megabytes
+    assert text.startswith("<Portfolio of 'northbridge' ('Northbridge Engineering Ltd'): ")
+    assert "300 relationships: 'r0000', 'r0001'" in text
+    assert "295 more>" in text
+    assessment = evaluate(large, as_of=AS_OF)
+    text = repr(assessment)
+    assert len(text) < KB
+    counts = assessment.by_verdict()
+    assert f"{len(assessment):,} findings on 301 subjects" in text
+    assert f"{counts[Verdict.FAIL]:,} Fail" in text
+    first = assessment.failed()[0]
+    assert f"to act on: {first.rule_id!r} on {first.subject_id!r}" in text
+    # equality and hashing are still attrs' own, over every field
+    again = evaluate(large, as_of=AS_OF)
+    assert again == assessment
+    assert large == attrs.evolve(large)
+    assert large != large.without_relationship("r0299")
+    assert hash(large) == hash(attrs.evolve(large))
+
+
+def test_the_reprs_stay_short_with_long_names_and_no_relationships(portfolio):
+    org = attrs.evolve(portfolio.organization, name="N" * 5000)
+    rel = attrs.evolve(portfolio.relationships[0], id="r" * 500)
+    long = attrs.evolve(portfolio, organization=org, relationships=(rel,))
+    text = repr(long)
+    assert len(text) < 200
+    assert "1 relationship: 'rrrr" in text
+    empty = attrs.evolve(portfolio, relationships=())
+    assert (
+        repr(empty)
+        == "<Portfolio of 'northbridge' ('Northbridge Engineering Ltd'): 0 relationships>"
+    )
+    assessment = evaluate(empty, as_of=AS_OF)
+    assert "on 1 subject (" in repr(assessment)
 
 
 def test_a_report_and_its_action_view_display_the_first_rows_to_act_on(large):
