@@ -454,6 +454,14 @@ def test_combined_problems_are_sorted_by_document_position_and_capped():
     assert capped[3].message == "9 more problems are not listed"
 
 
+def test_relationships_that_are_not_a_list_silence_the_references_into_them():
+    head = YAML_DOC.split("relationships:\n", maxsplit=1)[0]
+    text = _scoped(head, "rel-1") + "relationships: rel-1\n"
+    text = text.replace("top_management: [p-1]", "top_management: [p-9]")
+    problems = _problems(text)
+    assert [p.path for p in problems] == ["$.relationships"]  # p-9 may be a contact there
+
+
 def test_a_relationship_whose_id_cannot_be_read_silences_relationship_references_only():
     text = _scoped(YAML_DOC.replace("  - id: rel-1\n", "  - id: [rel-1]\n"), "rel-1")
     problems = _problems(text + SECOND_RELATIONSHIP % "c-9")

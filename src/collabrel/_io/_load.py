@@ -213,6 +213,7 @@ def _structure_document(
                 )
             ]
         )
+        built.not_built(None)  # what it should list is unknown
         raw = []
     total = len(raw)
     for i, item in enumerate(raw):
