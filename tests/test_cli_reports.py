@@ -26,6 +26,7 @@ import collabrel
 from collabrel._cli import main
 
 AS_OF = "2026-11-23"
+ROOT = Path(__file__).resolve().parents[1]
 
 RULES_WITH_EXCLUSIONS = """\
 rules:
@@ -333,16 +334,81 @@ def test_schema_command_prints_the_portfolio_schema(d: Path) -> None:
 # ------------------------------------------------------------- pip-only and progress
 
 
+def _pip_only_site(where: Path) -> Path:
+    """A folder holding collabrel and only the distributions ``pip install collabrel`` brings.
+
+    The closure of the required dependencies in pyproject.toml (extras left out), each
+    distribution's top-level files linked from the installed ones: PyYAML, and everything
+    that would pull it in (dask imports it; pint imports dask when it is installed), stay out.
+    """
+    import importlib.metadata
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    todo = ["collabrel", *pyproject["project"]["dependencies"]]  # collabrel: its metadata
+    seen: dict[str, importlib.metadata.Distribution] = {}
+    while todo:
+        req = Requirement(todo.pop())
+        key = canonicalize_name(req.name)
+        if key in seen or (req.marker is not None and not req.marker.evaluate({"extra": ""})):
+            continue
+        seen[key] = dist = importlib.metadata.distribution(req.name)
+        if key != "collabrel":  # the installed one may be older: this checkout's list counts
+            todo.extend(dist.requires or [])
+    assert "pyyaml" not in seen, "a required dependency needs PyYAML: no pip-only path"
+    site = where / "site"
+    site.mkdir()
+    (site / "collabrel").symlink_to(Path(collabrel.__file__).parent, target_is_directory=True)
+    for dist in seen.values():
+        for file in dist.files or []:
+            top = file.parts[0]
+            skip = top in {"..", "__pycache__", "collabrel"} or top.endswith(".pth")
+            if skip or (site / top).exists():
+                continue
+            source = Path(str(dist.locate_file(top)))
+            if source.exists():
+                (site / top).symlink_to(source, target_is_directory=source.is_dir())
+    return site
+
+
 def test_demo_works_without_pyyaml(tmp_path: Path) -> None:
+    """`pip install collabrel` then `collabrel demo`: no PyYAML, nor any extra, is importable."""
+    site = _pip_only_site(tmp_path)
     code = (
-        "import sys; sys.modules['yaml'] = None\n"
+        "import importlib.util, sys\n"
+        "hidden = [m for m in ('yaml', 'dask', 'numpy', 'pytest') if importlib.util.find_spec(m)]\n"
+        "assert not hidden, f'the pip-only interpreter sees {hidden}'\n"
         "from collabrel._cli import main\n"
-        f"raise SystemExit(main(['demo', '-o', {str(tmp_path / 'demo.html')!r}]))\n"
+        f"code = main(['demo', '-o', {str(tmp_path / 'demo.html')!r}])\n"
+        "assert 'yaml' not in sys.modules, 'collabrel imported yaml'\n"
+        "raise SystemExit(code)\n"
     )
-    r = run("-c", code, cwd=tmp_path)
+    # -S: no site-packages (nor .pth files); only the folder above and the standard library
+    r = run("-S", "-c", code, cwd=tmp_path, env={"PYTHONPATH": str(site)})
     assert r.returncode == 0, r.stderr
     assert b"What needs action: 28 findings" in r.stdout
     assert (tmp_path / "demo.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_pint_that_cannot_be_imported_is_one_clear_error(tmp_path: Path) -> None:
+    """A broken installation (pint, or a library pint imports) is not a document problem."""
+    code = (
+        "import sys; sys.modules['pint'] = None\n"
+        "from collabrel._cli import main\n"
+        "raise SystemExit(main(['validate', sys.argv[1]]))\n"
+    )
+    from importlib import resources
+
+    example = Path(str(resources.files("collabrel") / "_data" / "example_portfolio.json"))
+    r = run("-c", code, str(example), cwd=tmp_path)
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert err.count("\n") == 1, err  # one line, not one invalid value per quantity
+    assert "pint, the units library collabrel needs, cannot be imported" in err
+    assert "reinstall" in err
 
 
 def test_the_json_example_equals_the_yaml_one() -> None:

@@ -13,10 +13,10 @@ import attrs
 import pytest
 
 import collabrel
-from collabrel._html import DISPLAY_ROWS, explanation_html, session_html
+from collabrel._html import DISPLAY_ROWS
 from collabrel.lifecycle import Lifecycle, Stage, diagram
 from collabrel.reports import report
-from collabrel.rules import Session, default_ruleset, evaluate
+from collabrel.rules import Session, Verdict, default_ruleset, evaluate
 from collabrel.views import (
     annex_a_checklist,
     findings_frame,
@@ -98,7 +98,7 @@ def test_large_objects_display_a_short_table_and_say_how_many_more(large):
 
 def test_a_session_displays_its_counts_not_its_findings(large):
     session = Session(large, as_of=AS_OF)
-    page = session_html(session)
+    page = session._repr_html_()
     assert len(page) < 16 * KB
     counts = session.counts()
     for verdict, n in counts.items():
@@ -109,6 +109,50 @@ def test_a_session_displays_its_counts_not_its_findings(large):
     assert "276 more rows not shown" in page  # the organization and 24 relationships shown
     assert "r0023" in page
     assert "r0024" not in page
+    everything = show_all(session)._repr_html_()
+    assert "r0299" in everything
+    assert "more rows not shown" not in everything
+    # the display follows the session's updates
+    session.remove_relationship("r0000")
+    assert "299 relationships" in session._repr_html_()
+
+
+def test_the_plain_reprs_of_a_portfolio_and_an_assessment_are_short_summaries(large):
+    text = repr(large)
+    assert len(text) < KB  # the attrs repr of this portfolio is megabytes
+    assert text.startswith("<Portfolio of 'northbridge' ('Northbridge Engineering Ltd'): ")
+    assert "300 relationships: 'r0000', 'r0001'" in text
+    assert "295 more>" in text
+    assessment = evaluate(large, as_of=AS_OF)
+    text = repr(assessment)
+    assert len(text) < KB
+    counts = assessment.by_verdict()
+    assert f"{len(assessment):,} findings on 301 subjects" in text
+    assert f"{counts[Verdict.FAIL]:,} Fail" in text
+    first = assessment.failed()[0]
+    assert f"to act on: {first.rule_id!r} on {first.subject_id!r}" in text
+    # equality and hashing are still attrs' own, over every field
+    again = evaluate(large, as_of=AS_OF)
+    assert again == assessment
+    assert large == attrs.evolve(large)
+    assert large != large.without_relationship("r0299")
+    assert hash(large) == hash(attrs.evolve(large))
+
+
+def test_the_reprs_stay_short_with_long_names_and_no_relationships(portfolio):
+    org = attrs.evolve(portfolio.organization, name="N" * 5000)
+    rel = attrs.evolve(portfolio.relationships[0], id="r" * 500)
+    long = attrs.evolve(portfolio, organization=org, relationships=(rel,))
+    text = repr(long)
+    assert len(text) < 200
+    assert "1 relationship: 'rrrr" in text
+    empty = attrs.evolve(portfolio, relationships=())
+    assert (
+        repr(empty)
+        == "<Portfolio of 'northbridge' ('Northbridge Engineering Ltd'): 0 relationships>"
+    )
+    assessment = evaluate(empty, as_of=AS_OF)
+    assert "on 1 subject (" in repr(assessment)
 
 
 def test_a_report_and_its_action_view_display_the_first_rows_to_act_on(large):
@@ -131,11 +175,17 @@ def test_a_report_and_its_action_view_display_the_first_rows_to_act_on(large):
 
 def test_explanation(assessment):
     session = Session(collabrel.example_portfolio(), as_of=AS_OF)
-    page = explanation_html(session.explain("iso44001:6.1/current", "northbridge"))
+    page = session.explain("iso44001:6.1/current", "northbridge")._repr_html_()
     assert len(page) < 4 * KB
+    assert "iso44001:6.1/current on northbridge" in page
     assert "risk_register.last_reviewed_on" in page
     assert "2025-08-20" in page
     assert "Fail" in page
+    passing = next(f for f in assessment.findings if f.verdict.value == "pass")
+    shown = session.explain(passing.rule_id, passing.subject_id)._repr_html_()
+    assert len(shown) < 2 * KB
+    assert "Pass" in shown
+    assert "Failing conditions" not in shown
 
 
 def test_view_and_view_item(assessment):

@@ -242,6 +242,16 @@ def test_reference_generation_is_deterministic(generated, tmp_path):
     assert _generate(tmp_path) == generated
 
 
+def test_the_committed_reference_pages_are_up_to_date(generated):
+    committed = {p.name: p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("*.md")}
+    stale = sorted(name for name in generated.keys() | committed.keys()
+                   if committed.get(name) != generated.get(name))  # fmt: skip
+    assert not stale, (
+        f"docs/reference/{', '.join(stale)} differ from what the code generates: run "
+        "python docs/gen_reference.py (or make docs) and commit the pages"
+    )
+
+
 # ------------------------------------------------------------------------------ site
 
 

@@ -406,6 +406,118 @@ def test_dangling_references_are_refused_although_every_value_is_well_typed():
     }
 
 
+def test_a_dangling_reference_and_a_bad_field_are_reported_in_one_pass():
+    text = YAML_DOC.replace("top_management: [p-1]", "top_management: [p-9]").replace(
+        "stage: working together", "stage: nine"
+    )
+    problems = _problems(text)
+    assert [p.path for p in problems] == [
+        "$.organization.top_management[0]",
+        "$.relationships[0].stage",
+    ]
+    assert problems[0].message == "unknown person 'p-9'"
+    assert "nine" in problems[1].message
+
+
+SECOND_RELATIONSHIP = """\
+  - id: rel-2
+    name: Joint bid
+    direction: customer
+    stage: 1
+    parties:
+      - {id: org, name: Northbridge}
+      - {id: partner-b, name: Bidco}
+    sers:
+      - {person: %s, party: org}
+"""
+
+
+def _scoped(text: str, relationship: str) -> str:
+    """*text* with an organization scope naming *relationship*."""
+    return text.replace(
+        "  top_management: [p-1]\n",
+        f"  top_management: [p-1]\n  scope: {{relationships_in_scope: [{relationship}]}}\n",
+    )
+
+
+def test_references_into_a_record_that_was_not_built_are_not_reported():
+    # rel-1 fails on a bad field; the scope names rel-1 and rel-2 names its contact c-1
+    text = YAML_DOC.replace("stage: working together", "stage: nine")
+    problems = _problems(_scoped(text, "rel-1") + SECOND_RELATIONSHIP % "c-1")
+    assert [p.path for p in problems] == ["$.relationships[0].stage"]
+    # ... while dangling references elsewhere are reported in the same pass, in path order
+    problems = _problems(_scoped(text, "rel-9") + SECOND_RELATIONSHIP % "c-9")
+    assert [(p.path, p.message) for p in problems if p.path != "$.relationships[0].stage"] == [
+        ("$.organization.scope.relationships_in_scope[0]", "unknown relationship 'rel-9'"),
+        ("$.relationships[1].sers[0].person", "unknown person 'c-9'"),
+    ]
+    assert [p.path for p in problems][1] == "$.relationships[0].stage"
+
+
+def test_combined_problems_are_sorted_by_document_position_and_capped():
+    rels = "".join(SECOND_RELATIONSHIP.replace("rel-2", f"rel-{i}") % "c-9" for i in range(2, 13))
+    text = YAML_DOC.replace("stage: working together", "stage: nine") + rels
+    paths = [p.path for p in _problems(text)]
+    assert paths == [
+        "$.relationships[0].stage",
+        *(f"$.relationships[{i}].sers[0].person" for i in range(1, 12)),
+    ]
+    capped = _problems(text, limits=collabrel.Limits(max_problems=3))
+    assert [p.path for p in capped[:3]] == paths[:3]
+    assert capped[3].message == "9 more problems are not listed"
+
+
+def test_relationships_that_are_not_a_list_silence_the_references_into_them():
+    head = YAML_DOC.split("relationships:\n", maxsplit=1)[0]
+    text = _scoped(head, "rel-1") + "relationships: rel-1\n"
+    text = text.replace("top_management: [p-1]", "top_management: [p-9]")
+    problems = _problems(text)
+    assert [p.path for p in problems] == ["$.relationships"]  # p-9 may be a contact there
+
+
+def test_a_relationship_whose_id_cannot_be_read_silences_relationship_references_only():
+    text = _scoped(YAML_DOC.replace("  - id: rel-1\n", "  - id: [rel-1]\n"), "rel-1")
+    problems = _problems(text + SECOND_RELATIONSHIP % "c-9")
+    assert [p.path for p in problems] == [
+        "$.relationships[0].id",
+        "$.relationships[1].sers[0].person",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "suggested"),
+    [
+        ("Workin", "working_together"),
+        ("knowlege", "knowledge"),
+        ("value creaton", "value_creation"),
+        ("Exit", "exit_strategy_activation"),
+    ],
+)
+def test_a_misspelt_stage_in_a_file_gets_the_closest_name(tmp_path, written, suggested):
+    path = tmp_path / "portfolio.yaml"
+    path.write_text(YAML_DOC.replace("stage: working together", f"stage: {written}"), "utf-8")
+    with pytest.raises(LoadError) as info:
+        load(path)
+    (problem,) = info.value.problems
+    assert problem.path == "$.relationships[0].stage"
+    assert f"unknown stage {written!r} (did you mean {suggested!r}?)" in problem.message
+    assert "working_together" in problem.message  # and every accepted name
+
+
+def test_a_stage_name_with_one_letter_lost_or_cut_short_suggests_that_name():
+    from collabrel._stages import closest_slug
+
+    for stage in Stage:
+        slug = stage.slug
+        for i in range(len(slug)):
+            assert closest_slug(slug[:i] + slug[i + 1 :]) == slug
+        for n in range(1, len(slug)):
+            if [s.slug for s in Stage if s.slug.startswith(slug[:n])] == [slug]:
+                assert closest_slug(slug[:n].upper()) == slug
+    assert closest_slug("nine") is None
+    assert closest_slug("c") is None  # candidate and the three closed_* names
+
+
 def test_a_failed_load_leaves_the_file_and_the_caller_untouched(tmp_path):
     path = tmp_path / "portfolio.yaml"
     bad = YAML_DOC.replace("stage: working together", "stage: nine")

@@ -145,6 +145,22 @@ def test_a_dangling_reference_names_the_line_of_its_record():
     assert problem.message == "unknown person 'nobody'"
 
 
+def test_a_dangling_reference_and_a_bad_field_on_other_lines_come_in_one_pass():
+    lines = dumps(_portfolio(3), "jsonl").splitlines()
+    dangling = json.loads(lines[4])
+    dangling["sers"] = [{"person": "nobody", "party": "org"}]
+    lines[4] = json.dumps(dangling)
+    bad = json.loads(lines[2])
+    bad["stage"] = "nine"
+    lines[2] = json.dumps(bad)
+    with pytest.raises(LoadError) as info:
+        loads("\n".join(lines))
+    assert [(p.line, p.path) for p in info.value.problems] == [
+        (3, "$.relationships[0].stage"),
+        (5, "$.relationships[2].sers[0].person"),
+    ]
+
+
 def test_a_broken_line_is_reported_with_its_number_and_the_rest_is_still_checked():
     lines = dumps(_portfolio(3), "jsonl").splitlines()
     lines[2] = '{"id": "rel-00000", "name": '

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 
 __all__ = ["Phase", "Stage"]
@@ -111,7 +112,9 @@ class Stage(enum.IntEnum):
             if key in cls.__members__:
                 return cls[key]
         names = ", ".join(m.slug for m in cls)
-        msg = f"unknown stage {value!r}; use a number 1-8 or one of: {names}"
+        close = closest_slug(value)
+        hint = f" (did you mean {close!r}?)" if close is not None else ""
+        msg = f"unknown stage {value!r:.60}{hint}; use a number 1-8 or one of: {names}"
         raise ValueError(msg)
 
     def __str__(self) -> str:
@@ -122,3 +125,35 @@ class Stage(enum.IntEnum):
 def to_stage(value: object) -> Stage:
     """Return :meth:`Stage.parse` of *value*: a plain function, usable as an attrs converter."""
     return Stage.parse(value)
+
+
+def closest_slug(value: object) -> str | None:
+    """The stage name closest to *value* (a misspelt or cut-short name), or ``None``.
+
+    A text that begins exactly one stage name gets that name (``"Workin"``); otherwise the
+    closest whole name (``"knowlege"``), and then the name whose beginning is closest
+    (``"workng"``), for texts of five letters or more.
+    """
+    if not isinstance(value, str):
+        return None
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")[:60]
+    if not key:
+        return None
+    slugs = [stage.slug for stage in Stage]
+    starting = [slug for slug in slugs if slug.startswith(key)]
+    if len(starting) == 1:
+        return starting[0]
+    close = difflib.get_close_matches(key, slugs, n=1)
+    if close:
+        return close[0]
+    if len(key) < _MIN_HEAD:  # a few letters match too many beginnings by chance
+        return None
+    heads: dict[str, list[str]] = {}
+    for slug in slugs:
+        heads.setdefault(slug[: len(key)], []).append(slug)
+    unique = [head for head, names in heads.items() if len(names) == 1]
+    close = difflib.get_close_matches(key, unique, n=1)
+    return heads[close[0]][0] if close else None
+
+
+_MIN_HEAD = 5

@@ -35,7 +35,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from collabrel.errors import UnitError
+from collabrel.errors import MissingExtraError, UnitError
 
 if TYPE_CHECKING:
     import pint
@@ -88,7 +88,16 @@ def registry() -> pint.UnitRegistry[Any]:
     if _registry is None:
         with _lock:
             if _registry is None:
-                import pint
+                try:
+                    import pint
+                except ImportError as exc:  # pint itself, or a library it imports, is broken
+                    msg = (
+                        f"pint, the units library collabrel needs, cannot be imported ({exc}); "
+                        "pint also imports optional libraries it finds installed (dask, numpy, "
+                        "babel, ...), so reinstall the package the message names, or pint "
+                        "(pip install --force-reinstall pint)"
+                    )
+                    raise MissingExtraError(msg) from exc
 
                 reg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
                 for code in CURRENCIES:
@@ -272,9 +281,10 @@ class _UnknownUnitError(LookupError):
 @functools.lru_cache(maxsize=1024)
 def _read_units(text: str) -> Any:
     """The unit container of a checked unit text; the few texts of a portfolio are cached."""
+    reg = registry()  # first: it explains a pint that cannot be imported
+
     import pint
 
-    reg = registry()
     exponents: dict[str, int] = {}
     for match in _TERMS.finditer(text):
         op, name, power = match.group(1), match.group(2), match.group(3)

@@ -516,6 +516,8 @@ def _translate(exc: BaseException, path: str, cls: Any, out: list[Problem]) -> N
     if isinstance(exc, _Bad):
         out.append(Problem(path=path, message=exc.message, hint=exc.hint))
         return
+    if isinstance(exc, ImportError):  # a broken installation, not a problem of the document
+        raise exc
     if isinstance(exc, LoadError):  # a nested check (facts): its paths are relative to here
         out.extend(attrs.evolve(p, path=path + p.path[1:]) for p in exc.problems)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +29,12 @@ from collabrel._io._records import (
     relocate,
     text_records,
 )
-from collabrel._io._references import local_problems, reference_problems
+from collabrel._io._references import (
+    built_problems,
+    declared_ids,
+    local_problems,
+    reference_problems,
+)
 from collabrel._model import Organization, Portfolio, Relationship
 from collabrel.errors import ConfigError, LoadError, Problem
 
@@ -196,6 +202,7 @@ def _structure_document(
         org = _one(data["organization"], Organization, "$.organization", sink, None)
     raw = data.get("relationships", [])
     rels: list[Relationship] = []
+    built = _Built()
     if type(raw) is not list:
         sink.add(
             [
@@ -206,21 +213,97 @@ def _structure_document(
                 )
             ]
         )
+        built.not_built(None)  # what it should list is unknown
         raw = []
     total = len(raw)
     for i, item in enumerate(raw):
         rel = _one(item, Relationship, f"$.relationships[{i}]", sink, None)
         if rel is not None:
             rels.append(rel)
+            built.positions.append(i)
+        else:
+            built.not_built(item)
         if progress is not None:
             progress(i + 1, total)
-    sink.raise_if_any(source)
+    if sink.kept or sink.more:
+        if "organization" in data and org is None:
+            built.not_built_organization(data["organization"])
+        _raise_with_references(sink, built.problems(org, rels), source)
     assert org is not None  # noqa: S101 - the sink raised otherwise
     portfolio = Portfolio(organization=org, relationships=tuple(rels))
     problems = reference_problems(portfolio)
     if problems:
         raise LoadError(cap(problems, limits), source=source)
     return portfolio
+
+
+class _Built:
+    """What a load with problems built, and the ids the records it could not build declare."""
+
+    def __init__(self) -> None:
+        self.positions: list[int] = []
+        self.other_relationships: list[str] | None = []
+        self.other_people: list[str] | None = []
+        self.complete = True
+
+    def not_built(self, data: object) -> None:
+        """Note a relationship record (plain data, or _FAILED) that could not be built."""
+        self.complete = False
+        rel_id, people = declared_ids(data)
+        if rel_id is None:
+            self.other_relationships = None
+        elif self.other_relationships is not None:
+            self.other_relationships.append(rel_id)
+        if people is None:
+            self.other_people = None
+        elif self.other_people is not None:
+            self.other_people.extend(people)
+
+    def not_built_organization(self, data: object) -> None:
+        """Note an organization record that could not be built: its people are unknown."""
+        people = data.get("people", []) if type(data) is dict else None
+        ids = [p.get("id") if type(p) is dict else None for p in people or ()]
+        if type(people) is not list or not all(type(i) is str for i in ids):
+            self.other_people = None
+        elif self.other_people is not None:
+            self.other_people.extend(cast("list[str]", ids))
+
+    def problems(self, org: Organization | None, rels: list[Relationship]) -> list[Problem]:
+        """The reference problems of what was built that no unbuilt record can explain."""
+        return built_problems(
+            org,
+            rels,
+            positions=self.positions,
+            other_relationships=self.other_relationships,
+            other_people=self.other_people,
+            complete=self.complete,
+        )
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def _path_key(problem: Problem) -> tuple[Any, ...]:
+    """Sort key: paths in document order (``[2]`` before ``[10]``)."""
+    parts = _NUMBER.split(problem.path)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def _raise_with_references(sink: Sink, references: list[Problem], source: str) -> None:
+    """Raise the structure problems in *sink* and the reference ones together, by path."""
+    found = sorted([*sink.kept, *references], key=_path_key)
+    room = sink.limits.max_problems
+    more = sink.more + max(len(found) - room, 0)
+    problems = found[:room]
+    if more:
+        problems.append(
+            Problem(
+                path="$",
+                message=f"{more:,} more problems are not listed",
+                hint="fix the ones above first, or raise Limits.max_problems",
+            )
+        )
+    raise LoadError(problems, source=source)
 
 
 def _one(  # noqa: PLR0917 - private; every call site passes the same six values
@@ -356,6 +439,7 @@ class _Reader:
         self.organization_at: tuple[str | None, int | None] = (None, None)
         self.seen_organization = False
         self.count = 0
+        self.built = _Built()
 
     def file_of(self, item: _Item) -> str | None:
         return Path(item.file).name if self.folder else None
@@ -394,6 +478,8 @@ class _Reader:
                 data = self.parse(item, "$.organization")
                 if data is not _FAILED:
                     self.organization = self.structure(data, Organization, "$.organization", item)
+                if self.organization is None:
+                    self.built.not_built_organization(data)
                 continue
             self.count += 1
             if self.count > self.limits.max_records:
@@ -408,6 +494,10 @@ class _Reader:
             rel = None
             if data is not _FAILED:
                 rel = self.structure(data, Relationship, prefix, item)
+            if rel is None:
+                self.built.not_built(data)
+            else:
+                self.built.positions.append(index - 1)
             if rel is not None and local:
                 found = local_problems(rel, prefix, self.organization)
                 if found:
@@ -424,24 +514,21 @@ _FAILED = object()
 def _load_records(source: str | Path, limits: Limits, progress: Progress | None) -> Portfolio:
     reader = _Reader(source, limits)
     rels: list[Relationship] = []
-    where: list[tuple[str | None, int | None]] = []
+    where: list[tuple[str | None, int | None]] = []  # of every relationship record, built or not
     for rel, item in reader.relationships(progress, local=False):
+        where.append((reader.file_of(item), item.record.line if item.record else None))
         if rel is not None:
             rels.append(rel)
-            where.append((reader.file_of(item), item.record.line if item.record else None))
     if not reader.seen_organization:
         raise limits_error(
             "the source holds no organization record",
             reader.name,
             hint="in a JSON Lines portfolio the line after the header is the organization",
         )
-    reader.sink.raise_if_any(reader.name)
-    assert reader.organization is not None  # noqa: S101 - the sink raised otherwise
-    portfolio = Portfolio(organization=reader.organization, relationships=tuple(rels))
-    problems = reference_problems(portfolio)
-    if problems:
-        located = []
-        for p in cap(problems, limits):
+
+    def located(problems: list[Problem]) -> list[Problem]:
+        out = []
+        for p in problems:
             index = index_of(p.path)
             if index is not None:
                 file, line = where[index]
@@ -449,8 +536,17 @@ def _load_records(source: str | Path, limits: Limits, progress: Progress | None)
                 file, line = reader.organization_at
             else:
                 file, line = None, None
-            located.append(attrs.evolve(p, line=line, file=file))
-        raise LoadError(located, source=reader.name)
+            out.append(attrs.evolve(p, line=line, file=file))
+        return out
+
+    if reader.sink.kept or reader.sink.more:
+        references = reader.built.problems(reader.organization, rels)
+        _raise_with_references(reader.sink, located(references), reader.name)
+    assert reader.organization is not None  # noqa: S101 - raised otherwise
+    portfolio = Portfolio(organization=reader.organization, relationships=tuple(rels))
+    problems = reference_problems(portfolio)
+    if problems:
+        raise LoadError(located(cap(problems, limits)), source=reader.name)
     return portfolio
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -24,7 +24,7 @@ from collabrel._model._common import ref_kind
 from collabrel._model._organization import CONTEXT_HINT, context_sources
 from collabrel.errors import Problem
 
-__all__ = ["local_problems", "reference_problems"]
+__all__ = ["built_problems", "declared_ids", "local_problems", "reference_problems"]
 
 _SHOWN_IDS = 10
 
@@ -150,17 +150,18 @@ class _Checker:
         """Whether *value* names no issue of the context and no stakeholder."""
         return not self.known_sources([value])
 
-    def check(self, obj: Any, path: str, parties: set[str], where: str) -> None:
+    def check(self, obj: Any, path: str, parties: set[str] | None, where: str) -> None:
+        """Report the references of *obj* that do not resolve (parties: None, unchecked)."""
         refs = _refs(obj)
         if (
-            parties.issuperset(refs["party"])
+            (parties is None or parties.issuperset(refs["party"]))
             and (self.people is None or self.people.issuperset(refs["person"]))
             and (self.relationships is None or self.relationships.issuperset(refs["relationship"]))
             and self.known_sources(refs["context"])
         ):
             return
         for ref_path, kind, value in _walk(obj, path):
-            if kind == "party" and value not in parties:
+            if kind == "party" and parties is not None and value not in parties:
                 self.out.append(
                     Problem(
                         path=ref_path,
@@ -236,22 +237,48 @@ def local_problems(rel: Relationship, path: str, org: Organization | None) -> li
 
 def reference_problems(portfolio: Portfolio) -> list[Problem]:
     """Every reference and uniqueness problem of *portfolio*, as ``Portfolio.problems()``."""
-    org = portfolio.organization
-    rels = portfolio.relationships
+    return built_problems(portfolio.organization, portfolio.relationships)
+
+
+def built_problems(
+    org: Organization | None,
+    rels: Sequence[Relationship],
+    *,
+    positions: Sequence[int] | None = None,
+    other_relationships: Iterable[str] | None = (),
+    other_people: Iterable[str] | None = (),
+    complete: bool = True,
+) -> list[Problem]:
+    """The reference and uniqueness problems of what a load built, despite problems elsewhere.
+
+    *rels* were built from the document's relationships at *positions* (all of them, in
+    order, when None); *org* is None when the organization could not be built.
+    *other_relationships* and *other_people* are the ids the records that were not built
+    declare, or None when those records are too broken to read them: a reference that might
+    point into such a record is then not checked, so that no problem reported is spurious.
+    *complete* is False when some relationship records were not built: the party references
+    of the organization (which may name their parties) are then not checked.
+    Without the organization, only each relationship's own parties and party references, and
+    the uniqueness of the ids, are checked.
+    """
+    where = list(range(len(rels))) if positions is None else list(positions)
     out: list[Problem] = []
     rel_ids = [r.id for r in rels]
+    known_rels = None if other_relationships is None else [*rel_ids, *other_relationships]
     out.extend(
         Problem(
             path="$.relationships",
             message=f"relationship id {dup!r} is used more than once",
             hint="give every relationship its own id",
         )
-        for dup in _duplicates(rel_ids)
+        for dup in _duplicates(known_rels if known_rels is not None else rel_ids)
     )
-    people = [p.id for p in org.people]
+    people = [p.id for p in org.people] if org is not None else []
     for rel in rels:
         for party in rel.parties:
             people.extend(c.id for c in party.contacts)
+    if other_people is not None:
+        people.extend(other_people)
     out.extend(
         Problem(
             path="$",
@@ -260,11 +287,45 @@ def reference_problems(portfolio: Portfolio) -> list[Problem]:
         )
         for dup in _duplicates(people)
     )
-    checker = _Checker(set(people), set(rel_ids), out, org)
+    if org is None:
+        for i, rel in zip(where, rels, strict=True):
+            out.extend(local_problems(rel, f"$.relationships[{i}]", None))
+        return out
+    checker = _Checker(
+        None if other_people is None else set(people),
+        None if known_rels is None else set(known_rels),
+        out,
+        org,
+    )
     all_parties = {org.id} | {p.id for r in rels for p in r.parties}
-    checker.check(org, "$.organization", all_parties, "the portfolio")
-    for i, rel in enumerate(rels):
+    checker.check(org, "$.organization", all_parties if complete else None, "the portfolio")
+    for i, rel in zip(where, rels, strict=True):
         path = f"$.relationships[{i}]"
         parties = _own_party(rel, path, org, out)
         checker.check(rel, path, parties, f"relationship {rel.id!r}")
     return out
+
+
+def declared_ids(data: object) -> tuple[str | None, list[str] | None]:
+    """The id and the contacts' person ids a relationship record that was not built declares.
+
+    None for either when the record is too broken to tell.
+    """
+    if type(data) is not dict:
+        return None, None
+    rel_id = data.get("id")
+    shown_id = rel_id if type(rel_id) is str else None
+    parties = data.get("parties", [])
+    if type(parties) is not list:
+        return shown_id, None
+    people: list[str] = []
+    for party in parties:
+        contacts = party.get("contacts", []) if type(party) is dict else None
+        if type(contacts) is not list:
+            return shown_id, None
+        for contact in contacts:
+            person = contact.get("id") if type(contact) is dict else None
+            if type(person) is not str:
+                return shown_id, None
+            people.append(person)
+    return shown_id, people

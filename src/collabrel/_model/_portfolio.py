@@ -91,6 +91,23 @@ class Portfolio:
         rels = tuple(r for r in self.relationships if r.id != relationship_id)
         return attrs.evolve(self, relationships=rels)
 
+    def __repr__(self) -> str:
+        """A one-line summary: the organization, how many relationships, the first ids.
+
+        Bounded whatever the portfolio's size; the full value prints with
+        ``collabrel.dumps(portfolio)``.
+        """
+        org = self.organization
+        rels = self.relationships
+        ids = ", ".join(_short(r.id) for r in rels[:_REPR_IDS])
+        more = f", ... {len(rels) - _REPR_IDS:,} more" if len(rels) > _REPR_IDS else ""
+        plural = "" if len(rels) == 1 else "s"
+        listed = f": {ids}{more}" if rels else ""
+        return (
+            f"<Portfolio of {_short(org.id)} ({_short(org.name)}): "
+            f"{len(rels):,} relationship{plural}{listed}>"
+        )
+
     def _repr_html_(self) -> str:
         from collabrel._html import table
 
@@ -113,6 +130,17 @@ class Portfolio:
         if found:
             raise LoadError(found, source="portfolio")
         return self
+
+
+_REPR_IDS = 5
+"""How many relationship ids a portfolio's repr names."""
+_REPR_TEXT = 40
+
+
+def _short(text: str) -> str:
+    """*text* quoted as Python does, cut to a few dozen characters."""
+    shown = repr(text)
+    return shown if len(shown) <= _REPR_TEXT else shown[: _REPR_TEXT - 4] + "...'"
 
 
 def _with_facts(rel: Relationship, facts: Facts) -> Relationship:

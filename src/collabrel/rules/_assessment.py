@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 __all__ = ["Assessment", "VerdictTable"]
 
 
+_REPR_FINDINGS = 3
+"""How many findings to act on an assessment's repr names."""
+_REPR_TEXT = 60
+
+
+def _short(text: str) -> str:
+    """*text* quoted as Python does, cut to a few dozen characters."""
+    shown = repr(text)
+    return shown if len(shown) <= _REPR_TEXT else shown[: _REPR_TEXT - 4] + "...'"
+
+
 @attrs.frozen(kw_only=True)
 class Assessment:
     """The findings of a rule set on a portfolio as of a date."""
@@ -39,6 +50,29 @@ class Assessment:
 
     def __len__(self) -> int:
         return len(self.findings)
+
+    def __repr__(self) -> str:
+        """A one-line summary: the date, the rule set, the counts and the first to act on.
+
+        Bounded whatever the assessment's size; ``assessment.findings`` holds every finding.
+        """
+        counts = ", ".join(f"{n:,} {v.label}" for v, n in self.by_verdict().items() if n)
+        subjects = len({f.subject_id for f in self.findings})
+        to_act = self.failed()
+        shown = ", ".join(
+            f"{_short(f.rule_id)} on {_short(f.subject_id)}" for f in to_act[:_REPR_FINDINGS]
+        )
+        more = (
+            f", ... {len(to_act) - _REPR_FINDINGS:,} more" if len(to_act) > _REPR_FINDINGS else ""
+        )
+        excluded = f", {len(self.exclusions)} excluded" if self.exclusions else ""
+        acting = f"; to act on: {shown}{more}" if to_act else ""
+        return (
+            f"<Assessment as of {self.as_of}, rule set {_short(self.ruleset_version)}{excluded}: "
+            f"{len(self.findings):,} finding{'' if len(self.findings) == 1 else 's'} on "
+            f"{subjects:,} subject{'' if subjects == 1 else 's'} ({counts or 'none'})"
+            f"{acting}>"
+        )
 
     def _repr_html_(self) -> str:
         from collabrel._html import table

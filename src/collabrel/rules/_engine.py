@@ -753,6 +753,12 @@ class Session:
         spec, is_rel, pos, code = self._locate(rule_id, subject_id)
         return self._explain(spec, is_rel, pos, code, subject_id)
 
+    def _repr_html_(self) -> str:
+        """The Jupyter display: what the session holds, its counts, the first subjects."""
+        from collabrel._html import session_html
+
+        return session_html(self)
+
     def _explain(
         self, spec: RuleSpec, is_rel: bool, pos: int, code: int, subject_id: str
     ) -> Explanation:

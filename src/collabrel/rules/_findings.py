@@ -103,6 +103,12 @@ class Explanation:
             lines.append(detail)
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """The Jupyter display: the verdict, why, and the failing conditions."""
+        from collabrel._html import explanation_html
+
+        return explanation_html(self)
+
 
 @attrs.frozen(kw_only=True)
 class Finding:
