@@ -150,7 +150,7 @@ def enum_converter(
 
 def stage_converter(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Any:
     """Convert a stage member, number 0-11 or name to a Stage, refusing others by name."""
-    from collabrel._stages import Stage
+    from collabrel._stages import Stage, closest_slug
 
     if isinstance(value, Stage):
         return value
@@ -158,14 +158,8 @@ def stage_converter(value: Any, inst: Any, field: attrs.Attribute[Any]) -> Any:
         return Stage.parse(value)
     except ValueError:
         slugs = [s.slug for s in Stage]
-        close = (
-            difflib.get_close_matches(
-                value.strip().lower().replace(" ", "_").replace("-", "_"), slugs, n=1
-            )
-            if isinstance(value, str)
-            else []
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = closest_slug(value)
+        hint = f"did you mean {close!r}? " if close else ""
         fail(
             inst,
             field.name,

@@ -34,7 +34,7 @@ from collabrel._model import (
     Relationship,
     StageRecord,
 )
-from collabrel._stages import Stage
+from collabrel._stages import Stage, closest_slug
 from collabrel.errors import (
     FieldTypeError,
     GateBlockedError,
@@ -431,16 +431,13 @@ def parse_stage(value: object) -> Stage:
     except ValueError:
         pass
     slugs = [s.slug for s in Stage]
-    close: list[str] = []
-    if isinstance(value, str):
-        key = value.strip().lower().replace(" ", "_").replace("-", "_")
-        close = difflib.get_close_matches(key, slugs, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest_slug(value)
+    hint = f" (did you mean {close!r}?)" if close else ""
     shown = f"{value!r:.60}"
     raise UnknownStageError(
         f"unknown stage {shown}{hint}. Use a number 1-8 or one of: {', '.join(slugs)}",
         given=shown,
-        suggestion=close[0] if close else "",
+        suggestion=close or "",
     )
 
 
