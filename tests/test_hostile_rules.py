@@ -11,7 +11,7 @@ from datetime import date
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -321,72 +321,4 @@ RefusedUpdatesLeaveTheSessionWhole.TestCase.settings = settings(
 TestRefusedUpdates = RefusedUpdatesLeaveTheSessionWhole.TestCase
 
 
-# ------------------------------------------------------------------------- fuzzing
-
-SEED_FILE = {
-    "rules": [
-        _rule({"all_of": [{"present": "rmp"}, {"reviewed_within": {
-            "path": "rmp.last_reviewed_on", "interval": ["review.rmp", "6 months"]}}]}),
-        _rule({"count_at_least": {"path": "stage_history", "n": 2,
-                                  "where": {"equals": {"path": "retrofit", "value": False}}}},
-              id="acme:two", tags=["acme:x"], basis=["ORG"]),
-        _rule({"at_least": {"path": "resource_plan.budget", "value": "1000 EUR"}}, id="acme:q"),
-    ],
-}  # fmt: skip
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-    | st.text(max_size=20) | st.sampled_from(["ORG", "8.1", "name", "stage_history", "6 months"]),
-    lambda kids: (
-        st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=10), kids, max_size=3)
-    ),
-    max_leaves=10,
-)  # fmt: skip
-
-
-@st.composite
-def mutated(draw):
-    """The seed rule file with a few values replaced, keys dropped or nodes duplicated."""
-    data = json.loads(json.dumps(SEED_FILE))
-    for _ in range(draw(st.integers(1, 4))):
-        # walk to a random mapping or list inside the document
-        node, path = data, []
-        for _ in range(draw(st.integers(0, 6))):
-            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
-            if not keys:
-                break
-            key = draw(st.sampled_from(keys))
-            if not isinstance(node[key], dict | list):
-                break
-            node, path = node[key], [*path, key]
-        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
-        if not keys:
-            continue
-        key = draw(st.sampled_from(keys))
-        action = draw(st.sampled_from(["replace", "drop", "duplicate"]))
-        if action == "replace":
-            node[key] = draw(JSON_VALUES)
-        elif action == "drop" and isinstance(node, dict):
-            del node[key]
-        elif isinstance(node, list):
-            node.append(node[key])
-    return data
-
-
-@settings(max_examples=150)
-@given(data=mutated())
-def test_a_mutated_rule_file_loads_or_is_refused_with_paths(data):
-    try:
-        rules = rules_from_data(data)
-    except RuleFileError as exc:
-        problems = exc.problems
-        assert problems
-        assert all(p.path.startswith("$") for p in problems)
-        return
-    # what loads, runs: verdicts for every pair, and dumps back to the same rules
-    portfolio = collabrel.example_portfolio()
-    session = Session(portfolio, rules, as_of=AS_OF)
-    org_rules = sum(1 for s in rules if s.level.value == "ORG")
-    expected = org_rules + (len(rules) - org_rules) * len(portfolio.relationships)
-    assert len(session.verdicts()) == expected
-    assert rules_from_data(dump_rules(rules)) == rules
+# The rule-file fuzz (mutated rule files load or are refused with paths) is in test_fuzz.py.
