@@ -143,10 +143,51 @@ def test_bad_rule_metadata_is_refused_where_it_enters(extra, where, message):
     assert any(p.path == where and message in str(p) for p in info.value.problems), str(info.value)
 
 
-def test_tags_and_questions_of_loaded_rules_survive_every_report():
-    data = {"rules": [_rule({"present": "name"}, tags=["acme:x"], question="Named?")]}
+def test_tags_and_questions_of_loaded_rules_survive_every_report(tmp_path, capsys):
+    # issue 13 (13): tags that were not texts loaded and then broke every report; a loaded
+    # rule with tags and a question goes through each of them, tags shown where reports show them
+    import csv
+    import io
+
+    from collabrel._cli import main
+    from collabrel.reports import report
+
+    data = {"rules": [_rule({"present": "name"}, tags=["acme:x", "acme:y"], question="Named?")]}
     rules = rules_from_data(data)
-    assert dump_rules(rules)["rules"][0]["tags"] == ["acme:x"]
+    spec = rules.get("acme:hostile")
+    assert spec.tags == frozenset({"acme:x", "acme:y"})
+    assert spec.question == "Named?"
+    assert dump_rules(rules)["rules"][0]["tags"] == ["acme:x", "acme:y"]
+    assert dump_rules(rules)["rules"][0]["question"] == "Named?"
+
+    p = collabrel.example_portfolio()
+    rep = report(p, rules, as_of=AS_OF)
+    rows = [r for r in csv.DictReader(io.StringIO(rep.to_csv())) if r["rule_id"] == "acme:hostile"]
+    assert len(rows) == len(p.relationships)
+    assert {r["tags"] for r in rows} == {"acme:x, acme:y"}
+    for text in (rep.to_html(), rep.to_markdown()):
+        assert "acme:hostile" in text
+    assert "acme:x" in rep.to_html()
+    finding = Session(p, rules, as_of=AS_OF).finding("acme:hostile", "rel-rail-jv")
+    assert finding.tags == frozenset({"acme:x", "acme:y"})
+    assert "acme:hostile on rel-rail-jv: Pass" in str(
+        Session(p, rules, as_of=AS_OF).explain("acme:hostile", "rel-rail-jv")
+    )
+
+    # and through the command line: assess --format csv and explain, from the rule file
+    portfolio, rule_file = tmp_path / "p.json", tmp_path / "rules.json"
+    collabrel.dump(p, portfolio)
+    rule_file.write_text(json.dumps(data), encoding="utf-8")
+    code = main(["assess", str(portfolio), "--as-of", AS_OF.isoformat(), "--format", "csv",
+                 "--rules", str(rule_file)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code in {0, 1}
+    cli_rows = [r for r in csv.DictReader(io.StringIO(out)) if r["rule_id"] == "acme:hostile"]
+    assert {r["tags"] for r in cli_rows} == {"acme:x, acme:y"}
+    code = main(["explain", "acme:hostile", str(portfolio), "--subject", "rel-rail-jv",
+                 "--as-of", AS_OF.isoformat(), "--rules", str(rule_file)])  # fmt: skip
+    assert code == 0
+    assert "acme:hostile" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ functions
