@@ -148,6 +148,9 @@ class CheckFunctionError(Exception):
         self.name = name
         self.error = error
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.error))
+
 
 def timed_check(function: Callable[..., Any], name: str, budget: float | None, *args: Any) -> Any:
     """:func:`timed_call` for a ``check`` function: what it raises carries its name."""
