@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing and install what they need, pinned by constraints.txt.
+# missing and install what they need, pinned by constraints.txt. `make fuzz` runs the fuzz
+# tests (tests/test_fuzz.py) with thousands of examples instead of CI's few dozen.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
