@@ -284,7 +284,7 @@ def mutated_rules(draw: st.DrawFn) -> Any:
         if action == "replace":
             node[key] = draw(JSON_VALUES)
         elif action == "odd":
-            node[key] = draw(ODD_VALUES)
+            node[key] = copy.deepcopy(draw(ODD_VALUES))  # the constants stay as they are
         elif action == "drop" and isinstance(node, dict):
             del node[key]
         elif isinstance(node, list):
