@@ -1,11 +1,12 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing and install what they need, pinned by constraints.txt.
+# missing and install what they need, pinned by constraints.txt. `make fuzz` runs the fuzz
+# tests (tests/test_fuzz.py) with thousands of examples instead of CI's few dozen.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-installed
 
-.PHONY: demo test lint typecheck unit bench docs clean postgres chromium versions
+.PHONY: demo test lint typecheck unit bench docs clean postgres chromium versions fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,11 @@ unit: $(DEPS) postgres chromium
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Fuzzing: mutated example portfolios and rule files, thousands of examples with random seeds
+# (the `fuzz` profile of tests/conftest.py; `make test` runs the same tests with the ci profile).
+fuzz: $(DEPS)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 # Benchmarks print ratios measured in one run; `make bench LARGE=1` adds the 100,000 sizes.
 bench: $(DEPS)

@@ -7,6 +7,7 @@ Choose a profile with the environment variable ``HYPOTHESIS_PROFILE``:
 - ``ci``: reproducible (derandomized), 50 examples per test, failing examples printed as
   reproduction blobs.
 - ``thorough``: 1000 examples per test, for a nightly or pre-release run.
+- ``fuzz``: 5000 examples per test, random seeds, for ``make fuzz`` (tests/test_fuzz.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ settings.register_profile(
     "thorough",
     deadline=None,
     max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "fuzz",
+    deadline=None,
+    max_examples=5000,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -85,6 +85,11 @@ IN_PROCESS: dict[str, list[str]] = {
     "validate_malformed": ["validate", "{d}/malformed.yaml"],
     "demo_output": ["demo", "--as-of", AS_OF, "-o", "{d}/demo-out.html"],
     "bad_date": ["assess", "{d}/p.json", "--as-of", "23/11/2026"],
+    # ISO 8601 forms Python's date.fromisoformat accepts but the help does not promise
+    "bad_date_basic": ["assess", "{d}/p.json", "--as-of", "20261123"],
+    "bad_date_week": ["lifecycle", "{d}/p.json", "--as-of", "2026-W47-1"],
+    "bad_on_basic": ["lifecycle", "{d}/scoped.json", "--advance", "rel-plant-hire", "--on",
+                     "20261123", "--approved-by", "p-comm"],
     "no_command": [],
     "version": ["--version"],
 }  # fmt: skip
@@ -241,11 +246,17 @@ def test_debug_shows_the_traceback(workdir: Path) -> None:
 
 
 def test_argument_errors_exit_2(runs: Runs) -> None:
-    for name in ("bad_date", "no_command"):
+    for name in ("bad_date", "bad_date_basic", "bad_date_week", "bad_on_basic", "no_command"):
         r = runs[name]
         assert r.returncode == 2
         assert "usage: collabrel" in r.stderr
+        assert r.stdout == ""
     assert "not a date: '23/11/2026'" in runs["bad_date"].stderr
+    for name, text in (("bad_date_basic", "20261123"), ("bad_date_week", "2026-W47-1")):
+        err = runs[name].stderr
+        assert f"argument --as-of: not a date: {text!r}" in err
+        assert "write it as YYYY-MM-DD" in err
+    assert "argument --on: not a date: '20261123'" in runs["bad_on_basic"].stderr
     assert runs["version"].stdout.startswith("collabrel ")
 
 

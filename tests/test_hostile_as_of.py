@@ -17,10 +17,10 @@ import pytest
 
 import collabrel
 from collabrel import maturity, views
-from collabrel.errors import CollabrelError, NotADateError
+from collabrel.errors import CollabrelError, LoadError, NotADateError
 from collabrel.lifecycle import Lifecycle
 from collabrel.reports import Report, diff_reports, report
-from collabrel.rules import RuleSet, evaluate
+from collabrel.rules import RuleSet, Session, default_ruleset, evaluate
 
 AS_OF = date(2026, 11, 23)
 BAD = [
@@ -57,6 +57,37 @@ def _refused(call: Any, name: str = "as_of") -> NotADateError:
     assert isinstance(info.value, TypeError | CollabrelError)
     assert f"{name} must be a datetime.date" in str(info.value)
     return info.value
+
+
+# ------------------------------------------------------------------------------- engine
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_session_and_evaluate_refuse_an_as_of_that_is_not_a_date(example, bad):
+    _refused(lambda: Session(example, default_ruleset(), as_of=bad))
+    _refused(lambda: evaluate(example, as_of=bad))
+    _refused(lambda: evaluate(example, RuleSet([]), as_of=bad))
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_set_as_of_refuses_a_non_date_and_changes_nothing(example, bad):
+    session = Session(example, default_ruleset(), as_of=AS_OF)
+    before = session.verdicts()
+    _refused(lambda: session.set_as_of(bad))
+    assert session.as_of == AS_OF
+    assert type(session.as_of) is date
+    assert session.verdicts() == before
+    # the session goes on: a real date still moves it, as a fresh session would see it
+    session.set_as_of(date(2027, 6, 1))
+    fresh = Session(example, default_ruleset(), as_of=date(2027, 6, 1))
+    assert session.verdicts() == fresh.verdicts()
+
+
+def test_a_datetime_would_have_hidden_failures(example):
+    # why the refusal matters: a date evaluates, and it has failures a datetime used to hide
+    verdicts = {f.verdict.value for f in evaluate(example, as_of=AS_OF)}
+    assert "fail" in verdicts
+    assert "error" not in verdicts
 
 
 # ------------------------------------------------------------------------------ lifecycle
@@ -97,6 +128,30 @@ def test_a_refused_date_changes_nothing(example):
     moved = lc.advance(rel, example.organization, on=AS_OF, approved_by="p-infra")
     assert moved.stage_history[-1].entered_on == AS_OF
     assert collabrel.loads(collabrel.dumps(example.with_relationship(moved), "json"))
+
+
+def test_activate_exit_on_a_relationship_without_its_disengagement_record_is_refused(example):
+    # issue 13 (16): disengagement=None used to reach activate_exit and fail there with
+    # attrs' NotAnAttrsClassError; the model now refuses it where it enters, with its name
+    rail = example.relationship("rel-rail-jv")
+    with pytest.raises(
+        CollabrelError, match=r"Relationship\.disengagement must be a Disengagement"
+    ):
+        attrs.evolve(rail, disengagement=None)
+    data = collabrel.dumps(example, "json").replace(
+        '"id": "rel-rail-jv",', '"id": "rel-rail-jv", "disengagement": null,', 1
+    )
+    assert '"disengagement": null' in data
+    with pytest.raises(LoadError) as info:
+        collabrel.loads(data, format="json")
+    assert any(p.path.endswith(".disengagement") for p in info.value.problems)
+    # the record is optional in a document: absent, activation fills a fresh one
+    lc = Lifecycle(RuleSet([]))
+    exit_args = {"on": AS_OF, "trigger": "objectives_met", "approved_by": "p-rail"}
+    moved = lc.activate_exit(rail, **exit_args, co_approvers=["hrs-ceo"])
+    assert moved.disengagement.activation.trigger == "objectives_met"
+    with pytest.raises(TypeError, match="disengagement"):  # not a parameter: Python refuses it
+        lc.activate_exit(rail, **exit_args, disengagement=None)
 
 
 # -------------------------------------------------------------------------------- reports

@@ -63,6 +63,7 @@ __all__ = [
     "NOT_APPLICABLE",
     "PASS",
     "UNKNOWN",
+    "CheckFunctionError",
     "CompiledCondition",
     "Thresholds",
     "compile_condition",
@@ -135,6 +136,34 @@ def timed_call(function: Callable[..., Any], name: str, budget: float | None, *a
     """Call a user's *function*; one that runs past the *budget* (seconds) raises."""
     start = time.perf_counter()
     result = function(*args)
+    _within_budget(name, budget, start)
+    return result
+
+
+class CheckFunctionError(Exception):
+    """A user's ``check`` function raised; reported as an ERROR that names the function."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(f"check function {name!r} raised {type(error).__name__}")
+        self.name = name
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.error))
+
+
+def timed_check(function: Callable[..., Any], name: str, budget: float | None, *args: Any) -> Any:
+    """:func:`timed_call` for a ``check`` function: what it raises carries its name."""
+    start = time.perf_counter()
+    try:
+        result = function(*args)
+    except Exception as exc:
+        raise CheckFunctionError(name, exc) from exc
+    _within_budget(name, budget, start)
+    return result
+
+
+def _within_budget(name: str, budget: float | None, start: float) -> None:
     elapsed = time.perf_counter() - start
     if budget is not None and elapsed > budget:
         msg = (
@@ -142,7 +171,6 @@ def timed_call(function: Callable[..., Any], name: str, budget: float | None, *a
             "make it faster, or raise the session's time_budget"
         )
         raise TimeoutError(msg)
-    return result
 
 
 def _non_empty(value: object) -> bool:
@@ -206,7 +234,7 @@ def _agreed(artefact: Any, rel: Any, versioned: bool) -> bool:
 
 _HELPERS: dict[str, Any] = {
     "_truth": truth,
-    "_timed": timed_call,
+    "_timed": timed_check,
     "_non_empty": _non_empty,
     "_compare": _compare,
     "_ge": _ge,

@@ -50,6 +50,7 @@ from collabrel.rules._compile import (
     PASS,
     RAISED,
     UNKNOWN,
+    CheckFunctionError,
     CompiledRule,
     OrgPartRaised,
     compile_condition,
@@ -108,6 +109,8 @@ def _bulk(size: int) -> Iterator[None]:
 
 def _describe(exc: BaseException) -> str:
     """``Type: message`` of an exception a user's code raised, even if it cannot print."""
+    if isinstance(exc, CheckFunctionError):
+        return f"check function {exc.name!r} raised {_describe(exc.error)}"
     try:
         text = str(exc)
     except Exception:  # noqa: BLE001 - an exception whose __str__ raises is still reported

@@ -16,6 +16,7 @@ import attrs
 
 from collabrel._facts import FactField, Facts, FactSchema
 from collabrel._model import Organization, Portfolio, Relationship, RiskItem
+from collabrel._model._checks import DIMENSION
 from collabrel._typing import element_type, field_hints
 from collabrel.errors import UnknownFieldError
 
@@ -55,6 +56,10 @@ class PathInfo:
     unchecked_fact: bool = False
     """Whether the path names an organization-specific fact no schema was given for: its type
     is checked when the rule is used on a portfolio (whose organization declares its facts)."""
+    quantity: bool = False
+    """Whether the path ends at a quantity field of the model (its type reads as ``Any``)."""
+    dimension: str | None = None
+    """What that quantity measures (``"money"``, ``"effort"``; None: any quantity)."""
 
 
 def fields_of(cls: type) -> dict[str, Any]:
@@ -133,6 +138,7 @@ def resolve(
     is_coll = False
     crossed = False
     reads: tuple[Path, ...] | None = None
+    quantity: tuple[bool, str | None] = (False, None)
     for i, name in enumerate(parts):
         if not name or name.startswith("_") or not name.isidentifier():
             raise UnknownFieldError(
@@ -173,6 +179,7 @@ def resolve(
             reads = tuple((*canonical, src) for src in derived[1])
         canonical.append(name)
         owner_kind = "organization" if current is Organization else "relationship"
+        quantity = _quantity_field(current, name)
         current, is_coll = element_type(known[name])
     path = tuple(canonical)
     return PathInfo(
@@ -182,7 +189,20 @@ def resolve(
         reads=reads if reads is not None else (path,),
         getter_names=(*getter_prefix, *parts),
         through_collection=crossed,
+        quantity=quantity[0],
+        dimension=quantity[1],
     )
+
+
+def _quantity_field(owner: Any, name: str) -> tuple[bool, str | None]:
+    """Whether *owner*'s field *name* holds a quantity, and what it measures."""
+    if not (isinstance(owner, type) and attrs.has(owner)):
+        return False, None
+    field = attrs.fields_dict(owner).get(name)
+    if field is None or DIMENSION not in field.metadata:
+        return False, None
+    dimension = field.metadata[DIMENSION]
+    return True, dimension if isinstance(dimension, str) else None
 
 
 def _fact_path(

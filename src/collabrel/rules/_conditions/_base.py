@@ -21,7 +21,7 @@ from collabrel._dates import CalendarInterval
 from collabrel._facts import FactSchema
 from collabrel.errors import RuleDefinitionError, UnitError
 from collabrel.rules._schema import Path, PathInfo, resolve
-from collabrel.units import is_quantity
+from collabrel.units import ensure_quantity, is_quantity
 
 if TYPE_CHECKING:
     from collabrel.rules._schema import PathInfo as _PathInfo
@@ -469,6 +469,14 @@ def coerce_literal(info: PathInfo, value: Any, path: str) -> Any:
         return value
     if info.fact is not None:
         return _fact_literal(info, value, path)
+    if info.quantity and (isinstance(value, str) or is_quantity(value)):
+        # a quantity field's type reads as Any (pint stays lazy): parse and check its literal
+        try:
+            return ensure_quantity(value, dimension=info.dimension, what=repr(path))
+        except UnitError as exc:
+            raise RuleDefinitionError(
+                f"{value!r:.80} is not a valid value for {path!r}: {exc}"
+            ) from None
     tp = info.value_type
     if tp is Any or not isinstance(value, str) or not isinstance(tp, type):
         return value  # typing.Any is a class in Python 3.11: isinstance() would refuse it
