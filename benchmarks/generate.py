@@ -224,7 +224,11 @@ def _toggle_stage(rel: Relationship) -> Relationship:
 
 
 def _template(rel: Relationship) -> Relationship:
-    return _example().relationships[int(rel.id[1:]) % len(_example().relationships)]
+    """The example relationship *rel* was cloned from (itself, for the example's own)."""
+    examples = _example().relationships
+    if rel.id[1:].isdigit():
+        return examples[int(rel.id[1:]) % len(examples)]
+    return next((r for r in examples if r.id == rel.id), examples[0])
 
 
 def _toggle_resource_plan(rel: Relationship) -> Relationship:
