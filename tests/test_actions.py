@@ -256,3 +256,53 @@ def test_report_of_a_portfolio_and_from_its_session_agree() -> None:
         report(p, as_of=AS_OF).to_csv()
         == Report.from_assessment(Session(p, as_of=AS_OF).assessment(), p).to_csv()
     )
+
+
+# ------------------------------------------------------------------- a detail limit
+
+
+def _needing(session: Session) -> list[str]:
+    """The subjects with a finding that needs action, in report order."""
+    subjects = [session.portfolio.organization.id, *(r.id for r in session.portfolio.relationships)]
+    failing = {f.subject_id for f in session.findings() if not f.ok}
+    return [s for s in subjects if s in failing]
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "text"])
+def test_a_detail_limit_lists_the_first_subjects_and_says_what_it_leaves_out(
+    session: Session, fmt: str
+) -> None:
+    needing = _needing(session)
+    assert len(needing) > 2  # the example has more to act on than the limit below
+    buf = io.StringIO()
+    write_report(session, buf, format=fmt, view="actions", detail=2)
+    text = buf.getvalue()
+    listed = [s for s in needing if f"{s}" in text.split("What needs action", 1)[1]]
+    assert listed[:2] == needing[:2]
+    assert needing[-1] not in text.split("What needs action", 1)[1]
+    assert f"details the first 2 subjects; {len(needing) - 2:,} more" in text
+    full = io.StringIO()
+    write_report(session, full, format=fmt, view="actions")
+    assert "more are counted" not in full.getvalue()  # no limit, no note
+    assert all(s in full.getvalue() for s in needing)
+
+
+def test_a_detail_limit_keeps_the_counts_and_leaves_the_data_formats_whole(
+    session: Session, rep: Report
+) -> None:
+    limited, whole = io.StringIO(), io.StringIO()
+    write_report(session, limited, format="html", detail=0)
+    write_report(session, whole, format="html")
+    summary = whole.getvalue().split('<h2 id="actions">')[0]
+    assert limited.getvalue().startswith(summary)  # the same summary, every subject counted
+    assert '<article class="subject">' not in limited.getvalue()
+    assert "<h3>" not in limited.getvalue().split('id="findings"')[1]  # no subject's table
+    buf = io.StringIO()
+    write_report(session, buf, format="json", detail=1)
+    assert json.loads(buf.getvalue()) == rep.to_data()  # JSON always holds every row
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "10", True])
+def test_a_detail_limit_must_be_a_whole_number(session: Session, bad: object) -> None:
+    with pytest.raises(UsageError, match="detail must be a whole number"):
+        write_report(session, io.StringIO(), format="md", detail=bad)  # type: ignore[arg-type]

@@ -207,6 +207,21 @@ def test_actions_in_every_format(d: Path) -> None:
     assert len(list(csv.DictReader(io.StringIO(text)))) == 28
 
 
+def test_detail_limits_what_people_read_and_never_the_data(d: Path) -> None:
+    base = ("assess", str(d / "p.json"), "--as-of", AS_OF, "--actions")
+    r = call(*base, "--format", "md", "--detail", "1")
+    assert r.code == 0, r.err
+    assert "details the first 1 subjects" in r.out
+    assert "more are counted in the summary" in r.out
+    assert "details the first" not in call(*base, "--format", "md").out  # 1,000 by default
+    assert "details the first" not in call(*base, "--format", "md", "--detail", "all").out
+    data = json.loads(call(*base, "--format", "json", "--detail", "1").out)
+    assert len(data["rows"]) == 28  # JSON, CSV and Excel keep every row
+    bad = call(*base, "--detail", "some")
+    assert bad.code == 2
+    assert "not a number of subjects: 'some'" in bad.err
+
+
 def test_json_on_standard_output_is_valid_and_ascii(d: Path) -> None:
     r = call("assess", str(d / "p.json"), "--as-of", AS_OF, "--actions", "--format", "json")
     data = json.loads(r.out)

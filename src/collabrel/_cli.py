@@ -263,6 +263,14 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one block per comma
         "relationship and clause, with remedies, owners and due dates",
     )
     assess.add_argument("--title", metavar="TEXT", help="the report's title")
+    assess.add_argument(
+        "--detail",
+        type=_detail,
+        default=_DETAIL,
+        metavar="N|all",
+        help=f"list at most N subjects in HTML, Markdown and text reports; the summary counts "
+        f"every one, and CSV, JSON and Excel hold every row (default: {_DETAIL:,})",
+    )
     _add_rules(assess)
     _add_profile(assess)
     assess.add_argument(
@@ -554,6 +562,18 @@ def _emit(args: argparse.Namespace, fmt: str, write: Callable[[TextIO], None]) -
 # --------------------------------------------------------------------------- commands
 
 
+_DETAIL = 1_000
+
+
+def _detail(text: str) -> int | None:
+    if text.strip().lower() == "all":
+        return None
+    if not text.strip().isdigit():
+        msg = f"not a number of subjects: {text!r} (write a whole number >= 0, or all)"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
 def _assess(args: argparse.Namespace) -> int:
     from collabrel._render import write_document, write_path
     from collabrel._render._data import write_json
@@ -574,7 +594,10 @@ def _assess(args: argparse.Namespace) -> int:
     with _progress(f"evaluating {len(ruleset)} rules"):
         session = Session(portfolio, ruleset, as_of=as_of)
     with _Bar(f"writing the {fmt} report") as bar:
-        doc = Document.of_session(session, view=view, title=args.title, progress=bar, fmt=fmt)
+        detail = args.detail if fmt in {"html", "md", "text"} else None
+        doc = Document.of_session(
+            session, view=view, title=args.title, progress=bar, fmt=fmt, detail=detail
+        )
         if out is not None and str(out) != "-":
             write_path(doc, out, fmt, templates=args.templates)
         elif fmt == "json":  # ASCII escapes keep it valid JSON that the terminal filter keeps

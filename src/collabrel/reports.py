@@ -1077,6 +1077,7 @@ def write_report(
     title: str | None = None,
     templates: str | Path | None = None,
     progress: Progress | None = None,
+    detail: int | None = None,
 ) -> None:
     """Write the report of *session*'s current verdicts as it goes, in bounded memory.
 
@@ -1094,9 +1095,15 @@ def write_report(
         title: the report's title (default: "ISO 44001 assessment of <organization>").
         templates: a folder of HTML templates replacing the built-in ones.
         progress: called as ``progress(done, total)`` as subjects are written.
+        detail: list at most this many subjects in HTML, Markdown and text (the summary
+            still counts every one, and the report says what it leaves out); ``None``: every
+            subject. CSV, JSON and Excel always hold every row. A page a browser can open at
+            100,000 relationships needs a limit: their action view alone is several hundred
+            megabytes of HTML.
 
     Raises:
-        UsageError: for an unknown format or view, or ``xlsx`` to a stream.
+        UsageError: for an unknown format or view, ``xlsx`` to a stream, or a *detail*
+            that is not a whole number >= 0.
 
     Example:
         >>> import io
@@ -1115,13 +1122,25 @@ def write_report(
 
     _check_choice("format", format, FORMATS)
     _check_choice("view", view, VIEWS)
-    doc = Document.of_session(session, view=view, title=title, progress=progress, fmt=format)
+    _check_detail(detail)
+    doc = Document.of_session(
+        session, view=view, title=title, progress=progress, fmt=format, detail=detail
+    )
     if isinstance(out, str | Path):
         write_path(doc, Path(out), format, templates=templates)
         return
     if format == "xlsx":
         raise UsageError("an xlsx workbook is binary: give write_report a path, not a stream")
     write_document(doc, out, format, templates=templates)
+
+
+def _check_detail(detail: object) -> None:
+    if detail is not None and (
+        isinstance(detail, bool) or not isinstance(detail, int) or detail < 0
+    ):
+        raise UsageError(
+            f"detail must be a whole number >= 0, or None for every subject; not {detail!r}"
+        )
 
 
 def load_report(source: str | Path) -> Report:

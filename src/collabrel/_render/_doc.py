@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from itertools import groupby
+from itertools import groupby, islice
 from typing import TYPE_CHECKING
 
 from collabrel._mappings import clause_key
@@ -75,6 +75,7 @@ class Document:
         tallies: Tallies | None = None,
         counting: str = COUNTING,
         complete: bool = True,
+        detail: int | None = None,
     ) -> None:
         self.title = title
         self.as_of = as_of
@@ -90,6 +91,9 @@ class Document:
         self._tallies = tallies
         self.complete = complete
         """Whether :meth:`all_rows` gives every row (an action view has only its own)."""
+        self.detail = detail
+        """At most this many subjects are detailed by the renderers people read (HTML,
+        Markdown, text); ``None``: every one. The counts always cover every subject."""
 
     # ------------------------------------------------------------------ construction
 
@@ -137,6 +141,7 @@ class Document:
         title: str | None = None,
         progress: Progress | None = None,
         fmt: str = "html",
+        detail: int | None = None,
     ) -> Document:
         """The document of a session's current verdicts; rows are made as they are read.
 
@@ -172,6 +177,7 @@ class Document:
             rows=lambda: session_rows(session, context, progress=tick),
             action_rows=lambda: session_rows(session, context, actions_only=True, progress=tick),
             tallies=tallies,
+            detail=detail,
         )
 
     # ------------------------------------------------------------------------ reading
@@ -194,16 +200,45 @@ class Document:
         return iter(self._action_rows())
 
     def action_subjects(self) -> Iterator[SubjectActions]:
-        """What needs action, one subject at a time."""
+        """What needs action, one subject at a time (at most :attr:`detail` subjects)."""
         from collabrel._render._actions import group_actions
 
-        return group_actions(self.action_rows())
+        return islice(group_actions(self.action_rows()), self.detail)
 
     def subjects(self) -> Iterator[tuple[ReportRow, list[ReportRow]]]:
-        """Every row, one subject at a time: ``(first row, the subject's rows)``."""
-        for _, group in groupby(self.all_rows(), key=lambda r: r.subject_id):
+        """Every row, one subject at a time: ``(first row, the subject's rows)``.
+
+        At most :attr:`detail` subjects.
+        """
+        grouped = groupby(self.all_rows(), key=lambda r: r.subject_id)
+        for _, group in islice(grouped, self.detail):
             rows = list(group)
             yield rows[0], rows
+
+    @property
+    def needing_action(self) -> int:
+        """How many subjects have a finding that needs action (FAIL, UNKNOWN, ERROR)."""
+        return sum(
+            1 for t in self.summary.by_subject if t.score.failed + t.score.unknown + t.score.error
+        )
+
+    @property
+    def omitted_actions(self) -> int:
+        """How many subjects that need action are left out by :attr:`detail` (0: none)."""
+        return 0 if self.detail is None else max(0, self.needing_action - self.detail)
+
+    @property
+    def omitted_subjects(self) -> int:
+        """How many subjects the table of every finding leaves out by :attr:`detail`."""
+        return 0 if self.detail is None else max(0, len(self.summary.by_subject) - self.detail)
+
+    def omitted_note(self, omitted: int) -> str:
+        """The sentence that says what a limited report leaves out, and where to find it."""
+        return (
+            f"This report details the first {self.detail:,} subjects; {omitted:,} more are "
+            "counted in the summary but not listed. Every row is in the CSV, JSON and Excel "
+            "reports; a higher detail limit lists more (collabrel assess --detail)."
+        )
 
     def count(self, verdict: Verdict, gap: GapKind | None) -> int:
         """How many findings have *verdict* and *gap* (over every row, whatever the view)."""

@@ -183,6 +183,8 @@ def _actions(doc: Document, write: _Blocks) -> None:
         write(_subject_actions(subject))
     if total == 0:
         write(["Nothing to act on: no finding fails, is unknown or errs."])
+    elif doc.omitted_actions:
+        write([f"*{md(doc.omitted_note(doc.omitted_actions))}*"])
 
 
 def _row(row: ReportRow) -> list[str]:
@@ -221,6 +223,8 @@ def _all_rows(doc: Document, write: _Blocks) -> None:
         for row in rows:
             lines += _row(row)
         write(lines)
+    if doc.omitted_subjects:
+        write([f"*{md(doc.omitted_note(doc.omitted_subjects))}*"])
 
 
 def write_markdown(doc: Document, out: TextIO) -> None:

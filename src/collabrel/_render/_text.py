@@ -102,6 +102,8 @@ def write_text(doc: Document, out: TextIO) -> None:
         f"{o.error} error; {gaps_text(o)}), by subject:\n"
     )
     out.writelines("\n".join(_subject(subject)) + "\n" for subject in doc.action_subjects())
+    if doc.omitted_actions:
+        out.write(f"\n{doc.omitted_note(doc.omitted_actions)}\n")
 
 
 def _change(c: RowChange) -> str:
