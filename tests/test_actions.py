@@ -302,6 +302,14 @@ def test_a_detail_limit_keeps_the_counts_and_leaves_the_data_formats_whole(
     assert json.loads(buf.getvalue()) == rep.to_data()  # JSON always holds every row
 
 
+def test_progress_of_a_limited_report_ends_at_its_total(session: Session) -> None:
+    seen: list[tuple[int, int | None]] = []
+    write_report(session, io.StringIO(), format="md", detail=1, progress=lambda *a: seen.append(a))
+    done, total = seen[-1]
+    assert done == total
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # never backwards
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "10", True])
 def test_a_detail_limit_must_be_a_whole_number(session: Session, bad: object) -> None:
     with pytest.raises(UsageError, match="detail must be a whole number"):

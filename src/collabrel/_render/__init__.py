@@ -49,6 +49,7 @@ def write_document(
         raise UsageError("an xlsx workbook is binary: write it to a file (-o FILE.xlsx)")
     else:
         raise UsageError(f"unknown format {fmt!r}; use one of: text, md, html, csv, json, xlsx")
+    doc.finish()
 
 
 def write_path(doc: Document, path: Path, fmt: str, *, templates: str | Path | None = None) -> None:
@@ -62,6 +63,7 @@ def write_path(doc: Document, path: Path, fmt: str, *, templates: str | Path | N
             from collabrel.reports import _optional
 
             write_xlsx(doc, Path(tmp), _optional("openpyxl", "an xlsx report", "xlsx"))
+            doc.finish()
         else:
             newline = "" if fmt == "csv" else None
             with open(tmp, "w", encoding="utf-8", newline=newline) as out:  # noqa: PTH123

@@ -76,6 +76,7 @@ class Document:
         counting: str = COUNTING,
         complete: bool = True,
         detail: int | None = None,
+        on_finish: Callable[[], None] | None = None,
     ) -> None:
         self.title = title
         self.as_of = as_of
@@ -91,6 +92,7 @@ class Document:
         self._tallies = tallies
         self.complete = complete
         """Whether :meth:`all_rows` gives every row (an action view has only its own)."""
+        self._on_finish = on_finish
         self.detail = detail
         """At most this many subjects are detailed by the renderers people read (HTML,
         Markdown, text); ``None``: every one. The counts always cover every subject."""
@@ -164,6 +166,10 @@ class Document:
             if progress is not None:
                 progress(min(done, total), total)
 
+        def finish() -> None:  # a report limited by its detail reads fewer subjects
+            if progress is not None and done < total:
+                progress(total, total)
+
         summary, tallies = session_summary(session, context, progress=tick)
         return cls(
             title=title or default_title(portfolio),
@@ -178,7 +184,13 @@ class Document:
             action_rows=lambda: session_rows(session, context, actions_only=True, progress=tick),
             tallies=tallies,
             detail=detail,
+            on_finish=finish,
         )
+
+    def finish(self) -> None:
+        """Tell the progress callback the document is written (its count may stop short)."""
+        if self._on_finish is not None:
+            self._on_finish()
 
     # ------------------------------------------------------------------------ reading
 
