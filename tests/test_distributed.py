@@ -579,12 +579,13 @@ def test_the_result_reads_as_columns(client, generated):
                     messages=False)  # fmt: skip
     frame = result.to_pandas()
     assert list(frame.columns) == ["subject", "rule", "clause", "stage", "level", "verdict",
-                                   "message"]  # fmt: skip
+                                   "gap", "message"]  # fmt: skip
     assert len(result) == len(frame) == sum(result.counts().values())
     assert set(frame["message"]) == {""}  # messages=False
+    assert set(frame["gap"].dropna()) == {"open_gate_item", "nonconformity"}
     session = Session(portfolio, default_ruleset(), as_of=AS_OF)
-    expected = sorted(row[:6] for row in session.table(messages=False).rows())
-    assert [row[:6] for row in _rows(frame)] == expected
+    expected = sorted(row[:7] for row in session.table(messages=False).rows())
+    assert [row[:7] for row in _rows(frame)] == expected
     # the organization's rows come first, as in Session.table()
     n_org = len(result.organization_findings)
     assert set(frame["subject"][:n_org]) == {"northbridge"}

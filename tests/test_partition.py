@@ -81,3 +81,39 @@ def test_a_missing_tally_is_refused():
     p = collabrel.example_portfolio()
     with pytest.raises(RuleDefinitionError, match="no tally given"):
         evaluate_organization(p.organization, default_ruleset(), tallies={}, as_of=AS_OF)
+
+
+# ------------------------------------------------------------------ the table's columns
+
+
+def _table_agrees_with_the_findings(session: Session) -> None:
+    """Every row of the table says what the pair's finding says, gap and message included."""
+    findings = {(f.rule_id, f.subject_id): f for f in session.findings(detail="all")}
+    table = session.table()
+    assert len(table) == len(findings)
+    for row in table.rows():
+        subject, rule_id, clause, stage, level, verdict, gap, message = row
+        f = findings[rule_id, subject]
+        assert (clause, stage, level, verdict) == (
+            f.clause, None if f.stage is None else f.stage.number, f.level, f.verdict.value
+        )  # fmt: skip
+        assert gap == (None if f.gap is None else f.gap.value), (rule_id, subject)
+        assert message == (f.message if not f.ok else ""), (rule_id, subject)
+    quiet = session.table(messages=False)
+    assert quiet.gap == table.gap  # the gap does not depend on the messages
+    assert set(quiet.message) == {""}
+
+
+def test_the_table_tells_open_gate_items_from_nonconformities_as_findings_do():
+    session = Session(collabrel.example_portfolio(), default_ruleset(), as_of=AS_OF)
+    _table_agrees_with_the_findings(session)
+    gaps = set(session.table().gap)
+    assert gaps == {None, "open_gate_item", "nonconformity"}  # the example has both kinds
+    frame = session.table(messages=False).to_pandas()
+    assert str(frame["gap"].dtype) == "category"
+
+
+@settings(max_examples=15, deadline=None)
+@given(portfolios(max_relationships=4))
+def test_generated_tables_agree_with_their_findings(portfolio):
+    _table_agrees_with_the_findings(Session(portfolio, default_ruleset(), as_of=AS_OF))

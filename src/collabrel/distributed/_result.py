@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from collabrel.errors import ConfigError, MissingExtraError
-from collabrel.rules import Finding, Level, RuleSet, Verdict, VerdictTable
+from collabrel.rules import Finding, GapKind, Level, RuleSet, Verdict, VerdictTable
 
 __all__ = ["PartitionedAssessment", "combine_frames", "findings_frame", "table_frame"]
 
@@ -42,6 +42,7 @@ def _frame(columns: dict[str, Sequence[Any]], ruleset: RuleSet) -> Any:
             "stage": pd.array(columns["stage"], dtype="Int8"),
             "level": pd.Categorical(columns["level"], categories=list(_LEVELS)),
             "verdict": pd.Categorical(columns["verdict"], categories=list(_VERDICTS)),
+            "gap": pd.Categorical(columns["gap"], categories=[g.value for g in GapKind]),
             "message": pd.Series(columns["message"], dtype="str"),
         }
     )
@@ -67,6 +68,7 @@ def findings_frame(findings: Sequence[Finding], ruleset: RuleSet, *, messages: b
             "stage": [None if f.stage is None else f.stage.number for f in findings],
             "level": [f.level for f in findings],
             "verdict": [f.verdict.value for f in findings],
+            "gap": [None if f.gap is None else f.gap.value for f in findings],
             "message": [
                 f.message if messages and f.verdict in _NEEDS_MESSAGE else "" for f in findings
             ],

@@ -139,6 +139,9 @@ class VerdictTable:
     """ORG, REL or JNT."""
     verdict: tuple[str, ...]
     """pass, fail, not_applicable, unknown or error."""
+    gap: tuple[str | None, ...]
+    """For a fail or unknown row, ``open_gate_item`` or ``nonconformity`` (see
+    :class:`GapKind`); ``None`` for the others."""
     message: tuple[str, ...]
     """Why, for the rows that need action (empty for the others)."""
     as_of: date
@@ -146,7 +149,7 @@ class VerdictTable:
     ruleset_version: str
     """The rule set's version."""
 
-    COLUMNS = ("subject", "rule", "clause", "stage", "level", "verdict", "message")
+    COLUMNS = ("subject", "rule", "clause", "stage", "level", "verdict", "gap", "message")
     """The column names, in order."""
 
     def __len__(self) -> int:
@@ -156,7 +159,7 @@ class VerdictTable:
         """The rows as tuples, in :attr:`COLUMNS` order."""
         return zip(
             self.subject, self.rule, self.clause, self.stage, self.level, self.verdict,
-            self.message, strict=True,
+            self.gap, self.message, strict=True,
         )  # fmt: skip
 
     def to_pandas(self) -> Any:
@@ -173,7 +176,7 @@ class VerdictTable:
             msg = "VerdictTable.to_pandas needs pandas: pip install 'collabrel[jupyter]'"
             raise MissingExtraError(msg) from exc
         frame = pd.DataFrame({name: getattr(self, name) for name in self.COLUMNS})
-        for name in ("verdict", "level", "clause", "rule"):
+        for name in ("verdict", "gap", "level", "clause", "rule"):
             frame[name] = frame[name].astype("category")
         frame["stage"] = frame["stage"].astype("Int64")
         return frame

@@ -58,7 +58,16 @@ from collabrel.rules._compile import (
     timed_call,
 )
 from collabrel.rules._conditions import Binder, Env, leaf_text, show
-from collabrel.rules._findings import Explanation, Fact, Finding, Verdict, VerdictChange
+from collabrel.rules._findings import (
+    GATED_STAGES,
+    Explanation,
+    Fact,
+    Finding,
+    GapKind,
+    Verdict,
+    VerdictChange,
+    lapsed,
+)
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._runtime import (
     VERDICTS,
@@ -105,6 +114,10 @@ def _bulk(size: int) -> Iterator[None]:
     finally:
         gc.enable()
         gc.freeze()
+
+
+_NONCONFORMITY = GapKind.NONCONFORMITY.value
+_OPEN_GATE_ITEM = GapKind.OPEN_GATE_ITEM.value
 
 
 def _describe(exc: BaseException) -> str:
@@ -710,8 +723,10 @@ class Session:
     def table(self, *, messages: bool = True, organization: bool = True) -> VerdictTable:
         """Every verdict as columns, without making a :class:`Finding` per pair.
 
-        The columns are subject, rule, clause, stage, level, verdict and message; convert
-        the table with ``to_pandas()``.
+        The columns are subject, rule, clause, stage, level, verdict, gap and message;
+        convert the table with ``to_pandas()``. The gap of a FAIL or UNKNOWN row tells an open
+        gate item from a nonconformity as :attr:`Finding.gap` does (it explains the failing
+        rules of each relationship's current stage to see whether anything is overdue).
 
         *messages* explains the non-passing pairs (a passing pair's message is empty);
         *organization* includes the organization rules' rows.
@@ -723,7 +738,10 @@ class Session:
         rules = self._rules
         cols: dict[str, list[Any]] = {k: [] for k in VerdictTable.COLUMNS}
 
-        def add(specs: Sequence[RuleSpec], codes: bytearray, sid: str, is_rel: bool) -> None:
+        def add(
+            specs: Sequence[RuleSpec], codes: bytearray, sid: str, current: Stage | None
+        ) -> None:
+            is_rel = current is not None
             for pos, (spec, code) in enumerate(zip(specs, codes, strict=True)):
                 cols["subject"].append(sid)
                 cols["rule"].append(spec.id)
@@ -731,15 +749,26 @@ class Session:
                 cols["stage"].append(spec.stage.number if spec.stage is not None else None)
                 cols["level"].append(spec.level.value)
                 cols["verdict"].append(VERDICTS[code].value)
-                needs = messages and code in (FAIL, UNKNOWN, ERROR)
-                cols["message"].append(
-                    self._explain(spec, is_rel, pos, code, sid).message if needs else ""
-                )
+                explanation = None
+                gap = None
+                if code in (FAIL, UNKNOWN):  # as Finding.gap: due work of the current stage?
+                    gap = _NONCONFORMITY
+                    if spec.stage is current and current in GATED_STAGES:
+                        explanation = self._explain(spec, is_rel, pos, code, sid)
+                        if not lapsed(explanation.trace):
+                            gap = _OPEN_GATE_ITEM
+                cols["gap"].append(gap)
+                if messages and code in (FAIL, UNKNOWN, ERROR):
+                    explanation = explanation or self._explain(spec, is_rel, pos, code, sid)
+                    cols["message"].append(explanation.message)
+                else:
+                    cols["message"].append("")
 
         if organization:
-            add(rules.org, self._org_row, self._org.id, False)
+            add(rules.org, self._org_row, self._org.id, None)
+        rels = self._rels
         for rid, row in self._rows.items():
-            add(rules.rel, row, rid, True)
+            add(rules.rel, row, rid, rels[rid].stage)
         return VerdictTable(
             **{k: tuple(v) for k, v in cols.items()},
             as_of=self._as_of,

@@ -187,7 +187,7 @@ class Finding:
             self.stage is not None
             and self.stage is self.subject_stage
             and self.stage in GATED_STAGES
-            and not (self.explanation is not None and _lapsed(self.explanation.trace))
+            and not (self.explanation is not None and lapsed(self.explanation.trace))
         ):
             return GapKind.OPEN_GATE_ITEM
         return GapKind.NONCONFORMITY
@@ -203,13 +203,13 @@ class Finding:
         return self.gap is GapKind.OPEN_GATE_ITEM
 
 
-def _lapsed(trace: Trace | None) -> bool:
+def lapsed(trace: Trace | None) -> bool:
     """Whether a failing part of *trace* is a date that fell due (an ``overdue`` hint)."""
     if trace is None or trace.outcome is True:
         return False
     if trace.hint and trace.hint.startswith("overdue"):
         return True
-    return any(_lapsed(c) for c in trace.children)
+    return any(lapsed(c) for c in trace.children)
 
 
 @attrs.frozen(kw_only=True)
