@@ -1,7 +1,8 @@
 """Reports of large portfolios: written from a session as they go, against built in memory.
 
-For each size, fresh interpreters (so that peak memory is the run's own) build the generated
-portfolio (``generate.py``), evaluate it, and write:
+For each size, the generated portfolio (``generate.py``, with the partner contacts made
+distinct as in ``bench_load.py``) is written once as JSON Lines; fresh interpreters (so that
+peak memory is the run's own) load it, evaluate it, and write:
 
 - the action view (``view="actions"``) as HTML and as JSON, streamed with ``write_report``;
 - every row as CSV, streamed;
@@ -48,9 +49,10 @@ def _peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(n: int, mode: str) -> dict[str, Any]:
-    """One measurement in this (fresh) process."""
+def child(n: int, mode: str, source: Path) -> dict[str, Any]:
+    """One measurement in this (fresh) process, of the portfolio in the file *source*."""
     sys.path.insert(0, str(HERE))
+    import collabrel
     import generate
     from collabrel.reports import Report, write_report
     from collabrel.rules import Session, default_ruleset
@@ -58,7 +60,7 @@ def child(n: int, mode: str) -> dict[str, Any]:
     ruleset = default_ruleset()
     Session(generate.portfolio(7), ruleset, as_of=generate.AS_OF)  # compile the rules once
     base = _rss()
-    portfolio = generate.portfolio(n)
+    portfolio = collabrel.load(source)  # objects of its own, as a real load gives them
     loaded = _rss() - base
     out: dict[str, Any] = {"n": n, "mode": mode, "portfolio_bytes": loaded}
     t = time.perf_counter()
@@ -85,13 +87,24 @@ def child(n: int, mode: str) -> dict[str, Any]:
     return out
 
 
-def measure(n: int, mode: str) -> dict[str, Any]:
+def measure(n: int, mode: str, source: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), mode],
+        [sys.executable, __file__, "--child", str(n), mode, str(source)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
+
+
+def _write_portfolio(n: int, folder: Path) -> Path:
+    """The generated portfolio of *n* relationships as a JSON Lines file in *folder*."""
+    sys.path.insert(0, str(HERE))
+    import bench_load
+    import collabrel
+
+    path = folder / f"portfolio-{n}.jsonl"
+    collabrel.dump(bench_load.valid_portfolio(n), path)
+    return path
 
 
 def _mib(b: float) -> str:
@@ -102,20 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also 100,000 relationships")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--child", nargs=2, metavar=("N", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("N", "MODE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help="write the results as JSON to this file")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(int(args.child[0]), args.child[1])))
+        print(json.dumps(child(int(args.child[0]), args.child[1], Path(args.child[2]))))
         return 0
     sizes = [*args.sizes, *([100_000] if args.large else [])]
     results = []
     for n in sizes:
-        s = measure(n, "stream")
-        m = measure(n, "memory") if n <= 10_000 else None
+        with tempfile.TemporaryDirectory() as d:
+            source = _write_portfolio(n, Path(d))
+            s = measure(n, "stream", source)
+            m = measure(n, "memory", source) if n <= 10_000 else None
         results.append({"stream": s, "memory": m})
         ev = s["evaluate_s"]
-        print(f"\n{n:,} relationships: portfolio {_mib(s['portfolio_bytes'])}, "
+        print(f"\n{n:,} relationships: loaded portfolio {_mib(s['portfolio_bytes'])}, "
               f"evaluation {ev:.1f} s")  # fmt: skip
         for name in ("actions_html", "actions_json", "full_csv"):
             print(f"  streamed {name:<13} {s[f'{name}_s']:7.1f} s  {s[f'{name}_s'] / ev:5.2f}x "
