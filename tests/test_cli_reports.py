@@ -211,7 +211,7 @@ def test_detail_limits_what_people_read_and_never_the_data(d: Path) -> None:
     base = ("assess", str(d / "p.json"), "--as-of", AS_OF, "--actions")
     r = call(*base, "--format", "md", "--detail", "1")
     assert r.code == 0, r.err
-    assert "details the first 1 subjects" in r.out
+    assert "details the first subject;" in r.out
     assert "more are counted in the summary" in r.out
     assert "details the first" not in call(*base, "--format", "md").out  # 1,000 by default
     assert "details the first" not in call(*base, "--format", "md", "--detail", "all").out

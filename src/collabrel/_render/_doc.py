@@ -246,8 +246,9 @@ class Document:
 
     def omitted_note(self, omitted: int) -> str:
         """The sentence that says what a limited report leaves out, and where to find it."""
+        first = "the first subject" if self.detail == 1 else f"the first {self.detail:,} subjects"
         return (
-            f"This report details the first {self.detail:,} subjects; {omitted:,} more are "
+            f"This report details {first}; {omitted:,} more are "
             "counted in the summary but not listed. Every row is in the CSV, JSON and Excel "
             "reports; a higher detail limit lists more (collabrel assess --detail)."
         )
