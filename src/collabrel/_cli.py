@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any, Self, TextIO
 
 from collabrel import __version__
+from collabrel._atomic import replacing
 from collabrel._example import example_portfolio
 from collabrel._io import load, read_document
 from collabrel._model import Portfolio
@@ -544,19 +544,9 @@ def _emit(args: argparse.Namespace, fmt: str, write: Callable[[TextIO], None]) -
     if out is None or str(out) == "-":
         write(sys.stdout)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent or ".")
-    os.close(fd)
-    try:
-        newline = "" if fmt == "csv" else None
-        with open(tmp, "w", encoding="utf-8", newline=newline) as f:  # noqa: PTH123
-            write(f)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        Path(tmp).chmod(0o666 & ~mask)
-        Path(tmp).replace(out)
-    finally:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+    newline = "" if fmt == "csv" else None
+    with replacing(out) as part, open(part, "w", encoding="utf-8", newline=newline) as f:  # noqa: PTH123
+        write(f)
 
 
 # --------------------------------------------------------------------------- commands

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from collabrel._atomic import replacing
 from collabrel._io._convert import unstructure
 from collabrel._io._load import ORGANIZATION_FILES, Progress, log
 from collabrel._io._parse import SUFFIXES, Format
@@ -309,27 +309,19 @@ def dump(
 
 
 def _atomic(path: Path, chunks: _Chunks) -> None:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            buffer = io.StringIO()
-            for chunk in chunks:
-                buffer.write(chunk)
-                if buffer.tell() > 1 << 20:
-                    out.write(buffer.getvalue())
-                    buffer = io.StringIO()
-            out.write(buffer.getvalue())
-        Path(name).chmod(0o666 & ~_umask())  # what a plain open() would have given the file
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    with (
+        replacing(path, suffix=".tmp") as part,
+        open(  # noqa: PTH123
+            part, "w", encoding="utf-8", newline="\n"
+        ) as out,
+    ):
+        buffer = io.StringIO()
+        for chunk in chunks:
+            buffer.write(chunk)
+            if buffer.tell() > 1 << 20:
+                out.write(buffer.getvalue())
+                buffer = io.StringIO()
+        out.write(buffer.getvalue())
 
 
 def dump_shards(

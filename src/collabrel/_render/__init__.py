@@ -7,12 +7,10 @@ file behind.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from collabrel._atomic import replacing
 from collabrel.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,29 +52,14 @@ def write_document(
 
 def write_path(doc: Document, path: Path, fmt: str, *, templates: str | Path | None = None) -> None:
     """Write *doc* to the file *path*: whole, or not at all."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    os.close(fd)
-    try:
+    with replacing(Path(path)) as part:
         if fmt == "xlsx":
             from collabrel._render._xlsx import write_xlsx
             from collabrel.reports import _optional
 
-            write_xlsx(doc, Path(tmp), _optional("openpyxl", "an xlsx report", "xlsx"))
+            write_xlsx(doc, part, _optional("openpyxl", "an xlsx report", "xlsx"))
             doc.finish()
         else:
             newline = "" if fmt == "csv" else None
-            with open(tmp, "w", encoding="utf-8", newline=newline) as out:  # noqa: PTH123
+            with open(part, "w", encoding="utf-8", newline=newline) as out:  # noqa: PTH123
                 write_document(doc, out, fmt, templates=templates)
-        Path(tmp).chmod(0o666 & ~_umask())  # what a plain open() would have given it
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
