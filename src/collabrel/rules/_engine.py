@@ -737,38 +737,56 @@ class Session:
     def _table(self, *, messages: bool, organization: bool) -> VerdictTable:
         rules = self._rules
         cols: dict[str, list[Any]] = {k: [] for k in VerdictTable.COLUMNS}
+        subject, verdict, gaps, texts = (
+            cols["subject"],
+            cols["verdict"],
+            cols["gap"],
+            cols["message"],
+        )
+        names = _VERDICT_VALUES.__getitem__
 
         def add(
-            specs: Sequence[RuleSpec], codes: bytearray, sid: str, current: Stage | None
+            specs: Sequence[RuleSpec],
+            static: tuple[tuple[Any, ...], ...],
+            codes: bytearray,
+            sid: str,
+            current: Stage | None,
         ) -> None:
+            # the columns of one subject: the rules' own columns are copied whole, the
+            # verdicts mapped in C; only the non-passing positions are visited one by one
+            n = len(codes)
+            for name, values in zip(("rule", "clause", "stage", "level"), static, strict=True):
+                cols[name].extend(values)
+            subject.extend([sid] * n)
+            verdict.extend(map(names, codes))
+            gap: list[str | None] = [None] * n
+            message = [""] * n
             is_rel = current is not None
-            for pos, (spec, code) in enumerate(zip(specs, codes, strict=True)):
-                cols["subject"].append(sid)
-                cols["rule"].append(spec.id)
-                cols["clause"].append(spec.clause)
-                cols["stage"].append(spec.stage.number if spec.stage is not None else None)
-                cols["level"].append(spec.level.value)
-                cols["verdict"].append(VERDICTS[code].value)
-                explanation = None
-                gap = None
-                if code in (FAIL, UNKNOWN):  # as Finding.gap: due work of the current stage?
-                    gap = _NONCONFORMITY
-                    if spec.stage is current and current in GATED_STAGES:
-                        explanation = self._explain(spec, is_rel, pos, code, sid)
-                        if not lapsed(explanation.trace):
-                            gap = _OPEN_GATE_ITEM
-                cols["gap"].append(gap)
-                if messages and code in (FAIL, UNKNOWN, ERROR):
-                    explanation = explanation or self._explain(spec, is_rel, pos, code, sid)
-                    cols["message"].append(explanation.message)
-                else:
-                    cols["message"].append("")
+            gated = current in GATED_STAGES
+            for code in _ACTION_CODES:
+                pos = codes.find(code)
+                while pos >= 0:
+                    spec = specs[pos]
+                    explanation = None
+                    if code != ERROR:  # as Finding.gap: due work of the current stage?
+                        gap[pos] = _NONCONFORMITY
+                        if gated and spec.stage is current:
+                            explanation = self._explain(spec, is_rel, pos, code, sid)
+                            if not lapsed(explanation.trace):
+                                gap[pos] = _OPEN_GATE_ITEM
+                    if messages:
+                        explanation = explanation or self._explain(spec, is_rel, pos, code, sid)
+                        message[pos] = explanation.message
+                    pos = codes.find(code, pos + 1)
+            gaps.extend(gap)
+            texts.extend(message)
 
         if organization:
-            add(rules.org, self._org_row, self._org.id, None)
+            add(rules.org, _static_columns(rules.org), self._org_row, self._org.id, None)
         rels = self._rels
+        static = _static_columns(rules.rel)
         for rid, row in self._rows.items():
-            add(rules.rel, row, rid, rels[rid].stage)
+            add(rules.rel, static, row, rid, rels[rid].stage)
         return VerdictTable(
             **{k: tuple(v) for k, v in cols.items()},
             as_of=self._as_of,
@@ -1412,6 +1430,20 @@ class Session:
         if ruleset is self._ruleset:
             return Changes()
         return self._reinstall(ruleset)
+
+
+_VERDICT_VALUES = tuple(v.value for v in VERDICTS)
+_ACTION_CODES = (FAIL, UNKNOWN, ERROR)
+
+
+def _static_columns(specs: Sequence[RuleSpec]) -> tuple[tuple[Any, ...], ...]:
+    """The rule, clause, stage and level columns of *specs*, the same for every subject."""
+    return (
+        tuple(s.id for s in specs),
+        tuple(s.clause for s in specs),
+        tuple(s.stage.number if s.stage is not None else None for s in specs),
+        tuple(s.level.value for s in specs),
+    )
 
 
 def _values(rel: Relationship) -> tuple[Any, ...]:
