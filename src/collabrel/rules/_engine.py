@@ -3,14 +3,15 @@
 Each rule is compiled once per session into a plain Python function returning a verdict code
 (see :mod:`._compile`); per lifecycle stage, a generated runner calls the rules that apply
 there, so evaluating a relationship is one straight run of plain calls writing into a compact
-row (one byte per rule). A change to a relationship is diffed against the old value
-(unchanged sub-objects are the same objects, so the diff only descends where something
-changed), or named directly with :meth:`Session.set`; an index from fact path to rules gives
-the rules to run again. Relationship rules whose condition is an ``all_of``/``any_of`` with
-organization-only branches have those branches evaluated once per change of the
-organization; when their value does not change, nothing else runs. Organization rules that
-read every relationship can keep a *tally* that the engine maintains incrementally, so a
-change to one relationship costs the same whatever the number of relationships.
+row (one byte per rule) of a :class:`~._grid.Grid`, whose columns are the rules. A change to a
+relationship is diffed against the old value (unchanged sub-objects are the same objects, so
+the diff only descends where something changed), or named directly with :meth:`Session.set`; an
+index from fact path to rules gives the rules to run again. Relationship rules whose condition
+is an ``all_of``/``any_of`` with organization-only branches have those branches evaluated once
+per change of the organization; when their value does not change, nothing else runs.
+Organization rules that read every relationship can keep a *tally* that the engine maintains
+incrementally, so a change to one relationship costs the same whatever the number of
+relationships.
 
 Findings (explanations, the facts read) are built on demand from the compact verdicts, and
 indexed by subject.
@@ -68,6 +69,7 @@ from collabrel.rules._findings import (
     VerdictChange,
     lapsed,
 )
+from collabrel.rules._grid import OUT_OF_SCOPE, Grid, stage_table
 from collabrel.rules._ruleset import RuleSet
 from collabrel.rules._runtime import (
     VERDICTS,
@@ -418,8 +420,10 @@ class Session:
         self._affected_memo: dict[tuple[Path, Stage] | None, tuple[int, ...]] = {}
         """(changed path, stage) -> the rules to run again."""
         self._blank = bytearray()
-        self._rows: dict[str, bytearray] = {}
-        """Relationship id -> one verdict code per relationship rule."""
+        self._grid = Grid(0)
+        """The relationship verdicts: one code per relationship and relationship rule."""
+        self._stage_tables: dict[tuple[int, int, int], bytes] = {}
+        """(rule position, inside, outside) -> a translate table of the stage codes."""
         self._org_row = bytearray()
         self._org_errors: dict[int, str] = {}
         """Position -> the error of a factored organization part that raised."""
@@ -503,6 +507,7 @@ class Session:
             for rid in reach or ():
                 limited_by.setdefault(rid, []).append(i)
         self._applies = applies
+        self._stage_tables.clear()
         self._affected_memo.clear()
         self._fact_memo.clear()
         self._limited = {rid: tuple(v) for rid, v in limited_by.items()}
@@ -529,9 +534,15 @@ class Session:
         self._compute_org_parts(range(len(self._rules.rel)))
         self._init_tallies()
         self._org_row = bytearray(self._eval_org(j) for j in range(len(self._rules.org)))
-        self._rows = {}
+        grid = self._grid = Grid(len(self._rules.rel))
         for rid, rel in self._rels.items():
-            self._rows[rid] = self._evaluate_relationship(rid, rel)
+            grid.append(rid, rel, self._evaluate_relationship(rid, rel), self._stage_code(rid, rel))
+
+    def _stage_code(self, rid: str, rel: Relationship) -> int:
+        """The grid's stage code of *rel*: its stage number, or out of scope."""
+        if self._scope is not None and rid not in self._scope:
+            return OUT_OF_SCOPE
+        return int(rel.stage)
 
     def _evaluate_relationship(self, rid: str, rel: Relationship) -> bytearray:
         row = bytearray(self._blank)
@@ -674,10 +685,10 @@ class Session:
                     f"{rule_id!r} is an organization rule; its subject is {self._org.id!r}"
                 )
             return self._rules.org[pos], False, pos, self._org_row[pos]
-        row = self._rows.get(subject_id)
-        if row is None:
+        k = self._grid.pos.get(subject_id)
+        if k is None:
             raise self._unknown_subject(subject_id)
-        return self._rules.rel[pos], True, pos, row[pos]
+        return self._rules.rel[pos], True, pos, self._grid.codes[k * self._grid.width + pos]
 
     def verdict(self, rule_id: str, subject_id: str) -> Verdict:
         """Return the current verdict of *rule_id* on *subject_id*.
@@ -695,17 +706,16 @@ class Session:
             (s.id, org_id): VERDICTS[c] for s, c in zip(self._rules.org, self._org_row, strict=True)
         }
         ids = [s.id for s in self._rules.rel]
-        for rid, row in self._rows.items():
+        for rid, row in self._grid.rows(self._rels):
             for rule_id, c in zip(ids, row, strict=True):
                 out[(rule_id, rid)] = VERDICTS[c]
         return out
 
     def counts(self) -> dict[Verdict, int]:
         """How many (rule, subject) pairs have each verdict, without building findings."""
-        totals = [self._org_row.count(code) for code in range(len(VERDICTS))]
-        for row in self._rows.values():
-            for code in range(len(VERDICTS)):
-                totals[code] += row.count(code)
+        totals = [
+            self._org_row.count(code) + self._grid.count(code) for code in range(len(VERDICTS))
+        ]
         return dict(zip(VERDICTS, totals, strict=True))
 
     def tally(self, rule_id: str) -> Counter[Any]:
@@ -785,7 +795,7 @@ class Session:
             add(rules.org, _static_columns(rules.org), self._org_row, self._org.id, None)
         rels = self._rels
         static = _static_columns(rules.rel)
-        for rid, row in self._rows.items():
+        for rid, row in self._grid.rows(rels):
             add(rules.rel, static, row, rid, rels[rid].stage)
         return VerdictTable(
             **{k: tuple(v) for k, v in cols.items()},
@@ -937,16 +947,16 @@ class Session:
                 codes = zip(rules.org, self._org_row, strict=True)
                 return tuple(self._finding(s, False, j, c, subject_id, detail=full)
                              for j, (s, c) in enumerate(codes))  # fmt: skip
-            row = self._rows.get(subject_id)
-            if row is None:
+            if subject_id not in self._grid:
                 raise self._unknown_subject(subject_id)
+            row = self._grid.row(subject_id)
             return tuple(self._finding(s, True, i, c, subject_id, detail=full)
                          for i, (s, c) in enumerate(zip(rules.rel, row, strict=True)))  # fmt: skip
         if not full and self._findings is not None:
             return self._findings
         out = [self._finding(s, False, j, c, self._org.id, detail=full)
                for j, (s, c) in enumerate(zip(rules.org, self._org_row, strict=True))]  # fmt: skip
-        for rid, row in self._rows.items():
+        for rid, row in self._grid.rows(self._rels):
             out += [self._finding(s, True, i, c, rid, detail=full)
                     for i, (s, c) in enumerate(zip(rules.rel, row, strict=True))]  # fmt: skip
         found = tuple(out)
@@ -1051,7 +1061,8 @@ class Session:
         self._findings = None
         out: list[tuple[str, str, int, int]] = []
         if self._scope is None or rid in self._scope:
-            row = self._rows[rid]
+            codes = self._grid.codes
+            start = self._grid.pos[rid] * self._grid.width
             barred = self._limited.get(rid)
             env = self._env
             for i, fn, rule_id, python in self._fact_plan(name, rel.stage):
@@ -1061,9 +1072,9 @@ class Session:
                     code = fn(self._materialize(rid) if python else rel, env, values)
                 except Exception:  # noqa: BLE001 - a check function or Python rule raised
                     code = ERROR
-                old_code = row[i]
+                old_code = codes[start + i]
                 if code != old_code:
-                    row[i] = code
+                    codes[start + i] = code
                     out.append((rule_id, rid, old_code, code))
         if self._portfolio_rules:
             changed: list[Path] = [("rel", "facts", name)]
@@ -1102,15 +1113,17 @@ class Session:
         """The current value of relationship *rid*, built with the facts set since."""
         values = self._stale.pop(rid, None)
         if values is not None:
-            self._rels[rid] = _with_fact_values(self._rels[rid], values)
+            rel = self._rels[rid] = _with_fact_values(self._rels[rid], values)
+            self._grid.rels[self._grid.pos[rid]] = rel
         return self._rels[rid]
 
     def _flush(self) -> None:
         """Build the relationship values whose facts were set (see :meth:`_set_fact`)."""
         if self._stale:
-            rels = self._rels
+            rels, at, pos = self._rels, self._grid.rels, self._grid.pos
             for rid, values in self._stale.items():
-                rels[rid] = _with_fact_values(rels[rid], values)
+                rel = rels[rid] = _with_fact_values(rels[rid], values)
+                at[pos[rid]] = rel
             self._stale.clear()
 
     def update_relationship(self, relationship: Relationship) -> Changes:
@@ -1148,19 +1161,23 @@ class Session:
         self, rid: str, old: Relationship, new: Relationship, changed: list[Path]
     ) -> Changes:
         self._rels[rid] = new
+        grid = self._grid
+        k = grid.pos[rid]
+        grid.rels[k] = new
         self._portfolio_cache = None
         self._findings = None
         if not changed:
             return Changes()
         out: list[tuple[str, str, int, int]] = []
-        row = self._rows[rid]
         rules = self._rules
         if new.stage is not old.stage:
+            row = grid.row(rid)
             fresh = self._evaluate_relationship(rid, new)
             for i, (a, b) in enumerate(zip(row, fresh, strict=True)):
                 if a != b:
                     out.append((rules.rel[i].id, rid, a, b))
-            self._rows[rid] = fresh
+            grid.put_row(rid, fresh)
+            grid.stages[k] = self._stage_code(rid, new)
         elif self._scope is None or rid in self._scope:
             # the stage did not change, so the rules that apply did not either
             affected = self._affected(changed, new.stage)
@@ -1169,6 +1186,8 @@ class Session:
             fns = rules.rel_verdicts
             specs = rules.rel
             values = new.facts._values  # noqa: SLF001 - the facts' own storage
+            codes = grid.codes
+            base = k * grid.width
             for i in affected:
                 if barred is not None and i in barred:
                     continue
@@ -1176,9 +1195,9 @@ class Session:
                     code = fns[i](new, env, values)
                 except Exception:  # noqa: BLE001 - a check function or Python rule raised
                     code = ERROR
-                old_code = row[i]
+                old_code = codes[base + i]
                 if code != old_code:
-                    row[i] = code
+                    codes[base + i] = code
                     out.append((specs[i].id, rid, old_code, code))
         if rules.portfolio_paths:
             hit = rules.portfolio_paths.touched(changed)
@@ -1232,7 +1251,8 @@ class Session:
         self._portfolio_cache = None
         self._findings = None
         self._env.ctx = self._ctx()
-        row = self._rows[rid] = self._evaluate_relationship(rid, relationship)
+        row = self._evaluate_relationship(rid, relationship)
+        self._grid.append(rid, relationship, row, self._stage_code(rid, relationship))
         out = [(s.id, rid, -1, c) for s, c in zip(self._rules.rel, row, strict=True)]
         hit = self._rules.portfolio_paths(("rel",))
         for j in hit:
@@ -1253,7 +1273,7 @@ class Session:
         del self._rels[relationship_id]
         self._portfolio_cache = None
         self._findings = None
-        row = self._rows.pop(relationship_id)
+        row = self._grid.remove(relationship_id)
         out = [(s.id, relationship_id, c, -1) for s, c in zip(self._rules.rel, row, strict=True)]
         hit = self._rules.portfolio_paths(("rel",))
         for j in hit:
@@ -1324,24 +1344,22 @@ class Session:
             full.append(i)
         if not full:
             return
-        blocks.extend(self._refresh_rule(i) for i in full)
+        ids = tuple(self._grid.ids)  # the positions' ids as at this update, for the blocks
+        blocks.extend(self._refresh_rule(i, ids) for i in full)
 
-    def _refresh_rule(self, i: int) -> Block:
-        """Run relationship rule *i* again on every relationship it applies to."""
+    def _refresh_rule(self, i: int, ids: Sequence[str]) -> Block:
+        """Run relationship rule *i* again on every relationship it applies to.
+
+        The rule's column is rebuilt whole: where a factored organization part settles the
+        verdict alone, by translating the stage column (no rule runs); otherwise by running
+        the rule on the relationships whose stage it applies at. Where it does not apply
+        the code stays N/A.
+        """
         rules = self._rules
-        block = Block(rules.rel[i].id)
-        stages = self._applies[i]
-        if not stages:
-            return block
-        items: Iterable[tuple[str, Relationship]] = self._rels.items()
-        rows: Iterable[bytearray] = self._rows.values()
-        barred = {rid for rid, positions in self._limited.items() if i in positions}
-        if self._scope is not None or barred:
-            keep = [
-                (pair, row) for pair, row in zip(items, rows, strict=True)
-                if (self._scope is None or pair[0] in self._scope) and pair[0] not in barred
-            ]  # fmt: skip
-            items, rows = [k[0] for k in keep], [k[1] for k in keep]
+        grid = self._grid
+        old = grid.column(i)
+        if not self._applies[i] or not len(grid):
+            return Block(rules.rel[i].id, ids, bytes(old), bytes(old))
         c = rules.compiled[i]
         constant = None
         if c is not None and c.junction is not None:
@@ -1351,16 +1369,26 @@ class Session:
                 constant = FAIL
             elif part is True and c.junction == "or":
                 constant = PASS
-        if constant is None:
-            rules.refresher(i)(items, rows, self._env, block, stages)
-            return block
-        for (rid, rel), row in zip(items, rows, strict=True):
-            if rel.stage in stages and row[i] != constant:
-                block.rids.append(rid)
-                block.old.append(row[i])
-                block.new.append(constant)
-                row[i] = constant
-        return block
+        if constant is not None:
+            new = grid.stages.translate(self._stage_table(i, constant, NOT_APPLICABLE))
+        else:
+            new = bytearray(old)
+            flags = grid.stages.translate(self._stage_table(i, 1, 0))
+            rules.refresher(i)(grid.rels, flags, new, self._env)
+        for rid, positions in self._limited.items():  # excluded for some relationships only
+            if i in positions and rid in grid.pos:
+                new[grid.pos[rid]] = NOT_APPLICABLE
+        grid.put_column(i, new)
+        return Block(rules.rel[i].id, ids, bytes(old), bytes(new))
+
+    def _stage_table(self, i: int, inside: int, outside: int) -> bytes:
+        """Stage code -> *inside* where relationship rule *i* applies, else *outside*."""
+        key = (i, inside, outside)
+        found = self._stage_tables.get(key)
+        if found is None:
+            stages = frozenset(int(stage) for stage in self._applies[i])
+            found = self._stage_tables[key] = stage_table(stages, inside, outside)
+        return found
 
     def _refresh_everything(self) -> Changes:
         before = self.verdicts()

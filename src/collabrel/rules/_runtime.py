@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cache
@@ -180,23 +181,52 @@ def replace_field(obj: Any, field: str, value: Any) -> Any:
 # ------------------------------------------------------------------------------ changes
 
 
-class Block:
-    """The verdicts of one rule that a bulk update changed, kept compact.
+_NONZERO = bytes([0] + [1] * 255)
 
-    It holds the subjects, and the old and new verdict codes as bytes: no object per
-    changed pair until asked.
+
+class Block:
+    """The verdicts of one rule that a column-wide update changed, kept compact.
+
+    It holds the rule's column of codes before and after (one byte per relationship
+    position) and the ids by position: no object per changed pair until asked, and the
+    changed positions are found in C when first needed.
     """
 
-    __slots__ = ("new", "old", "rids", "rule_id")
+    __slots__ = ("_at", "ids", "new", "old", "rule_id")
 
-    def __init__(self, rule_id: str) -> None:
+    def __init__(self, rule_id: str, ids: Sequence[str], old: bytes, new: bytes) -> None:
         self.rule_id = rule_id
-        self.rids: list[str] = []
-        self.old = bytearray()
-        self.new = bytearray()
+        self.ids = ids
+        """Position -> relationship id, as at the update."""
+        self.old = old
+        self.new = new
+        self._at: list[int] | None = None
+
+    def positions(self) -> list[int]:
+        """The positions whose code changed, in order."""
+        if self._at is None:
+            at: list[int] = []
+            if self.old != self.new:
+                size = len(self.old)
+                delta = int.from_bytes(self.old) ^ int.from_bytes(self.new)
+                flags = delta.to_bytes(size).translate(_NONZERO)
+                k = flags.find(1)
+                while k >= 0:
+                    at.append(k)
+                    k = flags.find(1, k + 1)
+            self._at = at
+        return self._at
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        """(relationship id, old code, new code) of each change."""
+        ids, old, new = self.ids, self.old, self.new
+        return ((ids[k], old[k], new[k]) for k in self.positions())
 
     def __len__(self) -> int:
-        return len(self.rids)
+        return len(self.positions())
+
+    def __bool__(self) -> bool:
+        return self.old != self.new
 
 
 class Changes(Sequence[VerdictChange]):
@@ -214,7 +244,7 @@ class Changes(Sequence[VerdictChange]):
     ) -> None:
         self._items = items or []
         """(rule id, subject id, old code, new code); code -1 means no verdict."""
-        self._blocks = [b for b in blocks or () if b.rids]
+        self._blocks = [b for b in blocks or () if b]
         self._made: tuple[VerdictChange, ...] | None = None
 
     @staticmethod
@@ -240,7 +270,7 @@ class Changes(Sequence[VerdictChange]):
                     VerdictChange(
                         rule_id=block.rule_id, subject_id=sid, old=VERDICTS[old], new=VERDICTS[new]
                     )
-                    for sid, old, new in zip(block.rids, block.old, block.new, strict=True)
+                    for sid, old, new in block
                 ]
             self._made = tuple(made)
         return self._made
@@ -333,22 +363,13 @@ def _parse_stmt(source: str) -> ast.stmt:
 
 
 _REFRESH = """
-def refresh(items, rows, e, block, stages):
-    changed_rid, changed_old, changed_new = block.rids.append, block.old.append, block.new.append
-    for (rid, s), row in zip(items, rows):
-        if s.stage not in stages:
-            continue
+def refresh(rels, flags, col, e):
+    for k, s in _compress(enumerate(rels), flags):
         V = s.facts._values
         try:
-            code = X
+            col[k] = X
         except Exception:
-            code = _ERROR
-        old = row[I]
-        if code != old:
-            row[I] = code
-            changed_rid(rid)
-            changed_old(old)
-            changed_new(code)
+            col[k] = _ERROR
 """
 
 
@@ -357,13 +378,14 @@ def rule_refresher(
     verdict: Callable[[Any, Any, Any], int],
     compiled: CompiledRule | None,
 ) -> Callable[..., None]:
-    """Generate ``refresh(items, rows, env, block, stages)`` for the rule at *position*.
+    """Generate ``refresh(rels, flags, column, env)`` for the rule at *position*.
 
-    It runs the rule again on every (id, relationship) of *items* whose stage is in
-    *stages*, writing into the matching *rows* and recording what changed in the
-    :class:`Block`. The rule's expression is inlined, as in the stage runners.
+    It runs the rule again on every relationship of *rels* whose flag is set, writing its
+    code at the same position of *column* (the rule's column of a
+    :class:`~collabrel.rules._grid.Grid`). The rule's expression is inlined, as in the stage
+    runners.
     """
-    namespace: dict[str, Any] = {"_ERROR": ERROR}
+    namespace: dict[str, Any] = {"_ERROR": ERROR, "_compress": itertools.compress}
     functions: list[ast.stmt] = []
     if compiled is None:
         namespace["_f"] = verdict
@@ -379,8 +401,6 @@ def rule_refresher(
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if node.id == "X":
                 return value
-            if node.id == "I":
-                return ast.Constant(value=position)
             return node
 
     _Fill().visit(fn)
