@@ -125,7 +125,8 @@ def diff(old: Any, new: Any, prefix: Path, out: list[Path]) -> None:
     """Append to *out* the paths below *prefix* where *new* differs from *old*.
 
     Identical sub-objects are skipped without looking inside; collections are compared as a
-    whole (a changed tuple is one changed path); facts are compared name by name.
+    whole (a changed tuple is one changed path); facts are compared name by name. An attrs
+    class is compared field by field by a function generated for it once.
     """
     if old is new:
         return
@@ -133,19 +134,46 @@ def diff(old: Any, new: Any, prefix: Path, out: list[Path]) -> None:
     if cls is not type(new):
         out.append(prefix)
         return
+    differ = _DIFFERS.get(cls)
+    if differ is None:
+        differ = _DIFFERS[cls] = _differ(cls)
+    differ(old, new, prefix, out)
+
+
+def _diff_facts(old: Facts, new: Facts, prefix: Path, out: list[Path]) -> None:
+    names = set(old) | set(new)
+    out.extend((*prefix, n) for n in sorted(names) if old.get(n) != new.get(n))
+
+
+def _diff_value(old: Any, new: Any, prefix: Path, out: list[Path]) -> None:
+    if isinstance(old, tuple) or old != new:
+        out.append(prefix)
+
+
+def _differ(cls: type) -> Callable[[Any, Any, Path, list[Path]], None]:
+    """The comparison of two instances of *cls*, field by field (generated for attrs classes)."""
     if cls is Facts:
-        names = set(old) | set(new)
-        out.extend((*prefix, n) for n in sorted(names) if old.get(n) != new.get(n))
-        return
+        return _diff_facts
     if not attrs.has(cls):
-        if isinstance(old, tuple) or old != new:
-            out.append(prefix)
-        return
+        return _diff_value
+    lines = ["def differ(old, new, prefix, out):"]
     for name in _field_names(cls):
-        a = getattr(old, name)
-        b = getattr(new, name)
-        if a is not b:
-            diff(a, b, (*prefix, name), out)
+        lines += [
+            f"    a = old.{name}",
+            f"    b = new.{name}",
+            "    if a is not b:",
+            f"        _diff(a, b, (*prefix, {name!r}), out)",
+        ]
+    if len(lines) == 1:
+        lines.append("    return")
+    namespace: dict[str, Any] = {"_diff": diff}
+    tree = ast.parse("\n".join(lines))
+    exec(compile(tree, f"<diff {cls.__name__}>", "exec"), namespace)  # noqa: S102 - our own code
+    fn: Callable[[Any, Any, Path, list[Path]], None] = namespace["differ"]
+    return fn
+
+
+_DIFFERS: dict[type, Callable[[Any, Any, Path, list[Path]], None]] = {}
 
 
 _REPLACERS: dict[tuple[type, str], Callable[[Any, Any], Any]] = {}
