@@ -8,11 +8,11 @@ arithmetic clamps to the end of the month, the semantics of "review due in N mon
 from __future__ import annotations
 
 import re
+from calendar import isleap
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from collabrel.errors import ConfigError, NotADateError
@@ -161,14 +161,12 @@ class CalendarInterval:
     def __radd__(self, other: date) -> date:
         if not isinstance(other, date):
             return NotImplemented
-        result = other + relativedelta(months=self.months, days=self.days)
-        return result.date() if isinstance(result, datetime) else result
+        return _shift(other, self.months, self.days)
 
     def __rsub__(self, other: date) -> date:
         if not isinstance(other, date):
             return NotImplemented
-        result = other - relativedelta(months=self.months, days=self.days)
-        return result.date() if isinstance(result, datetime) else result
+        return _shift(other, -self.months, -self.days)
 
     def __str__(self) -> str:
         parts = []
@@ -181,6 +179,31 @@ class CalendarInterval:
         if self.days or not parts:
             parts.append(f"{self.days} day" + ("s" if self.days != 1 else ""))
         return " ".join(parts)
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _shift(start: date, n_months: int, n_days: int) -> date:
+    """Return *start* moved by *n_months* calendar months, then by *n_days* days.
+
+    The semantics of ``start + relativedelta(months=n_months, days=n_days)``, computed
+    directly (it runs thousands of times per evaluation): the month moves first and the day
+    is clamped to the end of the month it lands in, then the days are added. A year out of
+    range raises what :meth:`date.replace` raises (``ValueError``), a day count past the
+    calendar what ``date + timedelta`` raises (``OverflowError``), as relativedelta does.
+    A :class:`~datetime.datetime` gives the date part of the moved moment.
+    """
+    result = start
+    if n_months:
+        year, month0 = divmod(start.year * 12 + start.month - 1 + n_months, 12)
+        month = month0 + 1
+        last = _MONTH_DAYS[month] + (month == 2 and isleap(year))  # noqa: PLR2004 - February
+        day = start.day
+        result = start.replace(year=year, month=month, day=min(day, last))
+    if n_days:
+        result = result + timedelta(days=n_days)
+    return result.date() if isinstance(result, datetime) else result
 
 
 def months(n: int) -> CalendarInterval:
