@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from calendar import isleap
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -264,6 +265,46 @@ _WORDS: dict[str, CalendarInterval] = {
 _RRULE_FREQ = {"DAILY": (0, 1), "WEEKLY": (0, 7), "MONTHLY": (1, 0), "YEARLY": (12, 0)}
 
 
+@lru_cache(maxsize=1024)
+def _cadence_interval(text: str) -> CalendarInterval:
+    """The interval of the cadence *text* (see :meth:`Cadence.interval_of`).
+
+    Parsed once per distinct text: rules read cadences on every evaluation.
+    """
+    key = text.strip().lower()
+    if key in _WORDS:
+        return _WORDS[key]
+    if key.startswith("every "):
+        step = CalendarInterval.parse(key.removeprefix("every "))
+        if step == CalendarInterval():
+            raise ConfigError(f"a cadence must repeat after some time; got {text!r}")
+        return step
+    upper = text.strip().upper().removeprefix("RRULE:")
+    if upper.startswith("FREQ="):
+        parts = dict(p.split("=", 1) for p in upper.split(";") if "=" in p)
+        freq = _RRULE_FREQ.get(parts.get("FREQ", ""))
+        interval = parts.get("INTERVAL", "1")
+        if freq is not None and interval.isdigit() and int(interval) > 0:
+            try:
+                rrulestr(upper, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"invalid RRULE {text!r}: {exc}") from exc
+            n = int(interval)
+            return CalendarInterval(months=freq[0] * n, days=freq[1] * n)
+    words = ", ".join(sorted(_WORDS))
+    raise ConfigError(
+        f"unknown cadence {text!r}; use one of {words}, 'every N months', or an RRULE "
+        "such as 'FREQ=MONTHLY;INTERVAL=3'"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _by_rule(text: str) -> str | None:
+    """The RRULE of the cadence *text* when it has BY parts (followed as written), else None."""
+    upper = text.strip().upper().removeprefix("RRULE:")
+    return upper if upper.startswith("FREQ=") and ("BY" in upper) else None
+
+
 def _check_cadence(_: Any, __: Any, text: str) -> None:
     Cadence.interval_of(text)
 
@@ -288,46 +329,22 @@ class Cadence:
         """
         if not isinstance(text, str):
             raise ConfigError(f"a cadence must be a text such as 'quarterly'; got {text!r}")
-        key = text.strip().lower()
-        if key in _WORDS:
-            return _WORDS[key]
-        if key.startswith("every "):
-            step = CalendarInterval.parse(key.removeprefix("every "))
-            if step == CalendarInterval():
-                raise ConfigError(f"a cadence must repeat after some time; got {text!r}")
-            return step
-        upper = text.strip().upper().removeprefix("RRULE:")
-        if upper.startswith("FREQ="):
-            parts = dict(p.split("=", 1) for p in upper.split(";") if "=" in p)
-            freq = _RRULE_FREQ.get(parts.get("FREQ", ""))
-            interval = parts.get("INTERVAL", "1")
-            if freq is not None and interval.isdigit() and int(interval) > 0:
-                try:
-                    rrulestr(upper, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
-                except (ValueError, TypeError) as exc:
-                    raise ConfigError(f"invalid RRULE {text!r}: {exc}") from exc
-                n = int(interval)
-                return CalendarInterval(months=freq[0] * n, days=freq[1] * n)
-        words = ", ".join(sorted(_WORDS))
-        raise ConfigError(
-            f"unknown cadence {text!r}; use one of {words}, 'every N months', or an RRULE "
-            "such as 'FREQ=MONTHLY;INTERVAL=3'"
-        )
+        return _cadence_interval(text)
 
     @property
     def interval(self) -> CalendarInterval:
         """The calendar interval between two occurrences."""
-        return self.interval_of(self.text)
+        return _cadence_interval(self.text)
 
     def next_after(self, last: date) -> date:
         """Return the occurrence that follows one on *last*."""
-        upper = self.text.strip().upper().removeprefix("RRULE:")
-        if upper.startswith("FREQ=") and ("BY" in upper):
+        upper = _by_rule(self.text)
+        if upper is not None:
             rule = rrulestr(upper, dtstart=datetime.combine(last, datetime.min.time()))
             nxt = rule.after(datetime.combine(last, datetime.min.time()))
             if nxt is not None:
                 return nxt.date()
-        return last + self.interval
+        return last + _cadence_interval(self.text)
 
     def __str__(self) -> str:
         return self.text
