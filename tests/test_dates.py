@@ -208,6 +208,10 @@ def _date_of(moment, step, shift=operator.add):
     return shift(moment, step).date()
 
 
+class _Day(date):
+    """A date subclass, such as a library's own calendar day."""
+
+
 def _late_in_month(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
@@ -239,6 +243,11 @@ def test_interval_arithmetic_is_relativedeltas(start, n_months, n_days):
             assert type(ours) is date
         moment = datetime.combine(start, time(23, 59))
         assert _outcome(shift, moment, interval) == _outcome(_date_of, moment, step, shift)
+        day = _Day(start.year, start.month, start.day)  # a date subclass keeps its type
+        ours = _outcome(shift, day, interval)
+        theirs = _outcome(shift, day, step)
+        assert ours == theirs
+        assert type(ours) is type(theirs)
 
 
 @pytest.mark.parametrize(

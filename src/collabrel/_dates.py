@@ -199,11 +199,18 @@ def _shift(start: date, n_months: int, n_days: int) -> date:
     if n_months:
         year, month0 = divmod(start.year * 12 + start.month - 1 + n_months, 12)
         month = month0 + 1
-        last = _MONTH_DAYS[month] + (month == 2 and isleap(year))  # noqa: PLR2004 - February
         day = start.day
-        result = start.replace(year=year, month=month, day=min(day, last))
+        if day > 28:  # noqa: PLR2004 - every month has 28 days; only later days may clamp
+            last = 28 + isleap(year) if month == 2 else _MONTH_DAYS[month]  # noqa: PLR2004
+            day = min(day, last)
+        if type(start) is date:
+            result = date(year, month, day)  # raises what replace() raises, faster
+        else:
+            result = start.replace(year=year, month=month, day=day)
     if n_days:
         result = result + timedelta(days=n_days)
+    if type(result) is date:
+        return result
     return result.date() if isinstance(result, datetime) else result
 
 
