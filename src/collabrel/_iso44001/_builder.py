@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
+from collabrel._iso44001._indexes import first_by
 from collabrel._mappings import view_tags
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
@@ -220,21 +221,8 @@ def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Che
     )
 
 
-_LAST_SECTIONS: tuple[Any, dict[str, Any]] = ((), {})
-"""The sections last looked up by key, with their index (a plan's sections are checked one
-key after the other, so one index serves every key of the plan)."""
-
-
-def _by_key(sections: Any) -> dict[str, Any]:
-    """The first section of each key in *sections*."""
-    global _LAST_SECTIONS  # noqa: PLW0603 - a one-entry cache, replaced as a whole
-    last, index = _LAST_SECTIONS
-    if last is not sections:
-        index = {}
-        for s in sections:
-            index.setdefault(s.key, s)
-        _LAST_SECTIONS = (sections, index)
-    return index
+_by_key = first_by("key")
+"""A plan's sections by key (a plan's sections are checked one key after the other)."""
 
 
 @cache
