@@ -79,6 +79,35 @@ def test_get_of_an_unknown_key_lists_the_known_keys():
     assert "review.joint_rmp" in str(info.value)
 
 
+@pytest.mark.parametrize("key", ["review", "", "review.", ".context", "Trust_drop", "days"])
+def test_get_refuses_what_is_not_a_whole_key(key):
+    with pytest.raises(ConfigError, match="unknown config key"):
+        Config().get(key)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([k for k in keys() if isinstance(Config().get(k), CalendarInterval)]),
+        intervals(),
+        max_size=8,
+    )
+)
+def test_get_reads_the_attribute_each_dotted_key_names(overrides):
+    config = Config().with_overrides(overrides)
+    for key in keys():
+        node = config
+        for part in key.split("."):
+            node = getattr(node, part)
+        assert config.get(key) is node
+        assert config.to_mapping()[key] is node
+
+
+def test_keys_returns_a_fresh_list():
+    first = keys()
+    first.clear()
+    assert keys() == list(DOCUMENTED_DEFAULTS)
+
+
 def test_fields_accept_interval_text():
     assert Config(ser_review="3 months").ser_review == months(3)  # type: ignore[arg-type]
     assert ReviewIntervals(rmp="2 years").rmp == months(24)  # type: ignore[arg-type]

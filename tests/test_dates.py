@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
+import operator
 import pickle
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collabrel import (
@@ -193,6 +196,79 @@ def test_months_land_on_the_same_day_or_the_end_of_the_month(d, n):
     assert result.day == d.day or (result.day < d.day and (result + days(1)).day == 1)
 
 
+def _outcome(compute, *args):
+    """The result of ``compute(*args)``, or the type and text of what it raised."""
+    try:
+        return compute(*args)
+    except (ValueError, OverflowError) as exc:
+        return (type(exc), str(exc))
+
+
+def _date_of(moment, step, shift=operator.add):
+    return shift(moment, step).date()
+
+
+class _Day(date):
+    """A date subclass, such as a library's own calendar day."""
+
+
+def _late_in_month(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+# Days late in a month (where clamping happens) and the two ends of the calendar, besides
+# any date at all; small and huge month and day counts (off the calendar on purpose).
+_STARTS = st.one_of(
+    st.dates(),
+    st.builds(_late_in_month, st.integers(1, 9999), st.integers(1, 12), st.integers(28, 31)),
+    st.dates(date(1, 1, 1), date(1, 12, 31)),
+    st.dates(date(9999, 1, 1)),
+)
+_MONTHS = st.one_of(st.integers(0, 130), st.integers(0, 12 * 10_000), st.integers(0, 10**25))
+_DAYS = st.one_of(st.integers(0, 400), st.integers(0, 3_700_000), st.integers(0, 10**10))
+
+
+@settings(max_examples=500)
+@given(_STARTS, _MONTHS, _DAYS)
+def test_interval_arithmetic_is_relativedeltas(start, n_months, n_days):
+    """Adding and subtracting an interval computes what python-dateutil's relativedelta does,
+    over the whole calendar: the month clamped to its end, then the days, and the same error
+    (type and message) when the result falls off the calendar."""
+    interval = CalendarInterval(months=n_months, days=n_days)
+    step = relativedelta(months=n_months, days=n_days)
+    for shift in (operator.add, operator.sub):
+        ours = _outcome(shift, start, interval)
+        assert ours == _outcome(shift, start, step)
+        if isinstance(ours, date):
+            assert type(ours) is date
+        moment = datetime.combine(start, time(23, 59))
+        assert _outcome(shift, moment, interval) == _outcome(_date_of, moment, step, shift)
+        day = _Day(start.year, start.month, start.day)  # a date subclass keeps its type
+        ours = _outcome(shift, day, interval)
+        theirs = _outcome(shift, day, step)
+        assert ours == theirs
+        assert type(ours) is type(theirs)
+
+
+@pytest.mark.parametrize(
+    ("start", "interval", "error"),
+    [
+        (date(9999, 12, 31), days(1), OverflowError),
+        (date(9999, 12, 1), months(1), ValueError),
+        (date(1, 1, 31), CalendarInterval(), None),
+    ],
+)
+def test_off_the_calendar_raises_like_date_arithmetic(start, interval, error):
+    if error is None:
+        assert start + interval == start
+        assert start - interval == start
+    else:
+        with pytest.raises(error):
+            start + interval
+        with pytest.raises(error):
+            date(1, 1, 1) - interval
+
+
 # ---------------------------------------------------------------------- due dates, overdue
 
 
@@ -271,10 +347,11 @@ def test_cadence_interval(text, interval):
     ],
 )
 def test_bad_cadences_are_refused_with_the_known_words(bad):
-    with pytest.raises(ConfigError, match="unknown cadence") as info:
-        Cadence(bad)
-    assert "quarterly" in str(info.value)
-    assert "FREQ=MONTHLY;INTERVAL=3" in str(info.value)
+    for _ in range(2):  # refused every time: parsed cadences are remembered, refusals are not
+        with pytest.raises(ConfigError, match="unknown cadence") as info:
+            Cadence(bad)
+        assert "quarterly" in str(info.value)
+        assert "FREQ=MONTHLY;INTERVAL=3" in str(info.value)
 
 
 def test_every_with_a_bad_interval_is_refused():

@@ -6,6 +6,8 @@ from datetime import date
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import collabrel
 from collabrel import (
@@ -538,3 +540,69 @@ def test_repr_html_shows_control_characters_as_escapes():
     assert "\u202e" not in page
     assert "\\x1b[31m" in page
     assert "&lt;b&gt;" in page
+
+
+# ---------------------------------------------------------------------- scope exclusions
+
+
+@pytest.mark.parametrize(
+    ("requirement", "rule_id", "clause", "covered"),
+    [
+        ("iso44001:8.3.5/strategy", "iso44001:8.3.5/strategy", "8.3.5", True),
+        ("iso44001:8.3.5/strategy", "iso44001:8.3.5/other", "8.3.5", False),
+        ("iso44001:8.3.5", "iso44001:8.3.5/strategy", "8.3.5", True),
+        ("iso44001:8.5.4", "iso44001:8.5.4.1/plan", "8.5.4.1", True),
+        ("iso44001:8.5.4", "iso44001:8.5.40/plan", "8.5.40", False),
+        ("iso44001:8.5.4", "acme:legal", "8.5.4", False),
+        ("8.5.4", "acme:legal", "8.5.4", True),
+        ("  8.5  ", "iso44001:8.5.4/x", "8.5.4", True),
+        ("acme:legal", "acme:legal/signoff", "9.9", True),
+    ],
+)
+def test_an_exclusion_covers_its_rule_its_clause_and_subclauses(
+    requirement, rule_id, clause, covered
+):
+    exclusion = collabrel.Exclusion(requirement=requirement, justification="not relevant")
+    assert exclusion.covers(rule_id, clause) is covered
+
+
+def _covers_as_specified(requirement: str, rule_id: str, clause: str) -> bool:
+    """Exclusion.covers as first written (the requirement re-split on every call)."""
+    req = requirement.strip()
+    if rule_id == req or rule_id.startswith(req + "/"):
+        return True
+    bare = req.split(":", 1)[1] if ":" in req else req
+    if ":" in req and not rule_id.startswith(req.split(":", 1)[0] + ":"):
+        return False
+    return clause == bare or clause.startswith(bare + ".")
+
+
+_PIECES = st.sampled_from(["iso44001", "acme", ":", "8", "5", "4", "1", ".", "/", "x", " "])
+_CLAUSES = st.lists(st.sampled_from(["8", "5", "4", "40"]), max_size=4).map(".".join)
+_NAMESPACES = st.sampled_from(["", "iso44001:", "iso44001x:", "iso:", "acme:", ":"])
+_NAMES = st.sampled_from(["", "/strategy", "/strategy/x", "/", "x"])
+_IDS = st.one_of(
+    st.builds(lambda ns, clause, name: ns + clause + name, _NAMESPACES, _CLAUSES, _NAMES),
+    st.lists(_PIECES, max_size=8).map("".join),
+)
+
+
+@given(
+    _IDS,
+    _IDS,
+    _CLAUSES | st.lists(_PIECES, max_size=6).map("".join),
+    st.sampled_from([None, "", "/x", "x", ".1", "x:"]),
+    st.sampled_from([None, "", ".1", "1"]),
+)
+def test_exclusion_covers_agrees_with_its_specification(requirement, rule_id, clause, rule, sub):
+    """Rule ids and clauses near the requirement as well as unrelated ones."""
+    req = requirement.strip()
+    if rule == "x:":  # the same clause in a namespace that only starts like the requirement's
+        rule_id = req.replace(":", "x:", 1)
+    elif rule is not None:  # a rule id starting with the requirement
+        rule_id = req + rule
+    if sub is not None:  # the requirement's clause or one that only starts like it
+        clause = req.partition(":")[2] + sub if ":" in req else req + sub
+    exclusion = collabrel.Exclusion(requirement=requirement, justification="not relevant")
+    assert exclusion.covers(rule_id, clause) is _covers_as_specified(requirement, rule_id, clause)
+    assert exclusion.covers(rule_id, clause) is exclusion.covers(rule_id, clause)

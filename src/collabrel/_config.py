@@ -130,18 +130,14 @@ class Config:
         Raises:
             ConfigError: when the key does not exist.
         """
-        if key not in keys():
-            close = difflib.get_close_matches(key, keys(), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys())}"
-            raise ConfigError(f"unknown config key {key!r}; {hint}")
+        try:
+            path = _PATHS.get(key)
+        except TypeError:  # an unhashable key is no key either
+            path = None
+        if path is None:
+            raise ConfigError(_unknown(key))
         node: Any = self
-        for part in key.split("."):
-            if not attrs.has(type(node)) or part not in attrs.fields_dict(type(node)):
-                close = difflib.get_close_matches(key, keys(), n=1)
-                hint = (
-                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys())}"
-                )
-                raise ConfigError(f"unknown config key {key!r}; {hint}")
+        for part in path:
             node = getattr(node, part)
         return node
 
@@ -169,18 +165,41 @@ class Config:
 
     def to_mapping(self) -> dict[str, Any]:
         """Return every key and value, flattened to dotted keys."""
-        return {key: self.get(key) for key in keys()}
+        out: dict[str, Any] = {}
+        for key, path in _PATHS.items():
+            node: Any = self
+            for part in path:
+                node = getattr(node, part)
+            out[key] = node
+        return out
+
+
+def _key_paths() -> dict[str, tuple[str, ...]]:
+    paths: dict[str, tuple[str, ...]] = {}
+    for f in attrs.fields(Config):
+        if f.name == "review":
+            paths.update(
+                {f"review.{r.name}": ("review", r.name) for r in attrs.fields(ReviewIntervals)}
+            )
+        else:
+            paths[f.name] = (f.name,)
+    return paths
+
+
+_PATHS = _key_paths()
+"""Every dotted key and the attribute names leading to its value, computed once."""
 
 
 def keys() -> list[str]:
     """Return every dotted config key."""
-    out = []
-    for f in attrs.fields(Config):
-        if f.name == "review":
-            out += [f"review.{r.name}" for r in attrs.fields(ReviewIntervals)]
-        else:
-            out.append(f.name)
-    return out
+    return list(_PATHS)
+
+
+def _unknown(key: str) -> str:
+    known = list(_PATHS)
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+    return f"unknown config key {key!r}; {hint}"
 
 
 def _keys() -> str:

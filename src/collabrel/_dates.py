@@ -8,11 +8,12 @@ arithmetic clamps to the end of the month, the semantics of "review due in N mon
 from __future__ import annotations
 
 import re
+from calendar import isleap
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from collabrel.errors import ConfigError, NotADateError
@@ -161,14 +162,12 @@ class CalendarInterval:
     def __radd__(self, other: date) -> date:
         if not isinstance(other, date):
             return NotImplemented
-        result = other + relativedelta(months=self.months, days=self.days)
-        return result.date() if isinstance(result, datetime) else result
+        return _shift(other, self.months, self.days)
 
     def __rsub__(self, other: date) -> date:
         if not isinstance(other, date):
             return NotImplemented
-        result = other - relativedelta(months=self.months, days=self.days)
-        return result.date() if isinstance(result, datetime) else result
+        return _shift(other, -self.months, -self.days)
 
     def __str__(self) -> str:
         parts = []
@@ -181,6 +180,38 @@ class CalendarInterval:
         if self.days or not parts:
             parts.append(f"{self.days} day" + ("s" if self.days != 1 else ""))
         return " ".join(parts)
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _shift(start: date, n_months: int, n_days: int) -> date:
+    """Return *start* moved by *n_months* calendar months, then by *n_days* days.
+
+    The semantics of ``start + relativedelta(months=n_months, days=n_days)``, computed
+    directly (it runs thousands of times per evaluation): the month moves first and the day
+    is clamped to the end of the month it lands in, then the days are added. A year out of
+    range raises what :meth:`date.replace` raises (``ValueError``), a day count past the
+    calendar what ``date + timedelta`` raises (``OverflowError``), as relativedelta does.
+    A :class:`~datetime.datetime` gives the date part of the moved moment.
+    """
+    result = start
+    if n_months:
+        year, month0 = divmod(start.year * 12 + start.month - 1 + n_months, 12)
+        month = month0 + 1
+        day = start.day
+        if day > 28:  # noqa: PLR2004 - every month has 28 days; only later days may clamp
+            last = 28 + isleap(year) if month == 2 else _MONTH_DAYS[month]  # noqa: PLR2004
+            day = min(day, last)
+        if type(start) is date:
+            result = date(year, month, day)  # raises what replace() raises, faster
+        else:
+            result = start.replace(year=year, month=month, day=day)
+    if n_days:
+        result = result + timedelta(days=n_days)
+    if type(result) is date:
+        return result
+    return result.date() if isinstance(result, datetime) else result
 
 
 def months(n: int) -> CalendarInterval:
@@ -241,6 +272,46 @@ _WORDS: dict[str, CalendarInterval] = {
 _RRULE_FREQ = {"DAILY": (0, 1), "WEEKLY": (0, 7), "MONTHLY": (1, 0), "YEARLY": (12, 0)}
 
 
+@lru_cache(maxsize=1024)
+def _cadence_interval(text: str) -> CalendarInterval:
+    """The interval of the cadence *text* (see :meth:`Cadence.interval_of`).
+
+    Parsed once per distinct text: rules read cadences on every evaluation.
+    """
+    key = text.strip().lower()
+    if key in _WORDS:
+        return _WORDS[key]
+    if key.startswith("every "):
+        step = CalendarInterval.parse(key.removeprefix("every "))
+        if step == CalendarInterval():
+            raise ConfigError(f"a cadence must repeat after some time; got {text!r}")
+        return step
+    upper = text.strip().upper().removeprefix("RRULE:")
+    if upper.startswith("FREQ="):
+        parts = dict(p.split("=", 1) for p in upper.split(";") if "=" in p)
+        freq = _RRULE_FREQ.get(parts.get("FREQ", ""))
+        interval = parts.get("INTERVAL", "1")
+        if freq is not None and interval.isdigit() and int(interval) > 0:
+            try:
+                rrulestr(upper, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"invalid RRULE {text!r}: {exc}") from exc
+            n = int(interval)
+            return CalendarInterval(months=freq[0] * n, days=freq[1] * n)
+    words = ", ".join(sorted(_WORDS))
+    raise ConfigError(
+        f"unknown cadence {text!r}; use one of {words}, 'every N months', or an RRULE "
+        "such as 'FREQ=MONTHLY;INTERVAL=3'"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _by_rule(text: str) -> str | None:
+    """The RRULE of the cadence *text* when it has BY parts (followed as written), else None."""
+    upper = text.strip().upper().removeprefix("RRULE:")
+    return upper if upper.startswith("FREQ=") and ("BY" in upper) else None
+
+
 def _check_cadence(_: Any, __: Any, text: str) -> None:
     Cadence.interval_of(text)
 
@@ -265,46 +336,22 @@ class Cadence:
         """
         if not isinstance(text, str):
             raise ConfigError(f"a cadence must be a text such as 'quarterly'; got {text!r}")
-        key = text.strip().lower()
-        if key in _WORDS:
-            return _WORDS[key]
-        if key.startswith("every "):
-            step = CalendarInterval.parse(key.removeprefix("every "))
-            if step == CalendarInterval():
-                raise ConfigError(f"a cadence must repeat after some time; got {text!r}")
-            return step
-        upper = text.strip().upper().removeprefix("RRULE:")
-        if upper.startswith("FREQ="):
-            parts = dict(p.split("=", 1) for p in upper.split(";") if "=" in p)
-            freq = _RRULE_FREQ.get(parts.get("FREQ", ""))
-            interval = parts.get("INTERVAL", "1")
-            if freq is not None and interval.isdigit() and int(interval) > 0:
-                try:
-                    rrulestr(upper, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
-                except (ValueError, TypeError) as exc:
-                    raise ConfigError(f"invalid RRULE {text!r}: {exc}") from exc
-                n = int(interval)
-                return CalendarInterval(months=freq[0] * n, days=freq[1] * n)
-        words = ", ".join(sorted(_WORDS))
-        raise ConfigError(
-            f"unknown cadence {text!r}; use one of {words}, 'every N months', or an RRULE "
-            "such as 'FREQ=MONTHLY;INTERVAL=3'"
-        )
+        return _cadence_interval(text)
 
     @property
     def interval(self) -> CalendarInterval:
         """The calendar interval between two occurrences."""
-        return self.interval_of(self.text)
+        return _cadence_interval(self.text)
 
     def next_after(self, last: date) -> date:
         """Return the occurrence that follows one on *last*."""
-        upper = self.text.strip().upper().removeprefix("RRULE:")
-        if upper.startswith("FREQ=") and ("BY" in upper):
+        upper = _by_rule(self.text)
+        if upper is not None:
             rule = rrulestr(upper, dtstart=datetime.combine(last, datetime.min.time()))
             nxt = rule.after(datetime.combine(last, datetime.min.time()))
             if nxt is not None:
                 return nxt.date()
-        return last + self.interval
+        return last + _cadence_interval(self.text)
 
     def __str__(self) -> str:
         return self.text

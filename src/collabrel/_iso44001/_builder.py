@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
+from collabrel._iso44001._indexes import first_by
 from collabrel._mappings import view_tags
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
@@ -220,6 +221,10 @@ def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Che
     )
 
 
+_by_key = first_by("key")
+"""A plan's sections by key (a plan's sections are checked one key after the other)."""
+
+
 @cache
 def section(key: str) -> Callable[[Any], Checked]:
     """The check that the plan has content in its Annex B section *key* (one per key)."""
@@ -227,10 +232,10 @@ def section(key: str) -> Callable[[Any], Checked]:
     def filled(sections: Any) -> Checked:
         if sections is None:
             return None
-        for s in sections:
-            if s.key == key:
-                return bool(s.content.strip()) or unmet(f"section {key} is empty")
-        return unmet(f"no section {key}")
+        found = _by_key(sections).get(key)
+        if found is None:
+            return unmet(f"no section {key}")
+        return bool(found.content.strip()) or unmet(f"section {key} is empty")
 
     return _named(filled, f"section_{key}", f"The plan has content in its Annex B section {key}.")
 
@@ -366,9 +371,22 @@ JOINT_GATES_FROM = 6
 """Entries into stage 6 and later (out of the joint stages 5-8) need every party's SER."""
 
 
+def _active_parties(sers: Any) -> dict[str, str]:
+    """The relationship's active SERs: person id to the party they act for."""
+    return {s.person: s.party for s in sers or () if s.active}
+
+
+def _approved(record: Any, active: dict[str, str], party_ids: Any, *, joint: bool) -> bool:
+    """Whether the stage entry *record* is approved as it must be (see _approval_problem)."""
+    if not joint:
+        return record.approved_by is not None and record.approved_by in active
+    approved = {a.party for a in record.approvals if active.get(a.by) == a.party}
+    return all(p in approved for p in party_ids or ())
+
+
 def _approval_problem(record: Any, sers: Any, party_ids: Any, *, joint: bool) -> str | None:
     """Why the stage entry *record* is not approved as it must be (``None``: it is)."""
-    active = {s.person: s.party for s in sers or () if s.active}
+    active = _active_parties(sers)
     if not joint:
         if record.approved_by is None:
             return "names no approver"
@@ -399,20 +417,27 @@ def _approval_problem(record: Any, sers: Any, party_ids: Any, *, joint: bool) ->
 def entered_stage(stage: int) -> Callable[[Any, Any, Any], Checked]:
     """The check that the entry into *stage* is recorded and approved as the gate requires."""
     wanted = Stage(stage)
+    joint_gate = stage >= JOINT_GATES_FROM
 
     def entered(history: Any, sers: Any, party_ids: Any) -> Checked:
         if history is None:
             return None
+        # any approved entry settles it; the reasons are only worded when none is
+        active: dict[str, str] | None = None
+        for r in history:
+            if r.stage is wanted or (r.retrofit and stage <= int(r.stage) <= LAST_STAGE):
+                if active is None:
+                    active = _active_parties(sers)
+                if _approved(r, active, party_ids, joint=joint_gate and not r.retrofit):
+                    return True
+        if active is None:
+            return unmet(f"no entry into {wanted} is recorded")
         direct = [r for r in history if r.stage is wanted]
         retro = [r for r in history if r.retrofit and stage <= int(r.stage) <= LAST_STAGE]
-        if not direct and not retro:
-            return unmet(f"no entry into {wanted} is recorded")
         problems = []
         for r in (*direct, *retro):
-            joint = not r.retrofit and stage >= JOINT_GATES_FROM
+            joint = not r.retrofit and joint_gate
             why = _approval_problem(r, sers, party_ids, joint=joint)
-            if why is None:
-                return True
             what = "retrofit entry" if r.retrofit else "entry"
             problems.append(f"the {what} into {r.stage} on {r.entered_on.isoformat()} {why}")
         return unmet("; ".join(problems))

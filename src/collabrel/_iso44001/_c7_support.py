@@ -51,6 +51,8 @@ __all__ = ["RULES"]
 
 
 _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
+_ALL_AWARENESS_TOPICS = frozenset(_AWARENESS_TOPICS)
+_NO_TOPICS: frozenset[str] = frozenset()
 
 
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
@@ -147,7 +149,7 @@ def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     topics: dict[str, set[str]] = {}
     for rec in org.awareness_records:
         topics.setdefault(rec.person, set()).update(rec.topics)
-    aware = {p for p in team if topics.get(p, set()) >= set(_AWARENESS_TOPICS)}
+    aware = {p for p in team if topics.get(p, _NO_TOPICS) >= _ALL_AWARENESS_TOPICS}
     share = len(aware) / len(team)
     needed = ctx.config.get("awareness_coverage")
     if share + 1e-9 < needed:
@@ -166,7 +168,8 @@ def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
         return Outcome.unknown("no communication plan is recorded")
     last: dict[tuple[str, str | None], date] = {}
     for c in org.communications:
-        for key in ((c.topic.strip().lower(), c.relationship_id), (c.topic.strip().lower(), None)):
+        topic = c.topic.strip().lower()
+        for key in ((topic, c.relationship_id), (topic, None)):
             if c.sent_on > last.get(key, date.min):
                 last[key] = c.sent_on
     late = []

@@ -86,9 +86,10 @@ def _monitoring_results(org: Any, ctx: RuleContext) -> Outcome | bool | None:
         last = latest.get(item.subject)
         if last is None:
             late.append(f"{item.subject} (never measured)")
-        elif item.frequency is not None and item.frequency.next_after(last) < ctx.as_of:
-            overdue = (ctx.as_of - item.frequency.next_after(last)).days
-            late.append(f"{item.subject} (overdue by {overdue} days)")
+        elif item.frequency is not None:
+            due = item.frequency.next_after(last)
+            if due < ctx.as_of:
+                late.append(f"{item.subject} (overdue by {(ctx.as_of - due).days} days)")
     if late:
         return Outcome.fail("monitoring results missing or late: " + "; ".join(late))
     return Outcome.passed(f"{len(plan.items)} monitored items up to date")

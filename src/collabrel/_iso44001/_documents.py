@@ -39,24 +39,33 @@ STAGE_OF_DOCUMENT: dict[str, int] = {
 """The stage that first produces each relationship document type (catalog §1.5-1.8)."""
 
 
-_INDEXES: dict[int, tuple[Any, dict[str, Any], dict[str | None, list[Any]]]] = {}
+_Entry = tuple[Any, dict[str, Any], set[tuple[Any, Any]]]
+"""A register entry with the sign-offs of its current version and its version history."""
+_Index = tuple[Any, dict[str, _Entry], dict[str | None, list[Any]]]
+
+_INDEXES: dict[int, _Index] = {}
 """The last registers indexed, by identity (the register is one tuple shared by every
 relationship of an evaluation, so it is indexed once, not once per relationship)."""
 
 
-def _indexed(documents: Any) -> tuple[dict[str, Any], dict[str | None, list[Any]]]:
-    """The register *documents* by document id and by relationship id."""
+def _index(documents: Any) -> _Index:
+    """The register *documents* by document id and by relationship id.
+
+    Each entry by id carries the sign-offs of its current version and its version history,
+    computed once per register rather than once per relationship that names the document.
+    """
     found = _INDEXES.get(id(documents))
     if found is not None and found[0] is documents:
-        return found[1], found[2]
-    by_id = {d.id: d for d in documents}
+        return found
+    by_id = {d.id: (d, _signed(d), {(c.version, c.changed_on) for c in d.change_log})
+             for d in documents}  # fmt: skip
     by_rel: dict[str | None, list[Any]] = {}
     for d in documents:
         by_rel.setdefault(d.relationship_id, []).append(d)
     if len(_INDEXES) >= 4:  # noqa: PLR2004 - a few registers in use at once
         _INDEXES.pop(next(iter(_INDEXES)))
-    _INDEXES[id(documents)] = (documents, by_id, by_rel)
-    return by_id, by_rel
+    found = _INDEXES[id(documents)] = (documents, by_id, by_rel)
+    return found
 
 
 def _signed(item: Any) -> dict[str, Any]:
@@ -69,7 +78,8 @@ def _signed(item: Any) -> dict[str, Any]:
     }
 
 
-def _disagreements(label: str, item: Any, doc: Any) -> list[str]:
+def _disagreements(label: str, item: Any, entry: _Entry) -> list[str]:
+    doc, doc_signed, doc_history = entry
     out = []
     version = getattr(item, "version", None)
     if version is not None and version != doc.version:
@@ -78,8 +88,8 @@ def _disagreements(label: str, item: Any, doc: Any) -> list[str]:
         mine, theirs = getattr(item, name, None), getattr(doc, name)
         if mine is not None and theirs is not None and mine != theirs:
             out.append(f"{label}.{name} is {mine}, {doc.id}.{name} is {theirs}")
-    mine_signed, doc_signed = _signed(item), _signed(doc)
-    if mine_signed and doc_signed and mine_signed != doc_signed:
+    mine_signed = _signed(item) if doc_signed else None
+    if mine_signed and mine_signed != doc_signed:
         both = sorted(mine_signed.keys() | doc_signed.keys())
         diffs = [
             f"{p}: {mine_signed.get(p, 'unsigned')} vs {doc_signed.get(p, 'unsigned')}"
@@ -87,12 +97,13 @@ def _disagreements(label: str, item: Any, doc: Any) -> list[str]:
             if mine_signed.get(p) != doc_signed.get(p)
         ]
         out.append(f"{label} and {doc.id} record different sign-offs ({listed(diffs)})")
-    mine_history = {(c.version, c.changed_on) for c in getattr(item, "versions", ())}
-    doc_history = {(c.version, c.changed_on) for c in doc.change_log}
-    if mine_history and doc_history and mine_history != doc_history:
-        odd = sorted(mine_history.symmetric_difference(doc_history))
-        shown = listed(f"version {v} of {d.isoformat()}" for v, d in odd)
-        out.append(f"{label} and {doc.id} record different version histories ({shown})")
+    versions = getattr(item, "versions", ()) if doc_history else ()
+    if versions:
+        mine_history = {(c.version, c.changed_on) for c in versions}
+        if mine_history != doc_history:
+            odd = sorted(mine_history.symmetric_difference(doc_history))
+            shown = listed(f"version {v} of {d.isoformat()}" for v, d in odd)
+            out.append(f"{label} and {doc.id} record different version histories ({shown})")
     return out
 
 
@@ -104,12 +115,14 @@ def register_agrees(name: str, labels: tuple[str, ...]) -> Callable[..., Checked
         *items, documents = args
         if documents is None:
             return None
-        by_id, _ = _indexed(documents)
+        by_id = _index(documents)[1]
         problems: list[tuple[str, str]] = []
         for label, item in zip(labels, items, strict=True):
-            doc = by_id.get(getattr(item, "document_id", None) or "")
-            if item is not None and doc is not None:
-                problems.extend((label, p) for p in _disagreements(label, item, doc))
+            if item is None:
+                continue
+            entry = by_id.get(getattr(item, "document_id", None) or "")
+            if entry is not None:
+                problems.extend((label, p) for p in _disagreements(label, item, entry))
         if not problems:
             return True
         return unmet("; ".join(p for _, p in problems), path=problems[0][0])
@@ -177,7 +190,7 @@ def backfill_marked(rel_id: Any, history: Any, documents: Any) -> Checked:
     """The documents of the stages a retrofit skipped say whether they were back-filled."""
     if history is None or documents is None:
         return None
-    own = _indexed(documents)[1].get(rel_id, [])
+    own = _index(documents)[2].get(rel_id, [])
     entry = _retrofit_stage(history)
     if entry is None:
         marked = [d.id for d in own if d.backfilled]

@@ -35,6 +35,7 @@ from collabrel._iso44001._builder import (
     updated_after,
     within_agreed,
 )
+from collabrel._iso44001._indexes import by_person
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -73,10 +74,12 @@ def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | No
     if not people:
         return Outcome.fail("team names no SER or relationship lead")
     latest: dict[str, date] = {}
-    for rec in ctx.organization.competence_records:
-        day = rec.assessed_on
-        if rec.person in people and day is not None and day > latest.get(rec.person, date.min):
-            latest[rec.person] = day
+    records = by_person(ctx.organization.competence_records)
+    for person in people:
+        for rec in records.get(person, ()):
+            day = rec.assessed_on
+            if day is not None and day > latest.get(person, date.min):
+                latest[person] = day
     missing = [p for p in people if p not in latest]
     stale = [p for p in people if p in latest and ctx.as_of > latest[p] + interval]
     if missing or stale:

@@ -34,6 +34,7 @@ from collabrel._iso44001._builder import (
     stage_update,
     updated_after,
 )
+from collabrel._iso44001._indexes import by_person
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -108,7 +109,7 @@ def _lead_competent(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
         return Outcome.unknown("organization.competence_profiles has no relationship_lead profile")
     bad = []
     for person in leads:
-        records = [r for r in org.competence_records if r.person == person]
+        records = by_person(org.competence_records).get(person)
         if not records:
             bad.append(f"{person} has no record in organization.competence_records")
             continue

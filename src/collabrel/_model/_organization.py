@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -210,6 +211,20 @@ class OutsourcedProcess:
     """When the provider's performance was last reviewed."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_requirement(requirement: str) -> tuple[str, str, str | None, str, str]:
+    """Split an exclusion's requirement once (``Exclusion.covers`` runs per rule and subject).
+
+    Returns the stripped text, its rule-id prefix (``req/``), its namespace prefix (``ns:``,
+    or ``None``), the bare clause and its subclause prefix (``clause.``).
+    """
+    req = requirement.strip()
+    namespace, colon, bare = req.partition(":")
+    if not colon:
+        return req, req + "/", None, req, req + "."
+    return req, req + "/", namespace + ":", bare, bare + "."
+
+
 @attrs.frozen(kw_only=True, field_transformer=checked)
 class Exclusion:
     """A requirement excluded from the CBRMS, with the reason (4.3)."""
@@ -223,14 +238,19 @@ class Exclusion:
     """The relationships it is limited to; empty means every relationship (4.3)."""
 
     def covers(self, rule_id: str, clause: str) -> bool:
-        """Return whether the exclusion names the rule *rule_id* of *clause*."""
-        req = self.requirement.strip()
-        if rule_id == req or rule_id.startswith(req + "/"):
+        """Return whether the exclusion names the rule *rule_id* of *clause*.
+
+        The requirement matches the rule itself (``iso44001:8.3.5/strategy``), a rule id it
+        is a ``/``-prefix of, or, as a clause with or without its namespace, the rule's clause
+        and every subclause (``8.5.4`` covers ``8.5.4.1``); a namespaced clause matches only
+        rules of that namespace.
+        """
+        req, rule_prefix, namespace, bare, subclause = _parsed_requirement(self.requirement)
+        if rule_id == req or rule_id.startswith(rule_prefix):
             return True
-        bare = req.split(":", 1)[1] if ":" in req else req
-        if ":" in req and not rule_id.startswith(req.split(":", 1)[0] + ":"):
+        if namespace is not None and not rule_id.startswith(namespace):
             return False
-        return clause == bare or clause.startswith(bare + ".")
+        return clause == bare or clause.startswith(subclause)
 
     approved_by: str | None = None
     """Who approved the exclusion."""
