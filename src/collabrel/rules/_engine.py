@@ -78,6 +78,7 @@ from collabrel.rules._runtime import (
     PathIndex,
     RuntimeEnv,
     diff,
+    fact_updater,
     replace_field,
     rule_refresher,
     stage_runner,
@@ -174,6 +175,16 @@ class _Rules:
 
     refreshers: dict[int, Callable[..., None]] = attrs.field(factory=dict)
     """Generated refresh loops, by rule position."""
+
+    updaters: dict[tuple[int, ...], Callable[..., None] | None] = attrs.field(factory=dict)
+    """Generated one-relationship updates, by the positions they run."""
+
+    def updater(self, positions: tuple[int, ...]) -> Callable[..., None] | None:
+        """The update running the rules at *positions* inlined (``None`` with a Python rule)."""
+        if positions not in self.updaters:
+            ids = [spec.id for spec in self.rel]
+            self.updaters[positions] = fact_updater(positions, ids, self.compiled)
+        return self.updaters[positions]
 
     def refresher(self, position: int) -> Callable[..., None]:
         """The loop that runs the rule at *position* on many relationships (generated once)."""
@@ -437,6 +448,8 @@ class Session:
             tuple[str, Stage], tuple[tuple[int, Callable[[Any, Any, Any], int], str, bool], ...]
         ] = {}
         """(fact name, stage) -> the rules to run again when the fact changes."""
+        self._fact_updaters: dict[tuple[str, Stage], Callable[..., None] | None] = {}
+        """(fact name, stage) -> those rules inlined in one generated function, if they can be."""
         self._fact_paths: dict[str, str] = {}
         """Paths already seen by :meth:`set` that name a declared relationship fact."""
         with _bulk(len(rels)):
@@ -510,6 +523,7 @@ class Session:
         self._stage_tables.clear()
         self._affected_memo.clear()
         self._fact_memo.clear()
+        self._fact_updaters.clear()
         self._limited = {rid: tuple(v) for rid, v in limited_by.items()}
         by_stage: dict[Stage, list[int]] = {}
         for i, stages in enumerate(applies):
@@ -1061,21 +1075,7 @@ class Session:
         self._findings = None
         out: list[tuple[str, str, int, int]] = []
         if self._scope is None or rid in self._scope:
-            codes = self._grid.codes
-            start = self._grid.pos[rid] * self._grid.width
-            barred = self._limited.get(rid)
-            env = self._env
-            for i, fn, rule_id, python in self._fact_plan(name, rel.stage):
-                if barred is not None and i in barred:
-                    continue
-                try:
-                    code = fn(self._materialize(rid) if python else rel, env, values)
-                except Exception:  # noqa: BLE001 - a check function or Python rule raised
-                    code = ERROR
-                old_code = codes[start + i]
-                if code != old_code:
-                    codes[start + i] = code
-                    out.append((rule_id, rid, old_code, code))
+            self._run_fact_rules(rid, rel, name, values, out)
         if self._portfolio_rules:
             changed: list[Path] = [("rel", "facts", name)]
             hit = self._rules.portfolio_paths.touched(changed)
@@ -1092,6 +1092,37 @@ class Session:
             self._publish(changes)
         return changes
 
+    def _run_fact_rules(
+        self,
+        rid: str,
+        rel: Relationship,
+        name: str,
+        values: tuple[Any, ...],
+        out: list[tuple[str, str, int, int]],
+    ) -> None:
+        """Run the rules reading fact *name* on relationship *rid* with fact *values*."""
+        grid = self._grid
+        codes = grid.codes
+        start = grid.pos[rid] * grid.width
+        barred = self._limited.get(rid)
+        env = self._env
+        if barred is None:
+            update = self._fact_updaters.get((name, rel.stage))
+            if update is not None:  # the rules inlined in one function (see _fact_plan)
+                update(rel, env, values, codes, start, out, rid)
+                return
+        for i, fn, rule_id, python in self._fact_plan(name, rel.stage):
+            if barred is not None and i in barred:
+                continue
+            try:
+                code = fn(self._materialize(rid) if python else rel, env, values)
+            except Exception:  # noqa: BLE001 - a check function or Python rule raised
+                code = ERROR
+            old_code = codes[start + i]
+            if code != old_code:
+                codes[start + i] = code
+                out.append((rule_id, rid, old_code, code))
+
     def _fact_plan(
         self, name: str, stage: Stage
     ) -> tuple[tuple[int, Callable[[Any, Any, Any], int], str, bool], ...]:
@@ -1103,10 +1134,12 @@ class Session:
         found = self._fact_memo.get(key)
         if found is None:
             rules = self._rules
+            positions = self._affected([("rel", "facts", name)], stage)
             found = self._fact_memo[key] = tuple(
                 (i, rules.rel_verdicts[i], rules.rel[i].id, rules.compiled[i] is None)
-                for i in self._affected([("rel", "facts", name)], stage)
+                for i in positions
             )
+            self._fact_updaters[key] = rules.updater(positions)
         return found
 
     def _materialize(self, rid: str) -> Relationship:

@@ -272,7 +272,7 @@ class Changes(Sequence[VerdictChange]):
     ) -> None:
         self._items = items or []
         """(rule id, subject id, old code, new code); code -1 means no verdict."""
-        self._blocks = [b for b in blocks or () if b]
+        self._blocks = [b for b in blocks if b] if blocks else []
         self._made: tuple[VerdictChange, ...] | None = None
 
     @staticmethod
@@ -376,6 +376,66 @@ def stage_runner(
     exec(compile(module, "<collabrel stage runner>", "exec"), namespace)  # noqa: S102 - our own code
     fn: Callable[[Any, Any, bytearray], None] = namespace["run"]
     return fn
+
+
+_UPDATE_ONE = """
+try:
+    c = X
+except Exception:
+    c = _ERROR
+o = codes[start + I]
+if c != o:
+    codes[start + I] = c
+    out.append((ID, rid, o, c))
+"""
+
+
+def fact_updater(
+    positions: Sequence[int], ids: Sequence[str], compiled: Sequence[CompiledRule | None]
+) -> Callable[..., None] | None:
+    """Generate ``update(s, e, V, codes, start, out, rid)`` for the rules at *positions*.
+
+    It runs the rules (inlined, as in the stage runners) on relationship *s* with the fact
+    values *V*, writes each code at ``codes[start + position]`` and appends
+    ``(rule id, rid, old, new)`` to *out* for each code that changed. ``None`` when a rule
+    at *positions* is a Python rule (it needs the relationship built with *V*).
+    """
+    if any(compiled[i] is None for i in positions):
+        return None
+    namespace: dict[str, Any] = {"_ERROR": ERROR}
+    functions: list[ast.stmt] = []
+    body: list[ast.stmt] = []
+    for i in positions:
+        c = compiled[i]
+        assert c is not None  # noqa: S101 - checked above
+        namespace.update(c.namespace)
+        functions.extend(copy.deepcopy(c.functions))
+        value = copy.deepcopy(c.expression)
+
+        fills = {"X": value, "I": ast.Constant(value=i), "ID": ast.Constant(value=ids[i])}
+        body.extend(_filled(ast.parse(_UPDATE_ONE), fills).body)
+    if not body:
+        body.append(ast.Pass())
+    fn = ast.parse("def update(s, e, V, codes, start, out, rid):\n    pass\n").body[0]
+    assert isinstance(fn, ast.FunctionDef)  # noqa: S101 - our own template
+    fn.body = body
+    module = ast.Module(body=[*functions, fn], type_ignores=[])
+    ast.fix_missing_locations(module)
+    exec(compile(module, "<collabrel fact update>", "exec"), namespace)  # noqa: S102 - our own code
+    update: Callable[..., None] = namespace["update"]
+    return update
+
+
+def _filled(tree: ast.Module, fills: Mapping[str, ast.expr]) -> ast.Module:
+    """*tree* with the names of *fills* replaced by their expressions."""
+
+    class _Fill(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return fills.get(node.id, node)
+
+    result = _Fill().visit(tree)
+    assert isinstance(result, ast.Module)  # noqa: S101 - a module stays a module
+    return result
 
 
 def _name(name: str) -> ast.Name:
