@@ -15,8 +15,10 @@ others) needs no special case: a name is looked up when the function runs.
 
 from __future__ import annotations
 
+import enum
 import functools
 import keyword
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -55,27 +57,20 @@ def _is_record(tp: Any) -> bool:
     return isinstance(tp, type) and attrs.has(tp)
 
 
-def _texts(value: Any) -> tuple[str, ...]:
-    if type(value) is not list:
-        raise FastPathError
-    for v in value:
-        if type(v) is not str:
-            raise FastPathError
-    return tuple(value)
-
-
 class _Generator:
     """Writes the structure function of each class, once, into one shared namespace."""
 
     def __init__(self, hook: Callable[[Any], Callable[[Any, Any], Any]]) -> None:
         from collabrel._dates import Cadence, CalendarInterval
+        from collabrel._stages import Stage
 
         self.hook = hook
+        self.stage: type = Stage  # an enumeration with a hook of its own
         # attrs classes written as one value (text), which have hooks of their own
         self.values: frozenset[type] = frozenset({CalendarInterval, Cadence})
         self.namespace: dict[str, Any] = {
             "_refuse": _refuse,
-            "_texts": _texts,
+            "_isfinite": math.isfinite,
             "_fromiso": date.fromisoformat,
         }
         self.names: dict[type, str] = {}  # class -> the name of its function in the namespace
@@ -125,9 +120,29 @@ class _Generator:
                 f"{indent}else:",
                 f"{indent}    {target} = {hook}",
             ]
+        if tp is float:  # the hook also takes whole numbers (as floats): leave them to it
+            hook = self._hook_call(float | None if optional else float)
+            none = "v is None or " if optional else ""
+            test = f"{none}(type(v) is float and _isfinite(v))"
+            return [f"{indent}{target} = v if {test} else {hook}"]
+        if isinstance(tp, type) and issubclass(tp, enum.Enum) and tp is not self.stage:
+            # the members by value, as the hook looks them up first; anything else: the hook
+            members = self._slot("e", tp._value2member_map_)
+            hook = self._hook_call(tp)
+            lines = [f"{indent}m = {members}.get(v)", f"{indent}if m is None: m = {hook}"]
+            if optional:
+                lines = [f"{indent}if v is None: m = None", f"{indent}else:"] + [
+                    f"    {line}" for line in lines
+                ]
+            return [*lines, f"{indent}{target} = m"]
         item = _many(tp)
         if item is str:
-            return [f"{indent}{target} = _texts(v)"]
+            return [
+                f"{indent}if type(v) is not list: _refuse()",
+                f"{indent}for x in v:",
+                f"{indent}    if type(x) is not str: _refuse()",
+                f"{indent}{target} = tuple(v)",
+            ]
         if item is not None and _is_record(item) and item not in self.values:
             function = self._name(item)
             return [
@@ -145,13 +160,11 @@ class _Generator:
         hints = typing.get_type_hints(cls)
         fields = [f for f in attrs.fields(cls) if f.init]
         name = self.names[cls]
-        allowed = self._slot("allowed", frozenset(f.name for f in fields))
         constructor = self._slot("cls", cls)
         required: list[str] = []
         body = [
             f"def {name}(o):",
             "    if type(o) is not dict: _refuse()",
-            f"    if not {allowed}.issuperset(o): _refuse()",
             "    res = {}",
         ]
         for n, field in enumerate(fields):
@@ -168,6 +181,9 @@ class _Generator:
                 body.append(f"    if {field.name!r} in o:")
                 body.append(f"        v = o[{field.name!r}]")
                 body += self._assign(f"res[{kw!r}]", tp, optional, "        ")
+        # every required field was read and every optional one found is in res: any other key
+        # is unknown (counting costs less than comparing the keys with the known ones)
+        body.append(f"    if len(o) != {len(required)} + len(res): _refuse()")
         body.append(f"    return {constructor}({', '.join([*required, '**res'])})")
         code = compile("\n".join(body), f"<collabrel fast structure {cls.__qualname__}>", "exec")
         exec(code, self.namespace)  # noqa: S102 - generated from the domain classes, never from input
