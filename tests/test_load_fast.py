@@ -8,6 +8,7 @@ what the plain versions do, which these properties check on generated and damage
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 from typing import Any
@@ -18,9 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collabrel import Limits, Relationship, dump
+from collabrel._io import _parse
 from collabrel._io._convert import _detailed, problems_of, structure_fast, unstructure
 from collabrel._model import StageRecord
 from collabrel._model._checks import _predicate, _source
+from collabrel.errors import LoadError
 from collabrel.testing import make_relationship, relationships
 
 LIMITS = Limits()
@@ -248,3 +251,36 @@ def test_dumped_and_loaded_relationships_are_equal_through_the_fast_path(tmp_pat
     path = tmp_path / "p.jsonl"
     dump(portfolio, path)
     assert load(path) == portfolio
+
+
+# ------------------------------------------------------------------ duplicate keys in JSON
+
+_TEXTS = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=6)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | _TEXTS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXTS, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    data=st.dictionaries(_TEXTS, _JSON, min_size=1, max_size=4),
+    duplicate=st.booleans(),
+    spaced=st.booleans(),
+    trailing=st.sampled_from(["", "\n", "\r\n", " \n"]),
+)
+def test_a_record_names_a_key_twice_exactly_when_the_parser_says_so(
+    data: dict[str, Any], duplicate: bool, spaced: bool, trailing: str
+) -> None:
+    separators = (", ", ": ") if spaced else (",", ":")
+    text = json.dumps(data, ensure_ascii=False, separators=separators)
+    if duplicate:  # the first key again, with its own value: still written twice
+        key = next(iter(data))
+        again = json.dumps({key: data[key]}, ensure_ascii=False, separators=separators)
+        text = text[:-1] + separators[0] + again[1:]
+    text += trailing
+    if duplicate:
+        with pytest.raises(LoadError, match="duplicate key"):
+            _parse.decode_json(text, "<record>", LIMITS)
+    else:
+        assert _parse.decode_json(text, "<record>", LIMITS) == data
