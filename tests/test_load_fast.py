@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collabrel import Limits, Relationship, dump
-from collabrel._io import _parse
+from collabrel import Limits, Organization, Relationship, dump
+from collabrel._io import _parse, _references
 from collabrel._io._convert import _detailed, problems_of, structure_fast, unstructure
 from collabrel._model import StageRecord
 from collabrel._model._checks import _predicate, _source
 from collabrel.errors import LoadError
-from collabrel.testing import make_relationship, relationships
+from collabrel.testing import make_relationship, organizations, relationships
 
 LIMITS = Limits()
 
@@ -284,3 +284,22 @@ def test_a_record_names_a_key_twice_exactly_when_the_parser_says_so(
             _parse.decode_json(text, "<record>", LIMITS)
     else:
         assert _parse.decode_json(text, "<record>", LIMITS) == data
+
+
+# ------------------------------------------------------------------ reference gathering
+
+
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(rel=relationships(), org=organizations())
+def test_the_generated_gatherers_find_every_reference_the_walk_names(
+    rel: Relationship, org: Organization
+) -> None:
+    for obj in (rel, org):
+        walked = list(_references._walk(obj, "$"))
+        found = _references._refs(obj)
+        assert set(found) == {"party", "person", "relationship", "context"}
+        for kind, values in found.items():
+            assert values == [value for _, k, value in walked if k == kind]
