@@ -2,11 +2,11 @@
 
 Run ``.venv/bin/python benchmarks/bench_load.py`` (N = 1,000 and 10,000), ``--large`` to add
 N = 100,000, ``--sizes 1000`` for a smoke run, ``--formats jsonl --no-memory`` to time the
-JSON Lines load alone (skipping the whole-file formats and tracemalloc). The portfolios come from ``generate.py``; the
-partner contacts of each clone after the first seven get ids of their own, so that the
-portfolio passes its reference checks (the generator shares them between clones). Times are
-CPU times (``time.process_time``) of one run per size; memory is the ``tracemalloc`` peak
-above the state before the step.
+JSON Lines load alone (skipping the whole-file formats and tracemalloc). The portfolios
+come from ``generate.py``; the partner contacts of each clone after the first seven get ids
+of their own, so that the portfolio passes its reference checks (the generator shares them
+between clones). Times are CPU times (``time.process_time``) of one run per size; memory is
+the ``tracemalloc`` peak above the state before the step.
 Nothing here asserts a time: the goal (load from JSON Lines <= 1 ms CPU per relationship,
 linear in N) is reported as met or not.
 """

@@ -8,7 +8,7 @@ written inline, so both paths accept exactly the same values; the objects are bu
 own ``__init__``, so the model's converters and validators run as they do for any other
 construction.
 
-The functions of all classes share one namespace and call each other by name (``s_KPI(v)``),
+The functions of all classes share one namespace and call each other by name (``s12_KPI(v)``),
 so a nested record costs one call, and a class that refers to itself (directly or through
 others) needs no special case: a name is looked up when the function runs.
 """

@@ -2,10 +2,11 @@
 
 Every model class is declared with ``@attrs.frozen(kw_only=True, field_transformer=checked)``.
 The transformer reads each field's annotation and adds one attrs validator per class (all of
-its fields' checks, compiled into one straight-line function when the class is defined), so construction,
-:func:`attrs.evolve` and loading all refuse the same values with the same message. Each check
-does constant work per value (a tuple field: per element), so loading stays linear; on the
-bundled example the checks cost about 0.2 ms per relationship (some 270 objects each).
+its fields' checks, compiled into one straight-line function when the class is defined), so
+construction, :func:`attrs.evolve` and loading all refuse the same values with the same
+message. Each check does constant work per value (a tuple field: per element), so loading
+stays linear; on the bundled example the checks cost about 0.2 ms per relationship (some 270
+objects each).
 
 What is checked, by annotation and by convention:
 
