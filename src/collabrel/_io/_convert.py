@@ -166,7 +166,21 @@ def _quantity(value: Any, _: type) -> Quantity:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _interval_text(text: str) -> CalendarInterval:
+    # a handful of texts ('6 months', '1 year') recur in every relationship; intervals are
+    # immutable, so one object per text serves them all
+    return CalendarInterval.parse(text)
+
+
 def _interval(value: Any, _: type) -> CalendarInterval:
+    if type(value) is str:
+        try:
+            return _interval_text(value)
+        except ConfigError as exc:
+            raise _Bad(
+                f"expected a calendar interval such as '6 months', got {shown(value)}"
+            ) from exc
     if isinstance(value, Mapping):
         try:
             return CalendarInterval(**{k: v for k, v in value.items() if k in {"months", "days"}})

@@ -88,17 +88,42 @@ def _bulk(*, freeze: bool) -> Iterator[None]:
 
     A load allocates millions of objects without cycles; the collector would scan them again
     and again. It is switched back on afterwards only if it was on before.
+
+    Without *freeze*, what the load left in the young generation moves to the oldest one (see
+    :func:`_promote`): otherwise the first collection after the load would scan every object
+    loaded, only to find them all alive.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if not freeze:
+            _promote()
         if was_enabled:
             gc.enable()
     if freeze:
         gc.collect()
         gc.freeze()
+
+
+_PROMOTE_AT = 100_000
+"""Young objects above which a load moves them to the oldest generation (700 start a scan)."""
+
+
+def _promote() -> None:
+    """Move the objects of the young generations to the oldest one, without scanning them.
+
+    ``gc.freeze()`` then ``gc.unfreeze()`` moves every tracked object to the permanent
+    generation and back into the oldest one; neither scans anything. The objects are still
+    collected as usual (by the next full collection, like any long-lived object); this only
+    skips the scans of the young generations, which would all find the loaded objects alive.
+    Nothing happens when the caller has frozen objects of their own (they must stay frozen)
+    or when the load left few young objects.
+    """
+    if gc.get_freeze_count() == 0 and gc.get_count()[0] > _PROMOTE_AT:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _is_path(source: str | Path) -> bool:

@@ -58,21 +58,70 @@ def _plan(cls: Any) -> tuple[_Entry, ...]:
     return tuple(entries)
 
 
-def _gather(obj: Any, plan: tuple[_Entry, ...], found: dict[str, list[str]]) -> None:
-    for name, kind, many, sub in plan:
-        value = getattr(obj, name)
-        if value is None:
-            continue
-        if kind is not None:
+_KINDS = ("party", "person", "relationship", "context")
+
+
+class _Gatherers:
+    """One generated function per class that appends the references below an object.
+
+    ``g(obj, party, person, relationship, context)`` appends every reference of *obj* and of
+    the records below it to the list of its kind, in field order, following the plan of
+    :func:`_plan`: nested records by their declared type, tuples item by item. The functions
+    share one namespace and call each other by name (the code comes from the model's field
+    names, never from data).
+    """
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {}
+        self.names: dict[Any, str] = {}
+        self.pending: list[Any] = []
+
+    def __call__(self, cls: Any) -> Any:
+        name = self._name(cls)
+        while self.pending:
+            self._generate(self.pending.pop())
+        return self.namespace[name]
+
+    def _name(self, cls: Any) -> str:
+        if cls not in self.names:
+            self.names[cls] = f"g{len(self.names)}"
+            self.pending.append(cls)
+        return self.names[cls]
+
+    def _generate(self, cls: Any) -> None:
+        args = ", ".join(_KINDS)
+        body = [f"def {self.names[cls]}(o, {args}):"]
+        for name, kind, many, _sub in _plan(cls):
+            if not name.isidentifier() or (kind is not None and kind not in _KINDS):
+                # pragma: no cover - a model change the tests of this module would catch
+                msg = f"cannot generate a reference gatherer for {cls!r}.{name}"
+                raise TypeError(msg)
+            body.append(f"    v = o.{name}")
+            body.append("    if v is not None:")
+            if kind is not None:
+                body.append(f"        {kind}.{'extend' if many else 'append'}(v)")
+                continue
+            call = f"{self._name(self._declared(cls, name))}({{}}, {args})"
             if many:
-                found[kind].extend(value)
+                body.append(f"        for x in v: {call.format('x')}")
             else:
-                found[kind].append(value)
-        elif many:
-            for item in value:
-                _gather(item, sub, found)  # type: ignore[arg-type]
-        else:
-            _gather(value, sub, found)  # type: ignore[arg-type]
+                body.append(f"        {call.format('v')}")
+        body.append("    return None")
+        code = compile("\n".join(body), f"<collabrel references {cls.__qualname__}>", "exec")
+        exec(code, self.namespace)  # noqa: S102 - generated from the domain classes only
+
+    @staticmethod
+    def _declared(owner: Any, name: str) -> Any:
+        """The record class a field holds (the item class of a tuple)."""
+        return _unwrap(typing.get_type_hints(owner)[name])[0]
+
+
+_GATHERERS = _Gatherers()
+
+
+@functools.cache
+def _gatherer(cls: Any) -> Any:
+    return _GATHERERS(cls)
 
 
 def _kind(obj: object) -> Any:
@@ -80,8 +129,8 @@ def _kind(obj: object) -> Any:
 
 
 def _refs(obj: Any) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {"party": [], "person": [], "relationship": [], "context": []}
-    _gather(obj, _plan(_kind(obj)), found)
+    found: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    _gatherer(_kind(obj))(obj, *found.values())
     return found
 
 

@@ -2,10 +2,11 @@
 
 Every model class is declared with ``@attrs.frozen(kw_only=True, field_transformer=checked)``.
 The transformer reads each field's annotation and adds one attrs validator per class (all of
-its fields' checks, compiled into one straight-line function on first use), so construction,
-:func:`attrs.evolve` and loading all refuse the same values with the same message. Each check
-does constant work per value (a tuple field: per element), so loading stays linear; on the
-bundled example the checks cost about 0.2 ms per relationship (some 270 objects each).
+its fields' checks, compiled into one straight-line function when the class is defined), so
+construction, :func:`attrs.evolve` and loading all refuse the same values with the same
+message. Each check does constant work per value (a tuple field: per element), so loading
+stays linear; on the bundled example the checks cost about 0.2 ms per relationship (some 270
+objects each).
 
 What is checked, by annotation and by convention:
 
@@ -344,15 +345,25 @@ def _source(kind: str, ident: bool, bounds: tuple[Any, ...] | None, slot: int) -
         return 'type(x) is str and x != "" and x.isprintable() and x[0] != " " and x[-1] != " "'
     if kind in {"str", "bool"}:
         return f"type(x) is {kind}"
+    if kind == "date":  # a date subclass other than datetime is rare: left to the predicate
+        return f"(type(x) is date or _ok{slot}(x))"
+    low, high = (bounds[0], bounds[1]) if bounds is not None else (None, None)
     if kind == "int":
-        low, high = (bounds[0], bounds[1]) if bounds is not None else (None, None)
         parts = ["type(x) is int"]
         if low is not None:
             parts.append(f"x >= {int(low)!r}")
         if high is not None:
             parts.append(f"x <= {int(high)!r}")
         return " and ".join(parts)
-    return f"_ok{slot}(x)"  # dates and floats: the predicate itself (rare and subtle)
+    finite = all(b is None or (type(b) in {int, float} and math.isfinite(b)) for b in (low, high))
+    if kind == "float" and finite:
+        parts = ["(type(x) is int or (type(x) is float and _isfinite(x)))"]
+        if low is not None:
+            parts.append(f"x >= {low!r}")
+        if high is not None:
+            parts.append(f"x <= {high!r}")
+        return " and ".join(parts)
+    return f"_ok{slot}(x)"  # other bounds: the predicate itself
 
 
 def _plan(cls: type, field: attrs.Attribute[Any], slot: int) -> _Plan | None:
@@ -385,53 +396,63 @@ def _plan(cls: type, field: attrs.Attribute[Any], slot: int) -> _Plan | None:
                  record)  # fmt: skip
 
 
-class _ClassCheck:
+class _Resolved:
+    """A model class named in an annotation, in the namespace of a compiled check.
+
+    ``isinstance(x, self)`` resolves the class (on the first check of the class, when every
+    model class exists) and puts it into the namespace in its own place, so later checks call
+    ``isinstance`` on the class itself.
+    """
+
+    __slots__ = ("_key", "_namespace", "_record")
+
+    def __init__(self, record: _Record, namespace: dict[str, Any], key: str) -> None:
+        self._record = record
+        self._namespace = namespace
+        self._key = key
+
+    def __instancecheck__(self, value: Any) -> bool:
+        cls = self._record.resolve()
+        self._namespace[self._key] = cls
+        return isinstance(value, cls)
+
+
+def _class_check(plans: list[_Plan]) -> Validator:
     """The one validator of a class: every field's check, compiled into one function.
 
     attrs calls a validator per field; calling one per object instead, with the checks
     written out as straight-line code, makes the checks about four times cheaper. The code is
-    generated from fixed templates, field names and the model's own bounds (never from data),
-    on first use, once the classes the annotations name exist. It runs first (it is attached
-    to the first field and all attributes are set before any validator runs), so a class's
-    cross-field validators see values of the right types.
+    generated from fixed templates, field names and the model's own bounds (never from data)
+    when the class is defined; the classes the annotations name are looked up on the first
+    check (see :class:`_Resolved`). It runs first (it is attached to the first field and all
+    attributes are set before any validator runs), so a class's cross-field validators see
+    values of the right types.
     """
-
-    __slots__ = ("_compiled", "_plans")
-
-    def __init__(self, plans: list[_Plan]) -> None:
-        self._plans = plans
-        self._compiled: Callable[[Any], None] | None = None
-
-    def __call__(self, inst: Any, _attribute: attrs.Attribute[Any], _value: Any) -> None:
-        compiled = self._compiled or self._compile()
-        compiled(inst)
-
-    def _compile(self) -> Callable[[Any], None]:
-        namespace: dict[str, Any] = {"date": date}  # the globals of the compiled function
-        lines = ["def check(inst):"]
-        for i, plan in enumerate(self._plans):
-            namespace[f"_ok{i}"] = plan.ok
-            namespace[f"_ex{i}"] = plan.explain
-            namespace[f"_at{i}"] = plan.field
-            if plan.record is not None:
-                namespace[f"_C{i}"] = plan.record.resolve()
-            name = plan.field.name
-            if plan.many:
-                lines += [f"    for x in inst.{name}:",
-                          f"        if not ({plan.source}):",
-                          f"            _each{i}(inst, _at{i}, inst.{name})"]  # fmt: skip
-                namespace[f"_each{i}"] = _elements(plan.ok, plan.explain)
-            else:
-                skip = "x is not None and " if plan.optional else ""
-                lines += [f"    x = inst.{name}",
-                          f"    if {skip}not ({plan.source}):",
-                          f"        _ex{i}(inst, _at{i}, x)"]  # fmt: skip
-        lines.append("    return None")
-        code = compile("\n".join(lines), "<collabrel model checks>", "exec")
-        exec(code, namespace)  # noqa: S102 - our own templates, see the class docstring
-        compiled: Callable[[Any], None] = namespace["check"]
-        self._compiled = compiled
-        return compiled
+    # the globals of the compiled function
+    namespace: dict[str, Any] = {"date": date, "_isfinite": math.isfinite}
+    lines = ["def check(inst, _attribute, _value):"]
+    for i, plan in enumerate(plans):
+        namespace[f"_ok{i}"] = plan.ok
+        namespace[f"_ex{i}"] = plan.explain
+        namespace[f"_at{i}"] = plan.field
+        if plan.record is not None:
+            namespace[f"_C{i}"] = _Resolved(plan.record, namespace, f"_C{i}")
+        name = plan.field.name
+        if plan.many:
+            lines += [f"    for x in inst.{name}:",
+                      f"        if not ({plan.source}):",
+                      f"            _each{i}(inst, _at{i}, inst.{name})"]  # fmt: skip
+            namespace[f"_each{i}"] = _elements(plan.ok, plan.explain)
+        else:
+            skip = "x is not None and " if plan.optional else ""
+            lines += [f"    x = inst.{name}",
+                      f"    if {skip}not ({plan.source}):",
+                      f"        _ex{i}(inst, _at{i}, x)"]  # fmt: skip
+    lines.append("    return None")
+    code = compile("\n".join(lines), "<collabrel model checks>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own templates, see the docstring
+    compiled: Validator = namespace["check"]
+    return compiled
 
 
 def checked(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
@@ -449,7 +470,7 @@ def checked(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribu
     if not plans:
         return fields
     first = own[0]
-    check = _both(_ClassCheck(plans), first.validator)
+    check = _both(_class_check(plans), first.validator)
     return [f.evolve(validator=check) if f is first else f for f in fields]
 
 
