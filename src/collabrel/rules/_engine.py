@@ -119,6 +119,23 @@ def _bulk(size: int) -> Iterator[None]:
         gc.freeze()
 
 
+@contextlib.contextmanager
+def _paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building findings or a table.
+
+    They are many small objects without cycles, made on top of a session's long-lived ones:
+    each collection their allocations would trigger scans the heap again, for nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 _NONCONFORMITY = GapKind.NONCONFORMITY.value
 _OPEN_GATE_ITEM = GapKind.OPEN_GATE_ITEM.value
 
@@ -756,7 +773,8 @@ class Session:
         *organization* includes the organization rules' rows.
         """
         self._flush()
-        return self._table(messages=messages, organization=organization)
+        with _paused():
+            return self._table(messages=messages, organization=organization)
 
     def _table(self, *, messages: bool, organization: bool) -> VerdictTable:
         rules = self._rules
@@ -968,15 +986,20 @@ class Session:
                          for i, (s, c) in enumerate(zip(rules.rel, row, strict=True)))  # fmt: skip
         if not full and self._findings is not None:
             return self._findings
+        with _paused():
+            found = self._all_findings(full=full)
+        if not full:
+            self._findings = found
+        return found
+
+    def _all_findings(self, *, full: bool) -> tuple[Finding, ...]:
+        rules = self._rules
         out = [self._finding(s, False, j, c, self._org.id, detail=full)
                for j, (s, c) in enumerate(zip(rules.org, self._org_row, strict=True))]  # fmt: skip
         for rid, row in self._grid.rows(self._rels):
             out += [self._finding(s, True, i, c, rid, detail=full)
                     for i, (s, c) in enumerate(zip(rules.rel, row, strict=True))]  # fmt: skip
-        found = tuple(out)
-        if not full:
-            self._findings = found
-        return found
+        return tuple(out)
 
     def assessment(self) -> Assessment:
         """Return the current findings as an :class:`Assessment` (shares :meth:`findings`)."""
