@@ -101,6 +101,24 @@ evaluates everything and freezes the objects it holds afterwards (see :func:`_bu
 
 
 @contextlib.contextmanager
+def _paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (when it runs) for the duration.
+
+    Findings and tables are many small objects without cycles, made on top of a session's
+    long-lived ones: each collection their allocations would trigger scans the heap again,
+    for nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@contextlib.contextmanager
 def _bulk(size: int) -> Iterator[None]:
     """Pause the cyclic garbage collector during bulk work on *size* subjects.
 
@@ -111,29 +129,9 @@ def _bulk(size: int) -> Iterator[None]:
     if size < _LARGE or not gc.isenabled():
         yield
         return
-    gc.disable()
-    try:
+    with _paused():
         yield
-    finally:
-        gc.enable()
-        gc.freeze()
-
-
-@contextlib.contextmanager
-def _paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building findings or a table.
-
-    They are many small objects without cycles, made on top of a session's long-lived ones:
-    each collection their allocations would trigger scans the heap again, for nothing.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    gc.freeze()
 
 
 _NONCONFORMITY = GapKind.NONCONFORMITY.value

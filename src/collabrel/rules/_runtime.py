@@ -368,14 +368,28 @@ def stage_runner(
         fallback = _parse_stmt(f"row[{i}] = _ERROR")
         handler = ast.ExceptHandler(type=_name("Exception"), name=None, body=[fallback])
         body.append(ast.Try(body=[store], handlers=[handler], orelse=[], finalbody=[]))
-    run = ast.parse("def run(s, e, row):\n    pass\n").body[0]
-    assert isinstance(run, ast.FunctionDef)  # noqa: S101 - our own template
-    run.body = body
-    module = ast.Module(body=[*functions, run], type_ignores=[])
+    run: Callable[[Any, Any, bytearray], None] = _function(
+        "run(s, e, row)", body, functions, namespace, "<collabrel stage runner>"
+    )
+    return run
+
+
+def _function(
+    header: str,
+    body: list[ast.stmt],
+    functions: list[ast.stmt],
+    namespace: dict[str, Any],
+    filename: str,
+) -> Callable[..., Any]:
+    """Compile ``def <header>:`` with *body*, after the rules' helper *functions*."""
+    fn = ast.parse(f"def {header}:\n    pass\n").body[0]
+    assert isinstance(fn, ast.FunctionDef)  # noqa: S101 - our own template
+    fn.body = body or [ast.Pass()]
+    module = ast.Module(body=[*functions, fn], type_ignores=[])
     ast.fix_missing_locations(module)
-    exec(compile(module, "<collabrel stage runner>", "exec"), namespace)  # noqa: S102 - our own code
-    fn: Callable[[Any, Any, bytearray], None] = namespace["run"]
-    return fn
+    exec(compile(module, filename, "exec"), namespace)  # noqa: S102 - our own code
+    made: Callable[..., Any] = namespace[fn.name]
+    return made
 
 
 _UPDATE_ONE = """
@@ -414,16 +428,8 @@ def fact_updater(
 
         fills = {"X": value, "I": ast.Constant(value=i), "ID": ast.Constant(value=ids[i])}
         body.extend(_filled(ast.parse(_UPDATE_ONE), fills).body)
-    if not body:
-        body.append(ast.Pass())
-    fn = ast.parse("def update(s, e, V, codes, start, out, rid):\n    pass\n").body[0]
-    assert isinstance(fn, ast.FunctionDef)  # noqa: S101 - our own template
-    fn.body = body
-    module = ast.Module(body=[*functions, fn], type_ignores=[])
-    ast.fix_missing_locations(module)
-    exec(compile(module, "<collabrel fact update>", "exec"), namespace)  # noqa: S102 - our own code
-    update: Callable[..., None] = namespace["update"]
-    return update
+    header = "update(s, e, V, codes, start, out, rid)"
+    return _function(header, body, functions, namespace, "<collabrel fact update>")
 
 
 def _filled(tree: ast.Module, fills: Mapping[str, ast.expr]) -> ast.Module:
@@ -451,13 +457,12 @@ def _parse_stmt(source: str) -> ast.stmt:
 
 
 _REFRESH = """
-def refresh(rels, flags, col, e):
-    for k, s in _compress(enumerate(rels), flags):
-        V = s.facts._values
-        try:
-            col[k] = X
-        except Exception:
-            col[k] = _ERROR
+for k, s in _compress(enumerate(rels), flags):
+    V = s.facts._values
+    try:
+        col[k] = X
+    except Exception:
+        col[k] = _ERROR
 """
 
 
@@ -482,18 +487,6 @@ def rule_refresher(
         namespace.update(compiled.namespace)
         functions.extend(copy.deepcopy(compiled.functions))
         value = copy.deepcopy(compiled.expression)
-    tree = ast.parse(_REFRESH)
-    fn = tree.body[0]
-
-    class _Fill(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id == "X":
-                return value
-            return node
-
-    _Fill().visit(fn)
-    module = ast.Module(body=[*functions, fn], type_ignores=[])
-    ast.fix_missing_locations(module)
-    exec(compile(module, f"<collabrel refresh {position}>", "exec"), namespace)  # noqa: S102 - our own code
-    refresh: Callable[..., None] = namespace["refresh"]
-    return refresh
+    body = _filled(ast.parse(_REFRESH), {"X": value}).body
+    header = "refresh(rels, flags, col, e)"
+    return _function(header, body, functions, namespace, f"<collabrel refresh {position}>")
