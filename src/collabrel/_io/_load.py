@@ -25,6 +25,7 @@ from collabrel._io._records import (
     file_records,
     header,
     index_of,
+    not_listed,
     parse_record,
     relocate,
     text_records,
@@ -321,13 +322,7 @@ def _raise_with_references(sink: Sink, references: list[Problem], source: str) -
     more = sink.more + max(len(found) - room, 0)
     problems = found[:room]
     if more:
-        problems.append(
-            Problem(
-                path="$",
-                message=f"{more:,} more problems are not listed",
-                hint="fix the ones above first, or raise Limits.max_problems",
-            )
-        )
+        problems.append(not_listed(more))
     raise LoadError(problems, source=source)
 
 

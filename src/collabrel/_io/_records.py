@@ -35,6 +35,7 @@ __all__ = [
     "Sink",
     "file_records",
     "header",
+    "not_listed",
     "relocate",
     "text_records",
 ]
@@ -187,6 +188,15 @@ def index_of(path: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def not_listed(count: int) -> Problem:
+    """The closing problem of a capped list: how many more there are, and what to do."""
+    return Problem(
+        path="$",
+        message=f"{count:,} more problems are not listed",
+        hint="fix the ones above first, or raise Limits.max_problems",
+    )
+
+
 class Sink:
     """Collects problems up to the limit and counts the rest."""
 
@@ -213,11 +223,5 @@ class Sink:
             return
         problems = list(self.kept)
         if self.more:
-            problems.append(
-                Problem(
-                    path="$",
-                    message=f"{self.more:,} more problems are not listed",
-                    hint="fix the ones above first, or raise Limits.max_problems",
-                )
-            )
+            problems.append(not_listed(self.more))
         raise LoadError(problems, source=source)

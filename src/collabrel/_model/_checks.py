@@ -349,21 +349,22 @@ def _source(kind: str, ident: bool, bounds: tuple[Any, ...] | None, slot: int) -
         return f"(type(x) is date or _ok{slot}(x))"
     low, high = (bounds[0], bounds[1]) if bounds is not None else (None, None)
     if kind == "int":
-        parts = ["type(x) is int"]
-        if low is not None:
-            parts.append(f"x >= {int(low)!r}")
-        if high is not None:
-            parts.append(f"x <= {int(high)!r}")
-        return " and ".join(parts)
+        low, high = (None if b is None else int(b) for b in (low, high))
+        return _bounded("type(x) is int", low, high)
     finite = all(b is None or (type(b) in {int, float} and math.isfinite(b)) for b in (low, high))
     if kind == "float" and finite:
-        parts = ["(type(x) is int or (type(x) is float and _isfinite(x)))"]
-        if low is not None:
-            parts.append(f"x >= {low!r}")
-        if high is not None:
-            parts.append(f"x <= {high!r}")
-        return " and ".join(parts)
+        return _bounded("(type(x) is int or (type(x) is float and _isfinite(x)))", low, high)
     return f"_ok{slot}(x)"  # other bounds: the predicate itself
+
+
+def _bounded(test: str, low: object, high: object) -> str:
+    """*test* and the bounds that are set, as one expression of ``x``."""
+    parts = [test]
+    if low is not None:
+        parts.append(f"x >= {low!r}")
+    if high is not None:
+        parts.append(f"x <= {high!r}")
+    return " and ".join(parts)
 
 
 def _plan(cls: type, field: attrs.Attribute[Any], slot: int) -> _Plan | None:
