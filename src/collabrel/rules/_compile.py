@@ -22,7 +22,7 @@ import itertools
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import attrs
@@ -117,8 +117,12 @@ def _interval_key(months: int, days: int) -> int:
     return key
 
 
+@lru_cache(maxsize=1024)
 def _threshold(as_of: date, months: int, days: int) -> date:
-    """The least date *d* with ``due(d, months, days) >= as_of`` (``date.min`` if any will do)."""
+    """The least date *d* with ``due(d, months, days) >= as_of`` (``date.min`` if any will do).
+
+    A pure function of its arguments, remembered: sessions on the same date share them.
+    """
     try:
         guess = as_of - CalendarInterval(months=months, days=days)
     except (OverflowError, ValueError):

@@ -33,7 +33,7 @@ import attrs
 from collabrel._config import Config
 from collabrel._dates import CalendarInterval, require_date
 from collabrel._facts import FactField, Facts, FactSchema
-from collabrel._model import ApplicationLevel, Organization, Portfolio, Relationship
+from collabrel._model import ApplicationLevel, Exclusion, Organization, Portfolio, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import (
     ConfigError,
@@ -194,6 +194,18 @@ class _Rules:
     updaters: dict[tuple[int, ...], Callable[..., None] | None] = attrs.field(factory=dict)
     """Generated one-relationship updates, by the positions they run."""
 
+    plans: dict[tuple[Exclusion, ...], _Plan] = attrs.field(factory=dict)
+    """What follows from each list of scope exclusions (see :meth:`plan`)."""
+
+    def plan(self, exclusions: tuple[Exclusion, ...]) -> _Plan:
+        """The rules that apply per stage under *exclusions*, with their runners (once each)."""
+        found = self.plans.get(exclusions)
+        if found is None:
+            if len(self.plans) >= _PLANS:
+                self.plans.clear()
+            found = self.plans[exclusions] = _plan(self, exclusions)
+        return found
+
     def updater(self, positions: tuple[int, ...]) -> Callable[..., None] | None:
         """The update running the rules at *positions* inlined (``None`` with a Python rule)."""
         if positions not in self.updaters:
@@ -218,6 +230,68 @@ class _Rules:
                 positions, self.rel_verdicts, self.compiled
             )
         return found
+
+
+_PLANS = 16
+"""How many lists of scope exclusions a compiled rule set keeps the plans of."""
+
+
+@attrs.define(eq=False)
+class _Plan:
+    """What follows from one list of scope exclusions (4.3) for a compiled rule set.
+
+    Every session with the same rule set and the same exclusions shares it: the exclusions
+    are matched against the rules once, the stage runners are chosen once, and what the
+    sessions work out from them later (the rules to run again per changed path and stage)
+    is remembered for all of them.
+    """
+
+    excluded: dict[str, tuple[frozenset[str] | None, str]]
+    """Rule id -> (the relationships it is excluded for, ``None`` for all; why)."""
+    applies: list[frozenset[Stage]]
+    """Per relationship rule: the stages it is evaluated in (empty when excluded)."""
+    limited: dict[str, tuple[int, ...]]
+    """Relationship id -> positions of the rules excluded for it alone."""
+    runners: dict[Stage, Callable[[Any, Any, bytearray], None]]
+    """Stage -> the generated runner of the rules that apply at it."""
+    stage_tables: dict[tuple[int, int, int], bytes] = attrs.field(factory=dict)
+    """(rule position, inside, outside) -> a translate table of the stage codes."""
+    affected: dict[tuple[Path, Stage] | None, tuple[int, ...]] = attrs.field(factory=dict)
+    """(changed path, stage) -> the rules to run again."""
+    facts: dict[
+        tuple[str, Stage], tuple[tuple[int, Callable[[Any, Any, Any], int], str, bool], ...]
+    ] = attrs.field(factory=dict)
+    """(fact name, stage) -> the rules to run again when the fact changes."""
+    fact_updaters: dict[tuple[str, Stage], Callable[..., None] | None] = attrs.field(factory=dict)
+    """(fact name, stage) -> those rules inlined in one generated function, if they can be."""
+
+
+def _plan(rules: _Rules, exclusions: tuple[Exclusion, ...]) -> _Plan:
+    excluded: dict[str, tuple[frozenset[str] | None, str]] = {}
+    for ex in exclusions:
+        limited = frozenset(ex.relationships) if ex.relationships else None
+        for spec in (*rules.rel, *rules.org):
+            if ex.covers(spec.id, spec.clause):
+                before = excluded.get(spec.id, (frozenset(), ""))[0]
+                merged = None if limited is None or before is None else before | limited
+                excluded[spec.id] = (merged, ex.justification)
+    applies: list[frozenset[Stage]] = []
+    limited_by: dict[str, list[int]] = {}
+    for i, spec in enumerate(rules.rel):
+        reach = excluded.get(spec.id, (frozenset(), ""))[0]
+        applies.append(frozenset() if reach is None else spec.stages_in)
+        for rid in reach or ():
+            limited_by.setdefault(rid, []).append(i)
+    by_stage: dict[Stage, list[int]] = {}
+    for i, stages in enumerate(applies):
+        for stage in stages:
+            by_stage.setdefault(stage, []).append(i)
+    return _Plan(
+        excluded=excluded,
+        applies=applies,
+        limited={rid: tuple(v) for rid, v in limited_by.items()},
+        runners={stage: rules.runner(tuple(positions)) for stage, positions in by_stage.items()},
+    )
 
 
 def _binder(spec: RuleSpec, facts: FactSchema | None) -> Binder:
@@ -503,50 +577,30 @@ class Session:
         self._ruleset = ruleset
         self._rules = _compile_rules(ruleset, self._facts)
         self._portfolio_rules = bool(self._rules.portfolio_paths)
-        self._env = self._make_env()
         self._blank = bytearray([NOT_APPLICABLE]) * len(self._rules.rel)
         self._compute_scope()
 
     def _compute_scope(self) -> None:
-        """Cache the scope (4.3): the relationships it covers and the rules it excludes.
+        """Take the scope (4.3): the relationships it covers and the rules it excludes.
 
-        The stage runners depend on the exclusions, so they are chosen here too.
+        What follows from the exclusions (the rules that apply per stage, their runners and
+        the memos that depend on them) is worked out once per rule set and list of
+        exclusions, and shared by every session with the same ones (see :class:`_Plan`).
         """
         scope = self._org.scope
-        excluded: dict[str, tuple[frozenset[str] | None, str]] = {}
-        for ex in scope.exclusions if scope is not None else ():
-            limited = frozenset(ex.relationships) if ex.relationships else None
-            for s in self._ruleset:
-                if ex.covers(s.id, s.clause):
-                    before = excluded.get(s.id, (frozenset(), ""))[0]
-                    merged = None if limited is None or before is None else before | limited
-                    excluded[s.id] = (merged, ex.justification)
-        self._excluded = excluded
+        plan = self._rules.plan(scope.exclusions if scope is not None else ())
         if scope is None or scope.application_level in (None, ApplicationLevel.ORGANIZATION_WIDE):
             self._scope = None
         else:
             self._scope = frozenset(scope.relationships_in_scope)
-        rules = self._rules
-        applies: list[frozenset[Stage]] = []
-        limited_by: dict[str, list[int]] = {}
-        for i, spec in enumerate(rules.rel):
-            reach = excluded.get(spec.id, (frozenset(), ""))[0]
-            applies.append(frozenset() if reach is None else spec.stages_in)
-            for rid in reach or ():
-                limited_by.setdefault(rid, []).append(i)
-        self._applies = applies
-        self._stage_tables.clear()
-        self._affected_memo.clear()
-        self._fact_memo.clear()
-        self._fact_updaters.clear()
-        self._limited = {rid: tuple(v) for rid, v in limited_by.items()}
-        by_stage: dict[Stage, list[int]] = {}
-        for i, stages in enumerate(applies):
-            for stage in stages:
-                by_stage.setdefault(stage, []).append(i)
-        self._runners = {
-            stage: rules.runner(tuple(positions)) for stage, positions in by_stage.items()
-        }
+        self._excluded = plan.excluded
+        self._applies = plan.applies
+        self._limited = plan.limited
+        self._runners = plan.runners
+        self._stage_tables = plan.stage_tables
+        self._affected_memo = plan.affected
+        self._fact_memo = plan.facts
+        self._fact_updaters = plan.fact_updaters
 
     def in_scope(self, relationship_id: str) -> bool:
         """Return whether the organization's scope (4.3) covers the relationship.
