@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
 import weakref
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -327,6 +328,18 @@ def _check_facts(spec: RuleSpec, facts: FactSchema) -> None:
         raise type(exc)(msg) from None
 
 
+def _tallied_ctx(e: RuntimeEnv, position: int) -> RuleContext:
+    """The context of the tallied organization rule at *position*: the session's, with its tally.
+
+    It is made again only when the session's context or the tally object changes.
+    """
+    base, tally = e.ctx, e.tallies[position]
+    found = e.tallied.get(position)
+    if found is None or found[0] is not base or found[1].tally is not tally:
+        found = e.tallied[position] = (base, attrs.evolve(base, tally=tally))
+    return found[1]
+
+
 def _python_verdict(
     spec: RuleSpec, when: Callable[[Any, Any, Any], bool | None] | None, position: int
 ) -> Callable[[Any, Any, Any], int]:
@@ -340,7 +353,7 @@ def _python_verdict(
             w = when(s, e, v)
             if w is not True:
                 return NOT_APPLICABLE if w is False else UNKNOWN
-        ctx = e.ctx if not tallied else attrs.evolve(e.ctx, tally=e.tallies[position])
+        ctx = e.ctx if not tallied else _tallied_ctx(e, position)
         if trusted:
             return _outcome_code(predicate(s, ctx))
         return _outcome_code(timed_call(predicate, spec.id, e.budget, s, ctx))
@@ -684,13 +697,12 @@ class Session:
         self._tallied.clear()
         given = self._given_tallies or {}
         for j, spec in enumerate(self._rules.org):
-            if spec.tally is None:
+            tally = spec.tally
+            if tally is None:
                 continue
+            keys = {rid: tuple(tally(rel)) for rid, rel in self._rels.items()}
             counter: Counter[Hashable] = Counter(given.get(spec.id, ()))
-            keys: dict[str, tuple[Hashable, ...]] = {}
-            for rid, rel in self._rels.items():
-                keys[rid] = tuple(spec.tally(rel))
-                counter.update(keys[rid])
+            counter.update(itertools.chain.from_iterable(keys.values()))  # counted in C
             self._tallies[j], self._tallied[j] = counter, keys
 
     def _retally(self, j: int, rid: str, rel: Relationship | None) -> None:
@@ -1332,8 +1344,7 @@ class Session:
     ) -> None:
         if not positions:
             return
-        self._flush()
-        self._env.ctx = self._ctx()
+        self._flush()  # the context's relationships are a live view of the current ones
         org_id = self._org.id
         for j in sorted(positions):
             old_code = self._org_row[j]

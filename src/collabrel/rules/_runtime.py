@@ -46,7 +46,8 @@ class RuntimeEnv:
     """What compiled rules read besides their subject (one per session, kept current)."""
 
     __slots__ = (
-        "as_of", "budget", "ctx", "intervals", "op", "org", "tallies", "thresholds", "values",
+        "as_of", "budget", "ctx", "intervals", "op", "org", "tallied", "tallies", "thresholds",
+        "values",
     )  # fmt: skip
 
     def __init__(
@@ -68,6 +69,9 @@ class RuntimeEnv:
         """The value of each rule's factored organization part (by rule position)."""
         self.tallies: Mapping[int, Mapping[Any, int]] = {}
         """The tally of each organization rule that keeps one (by rule position)."""
+        self.tallied: dict[int, tuple[RuleContext, RuleContext]] = {}
+        """Per tallied rule: the :attr:`ctx` its context was made from, and that context
+        with the rule's tally."""
         self.budget: float | None = None
         """Seconds one user function (Python rule, check function) may take on one subject."""
 
