@@ -231,9 +231,37 @@ def _slack(day: date | None, interval: CalendarInterval | None) -> date | None:
 def _agreed(artefact: Any, rel: Any, versioned: bool) -> bool:
     if artefact is None:
         return False
+    signed = _signed(artefact, versioned)
+    for party in rel.parties:  # noqa: SIM110 - a plain loop: no generator per call
+        if party.id not in signed:
+            return False
+    return True
+
+
+_SIGNED_SIZE = 4096
+_SIGNED: dict[tuple[int, bool], tuple[Any, frozenset[str]]] = {}
+"""(id of an artefact, versioned) -> (the artefact, the parties that signed it)."""
+
+
+def _signed(artefact: Any, versioned: bool) -> frozenset[str]:
+    """The parties that signed *artefact* (its current version when *versioned*).
+
+    Artefacts are immutable and shared by the sessions that hold them, so the answer is
+    remembered for the most recent ones; each entry keeps its artefact, so an id never
+    stands for another object.
+    """
+    key = (id(artefact), versioned)
+    found = _SIGNED.get(key)
+    if found is not None and found[0] is artefact:
+        return found[1]
     version = artefact.version if versioned else None
-    signed = {s.party for s in artefact.agreed_by if version is None or s.version == version}
-    return all(p.id in signed for p in rel.parties)
+    signed = frozenset(
+        s.party for s in artefact.agreed_by if version is None or s.version == version
+    )
+    if len(_SIGNED) >= _SIGNED_SIZE:
+        _SIGNED.clear()
+    _SIGNED[key] = (artefact, signed)
+    return signed
 
 
 _HELPERS: dict[str, Any] = {
@@ -452,10 +480,13 @@ class _Compiler:
     def non_empty(self, cond: NonEmpty, binder: Binder) -> _Ex:
         info = binder.path(cond.path)
         v = self.read(binder, info)
-        if info.is_collection and info.fact is None:
-            node = _fill("(len(X) > 0)", X=v.node) if not v.nullable else None
+        if info.is_collection and info.fact is None:  # a tuple, or None
+            node = _fill("(not not X)", X=v.node)
         elif info.fact is not None and info.fact.list:
             node = _fill("(len(X) > 0)", X=v.node)
+        elif info.fact is None and info.value_type is str:  # not blank
+            t = self.tmp()
+            node = _fill("((T := X) is not None and T.strip() != '')", T=t, X=v.node)
         else:
             node = None
         if node is None:
@@ -519,7 +550,11 @@ class _Compiler:
         else:  # a user's function: timed against the session's budget
             budget = _fill("e.budget")
             call = ast.Call(func=_name("_timed"), args=[function, name, budget, *args], keywords=[])
-        return _Ex(_fill("_truth(X, N)", X=call, N=name), nullable=True)
+        # True, False and None are taken as they are; anything else goes through _truth
+        # (an Unmet is False, any other value the function's mistake)
+        t = self.tmp()
+        source = "(T if (T := X) is True or T is None or T is False else _truth(T, N))"
+        return _Ex(_fill(source, T=t, X=call, N=name), nullable=True)
 
     def collection(self, cond: CountAtLeast | ForEach, binder: Binder) -> _Ex:
         info = binder.path(cond.path)
