@@ -177,6 +177,20 @@ def _within_budget(name: str, budget: float | None, start: float) -> None:
         raise TimeoutError(msg)
 
 
+_PLAIN_TYPES = (str, int, float)
+
+
+def _same_plain(a: PathInfo, b: PathInfo) -> bool:
+    """Whether the values at *a* and *b* are of one plain type (they compare without raising)."""
+    return (
+        a.value_type is b.value_type
+        and a.value_type in _PLAIN_TYPES
+        and not (a.is_collection or b.is_collection or a.quantity or b.quantity)
+        and a.fact is None
+        and b.fact is None
+    )
+
+
 def _non_empty(value: object) -> bool:
     if value is None:
         return False
@@ -499,7 +513,12 @@ class _Compiler:
         op = {"equals": "==", "at_least": ">=", "at_most": "<="}[cond.keyword]
         helper = {"equals": "_eq", "at_least": "_ge", "at_most": "_le"}[cond.keyword]
         if isinstance(cond.value, Ref):
-            w = self.read(binder, binder.path(cond.value.path))
+            other = binder.path(cond.value.path)
+            w = self.read(binder, other)
+            if _same_plain(info, other):  # compares without raising: inline
+                a, b = self.tmp(), self.tmp()
+                source = f"(None if (A := X) is None or (B := Y) is None else A {op} B)"
+                return _Ex(_fill(source, A=a, X=v.node, B=b, Y=w.node), nullable=True)
             return _Ex(_fill(f"_compare({helper}, X, Y)", X=v.node, Y=w.node), nullable=True)
         literal = coerce_literal(info, cond.value, cond.path)
         if literal is None:
