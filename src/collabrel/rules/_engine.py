@@ -135,6 +135,9 @@ def _bulk(size: int) -> Iterator[None]:
     gc.freeze()
 
 
+_REL: Path = ("rel",)
+"""The root of a relationship's paths."""
+
 _NONCONFORMITY = GapKind.NONCONFORMITY.value
 _OPEN_GATE_ITEM = GapKind.OPEN_GATE_ITEM.value
 
@@ -710,13 +713,19 @@ class Session:
         assert spec.tally is not None  # noqa: S101 - only tallied rules come here
         counter, keys = self._tallies[j], self._tallied[j]
         old = keys.pop(rid, ())
-        counter.subtract(old)
-        for k in old:
-            if counter[k] <= 0:
-                del counter[k]
+        new = tuple(spec.tally(rel)) if rel is not None else ()
         if rel is not None:
-            keys[rid] = tuple(spec.tally(rel))
-            counter.update(keys[rid])
+            keys[rid] = new
+        if new == old:
+            return
+        for k in old:
+            left = counter[k] - 1
+            if left > 0:
+                counter[k] = left
+            else:
+                del counter[k]
+        for k in new:
+            counter[k] += 1
 
     # ------------------------------------------------------------------------ queries
 
@@ -1252,16 +1261,18 @@ class Session:
         Raises:
             UnknownSubjectError: when no relationship has that id (use add_relationship).
         """
-        self._flush()
+        if self._stale:
+            self._flush()
         rid = relationship.id
         old = self._rels.get(rid)
         if old is None:
             raise self._unknown_subject(rid)
         if old is relationship:
             return Changes()
-        relationship = self._typed(relationship)
+        if relationship.facts is not old.facts:  # the same facts are checked already
+            relationship = self._typed(relationship)
         changed: list[Path] = []
-        diff(old, relationship, ("rel",), changed)
+        diff(old, relationship, _REL, changed)
         return self._apply_rel(rid, old, relationship, changed)
 
     def _typed(self, rel: Relationship) -> Relationship:
@@ -1319,8 +1330,9 @@ class Session:
                 if code != old_code:
                     codes[base + i] = code
                     out.append((specs[i].id, rid, old_code, code))
-        if rules.portfolio_paths:
-            hit = rules.portfolio_paths.touched(changed)
+        portfolio = rules.portfolio_paths
+        if portfolio:
+            hit = portfolio(changed[0]) if len(changed) == 1 else portfolio.touched(changed)
             for j in hit:
                 if j in self._tallies:
                     self._retally(j, rid, new)
