@@ -198,6 +198,9 @@ class _Rules:
     updaters: dict[tuple[int, ...], Callable[..., None] | None] = attrs.field(factory=dict)
     """Generated one-relationship updates, by the positions they run."""
 
+    rel_updaters: dict[tuple[int, ...], Callable[..., None]] = attrs.field(factory=dict)
+    """Generated updates of a built relationship, by the positions they run."""
+
     plans: dict[tuple[Exclusion, ...], _Plan] = attrs.field(factory=dict)
     """What follows from each list of scope exclusions (see :meth:`plan`)."""
 
@@ -216,6 +219,16 @@ class _Rules:
             ids = [spec.id for spec in self.rel]
             self.updaters[positions] = fact_updater(positions, ids, self.compiled)
         return self.updaters[positions]
+
+    def rel_updater(self, positions: tuple[int, ...]) -> Callable[..., None]:
+        """:meth:`updater` for a built relationship: Python rules are plain calls in it."""
+        found = self.rel_updaters.get(positions)
+        if found is None:
+            ids = [spec.id for spec in self.rel]
+            made = fact_updater(positions, ids, self.compiled, self.rel_verdicts)
+            assert made is not None  # noqa: S101 - with the verdicts, there always is one
+            found = self.rel_updaters[positions] = made
+        return found
 
     def refresher(self, position: int) -> Callable[..., None]:
         """The loop that runs the rule at *position* on many relationships (generated once)."""
@@ -1314,11 +1327,14 @@ class Session:
             affected = self._affected(changed, new.stage)
             barred = self._limited.get(rid)
             env = self._env
-            fns = rules.rel_verdicts
-            specs = rules.rel
             values = new.facts._values  # noqa: SLF001 - the facts' own storage
             codes = grid.codes
             base = k * grid.width
+            if barred is None and affected:  # the rules inlined in one function
+                rules.rel_updater(affected)(new, env, values, codes, base, out, rid)
+                affected = ()
+            fns = rules.rel_verdicts
+            specs = rules.rel
             for i in affected:
                 if barred is not None and i in barred:
                     continue

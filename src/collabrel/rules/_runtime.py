@@ -409,26 +409,34 @@ if c != o:
 
 
 def fact_updater(
-    positions: Sequence[int], ids: Sequence[str], compiled: Sequence[CompiledRule | None]
+    positions: Sequence[int],
+    ids: Sequence[str],
+    compiled: Sequence[CompiledRule | None],
+    verdicts: Sequence[Callable[[Any, Any, Any], int]] | None = None,
 ) -> Callable[..., None] | None:
     """Generate ``update(s, e, V, codes, start, out, rid)`` for the rules at *positions*.
 
     It runs the rules (inlined, as in the stage runners) on relationship *s* with the fact
     values *V*, writes each code at ``codes[start + position]`` and appends
-    ``(rule id, rid, old, new)`` to *out* for each code that changed. ``None`` when a rule
-    at *positions* is a Python rule (it needs the relationship built with *V*).
+    ``(rule id, rid, old, new)`` to *out* for each code that changed. A Python rule at
+    *positions* is one plain call of its verdict function from *verdicts*; without
+    *verdicts* (the relationship value is not built yet), ``None`` when there is one.
     """
-    if any(compiled[i] is None for i in positions):
+    if verdicts is None and any(compiled[i] is None for i in positions):
         return None
     namespace: dict[str, Any] = {"_ERROR": ERROR}
     functions: list[ast.stmt] = []
     body: list[ast.stmt] = []
     for i in positions:
         c = compiled[i]
-        assert c is not None  # noqa: S101 - checked above
-        namespace.update(c.namespace)
-        functions.extend(copy.deepcopy(c.functions))
-        value = copy.deepcopy(c.expression)
+        if c is None:
+            assert verdicts is not None  # noqa: S101 - checked above
+            namespace[f"_f{i}"] = verdicts[i]
+            value: ast.expr = _parse_expr(f"_f{i}(s, e, V)")
+        else:
+            namespace.update(c.namespace)
+            functions.extend(copy.deepcopy(c.functions))
+            value = copy.deepcopy(c.expression)
 
         fills = {"X": value, "I": ast.Constant(value=i), "ID": ast.Constant(value=ids[i])}
         body.extend(_filled(ast.parse(_UPDATE_ONE), fills).body)
