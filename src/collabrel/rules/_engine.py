@@ -177,6 +177,10 @@ class _Rules:
     org_verdicts: tuple[Callable[[Any, Any, Any], int], ...]
     compiled: tuple[CompiledRule | None, ...]
     """The compiled relationship rules (``None`` for a Python rule)."""
+    org_compiled: tuple[CompiledRule | None, ...]
+    """The compiled organization rules (``None`` for a Python rule)."""
+    factored: tuple[int, ...]
+    """The positions of the relationship rules with a factored organization part."""
     rel_paths: PathIndex
     """Relationship paths -> relationship rules."""
     org_paths_rel: PathIndex
@@ -271,6 +275,8 @@ class _Plan:
     """Relationship id -> positions of the rules excluded for it alone."""
     runners: dict[Stage, Callable[[Any, Any, bytearray], None]]
     """Stage -> the generated runner of the rules that apply at it."""
+    org_runner: Callable[[Any, Any, bytearray], None]
+    """The generated runner of the organization rules not excluded."""
     stage_tables: dict[tuple[int, int, int], bytes] = attrs.field(factory=dict)
     """(rule position, inside, outside) -> a translate table of the stage codes."""
     affected: dict[tuple[Path, Stage] | None, tuple[int, ...]] = attrs.field(factory=dict)
@@ -308,7 +314,16 @@ def _plan(rules: _Rules, exclusions: tuple[Exclusion, ...]) -> _Plan:
         applies=applies,
         limited={rid: tuple(v) for rid, v in limited_by.items()},
         runners={stage: rules.runner(tuple(positions)) for stage, positions in by_stage.items()},
+        org_runner=stage_runner(
+            [j for j, spec in enumerate(rules.org) if spec.id not in excluded],
+            rules.org_verdicts,
+            rules.org_compiled,
+        ),
     )
+
+
+def _no_rules(subject: Any, env: Any, row: bytearray) -> None:
+    """The runner of no rules."""
 
 
 def _binder(spec: RuleSpec, facts: FactSchema | None) -> Binder:
@@ -410,12 +425,14 @@ def _compile(ruleset: RuleSet, facts: FactSchema | None) -> _Rules:
             compiled.append(None)
             rel_verdicts.append(_python_verdict(spec, when, i))
     org_verdicts: list[Callable[[Any, Any, Any], int]] = []
+    org_compiled: list[CompiledRule | None] = []
     for j, spec in enumerate(org):
         if spec.condition is not None:
-            org_verdicts.append(
-                compile_rule(spec, _binder(spec, facts), index=j, facts=facts, factor=False).verdict
-            )
+            c = compile_rule(spec, _binder(spec, facts), index=j, facts=facts, factor=False)
+            org_compiled.append(c)
+            org_verdicts.append(c.verdict)
         else:
+            org_compiled.append(None)
             org_verdicts.append(_python_verdict(spec, _compiled_when(spec, facts), j))
 
     def of(specs: Sequence[RuleSpec], root: str) -> list[tuple[int, list[Path]]]:
@@ -430,6 +447,10 @@ def _compile(ruleset: RuleSet, facts: FactSchema | None) -> _Rules:
         rel_verdicts=tuple(rel_verdicts),
         org_verdicts=tuple(org_verdicts),
         compiled=tuple(compiled),
+        org_compiled=tuple(org_compiled),
+        factored=tuple(
+            i for i, c in enumerate(compiled) if c is not None and c.org_part is not None
+        ),
         rel_paths=PathIndex(of(rel, "rel")),
         org_paths_rel=PathIndex(of(rel, "org")),
         org_paths_org=PathIndex(of(org, "org")),
@@ -519,7 +540,7 @@ class Session:
             raise ConfigError(msg)
         self._budget = time_budget
         """Seconds one of a user's functions may take on one subject (``None``: no limit)."""
-        config = _check_config(Config() if config is None else config)
+        config = _default_config() if config is None else _check_config(config)
         rels: dict[str, Relationship] = {}
         for rel in portfolio.relationships:
             if rel.id in rels:
@@ -546,6 +567,7 @@ class Session:
         self._applies: list[frozenset[Stage]] = []
         """Per relationship rule: the stages it is evaluated in (empty when excluded)."""
         self._runners: dict[Stage, Callable[[Any, Any, bytearray], None]] = {}
+        self._org_runner: Callable[[Any, Any, bytearray], None] = _no_rules
         self._affected_memo: dict[tuple[Path, Stage] | None, tuple[int, ...]] = {}
         """(changed path, stage) -> the rules to run again."""
         self._blank = bytearray()
@@ -577,8 +599,7 @@ class Session:
     # ---------------------------------------------------------------------- plumbing
 
     def _make_env(self) -> RuntimeEnv:
-        mapping = self._config.to_mapping()
-        intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+        mapping, intervals = _config_values(self._config)
         env = RuntimeEnv(
             as_of=self._as_of,
             intervals=intervals,
@@ -626,6 +647,7 @@ class Session:
         self._applies = plan.applies
         self._limited = plan.limited
         self._runners = plan.runners
+        self._org_runner = plan.org_runner
         self._stage_tables = plan.stage_tables
         self._affected_memo = plan.affected
         self._fact_memo = plan.facts
@@ -643,9 +665,10 @@ class Session:
     def _evaluate_all(self) -> None:
         self._findings = None
         self._env = self._make_env()
-        self._compute_org_parts(range(len(self._rules.rel)))
+        self._compute_org_parts(self._rules.factored)
         self._init_tallies()
-        self._org_row = bytearray(self._eval_org(j) for j in range(len(self._rules.org)))
+        row = self._org_row = bytearray([NOT_APPLICABLE]) * len(self._rules.org)
+        self._org_runner(self._org, self._env, row)
         grid = self._grid = Grid(len(self._rules.rel))
         for rid, rel in self._rels.items():
             grid.append(rid, rel, self._evaluate_relationship(rid, rel), self._stage_code(rid, rel))
@@ -1685,6 +1708,31 @@ def _check_config(config: object) -> Config:
         msg = f"config must be a collabrel.Config; got {type(config).__name__}"
         raise ConfigError(msg)
     return config
+
+
+@functools.cache
+def _default_config() -> Config:
+    """The default configuration (immutable, so one serves every session)."""
+    return Config()
+
+
+_CONFIG_VALUES: dict[int, tuple[Config, dict[str, Any], dict[str, CalendarInterval]]] = {}
+
+
+def _config_values(config: Config) -> tuple[dict[str, Any], dict[str, CalendarInterval]]:
+    """Every key of *config* with its value, and the intervals among them (read-only).
+
+    Configurations are immutable: the answer is remembered for the last few, each entry
+    keeping its configuration so that an id never stands for another object.
+    """
+    found = _CONFIG_VALUES.get(id(config))
+    if found is None or found[0] is not config:
+        mapping = config.to_mapping()
+        intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+        if len(_CONFIG_VALUES) >= 8:  # noqa: PLR2004 - a few configurations in use at once
+            _CONFIG_VALUES.clear()
+        found = _CONFIG_VALUES[id(config)] = (config, mapping, intervals)
+    return found[1], found[2]
 
 
 def _portfolio(org: Organization, rels: tuple[Relationship, ...]) -> Portfolio:
