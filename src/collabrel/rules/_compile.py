@@ -278,6 +278,26 @@ def _signed(artefact: Any, versioned: bool) -> frozenset[str]:
     return signed
 
 
+_PARTY_IDS: dict[int, tuple[Any, tuple[str, ...]]] = {}
+"""id of a parties tuple -> (that tuple, the ids of its parties)."""
+
+
+def _party_ids(parties: tuple[Any, ...]) -> tuple[str, ...]:
+    """``Relationship.party_ids`` for *parties*: one tuple per parties tuple.
+
+    The rules of a relationship read its party ids many times; the same tuple each time costs
+    nothing to build again, and check functions that remember answers by the identity of
+    their arguments find it. Each entry keeps its parties tuple, so an id never stands for
+    another object.
+    """
+    found = _PARTY_IDS.get(id(parties))
+    if found is None or found[0] is not parties:
+        if len(_PARTY_IDS) >= _SIGNED_SIZE:
+            _PARTY_IDS.clear()
+        found = _PARTY_IDS[id(parties)] = (parties, tuple([p.id for p in parties]))
+    return found[1]
+
+
 _HELPERS: dict[str, Any] = {
     "_truth": truth,
     "_timed": timed_check,
@@ -289,6 +309,7 @@ _HELPERS: dict[str, Any] = {
     "_recent": _recent,
     "_slack": _slack,
     "_agreed": _agreed,
+    "_party_ids": _party_ids,
     "_due": due,
 }
 
@@ -421,7 +442,14 @@ class _Compiler:
                 return self._fact(node, nullable, info)
             hint = _field_type(cls, name)
             inner, optional = optional_type(hint)
-            if nullable:
+            if cls is Relationship and name == "party_ids":  # one tuple per parties tuple
+                if nullable:
+                    t = self.tmp()
+                    source = "(None if (T := X) is None else _party_ids(T.parties))"
+                    node = _fill(source, T=t, X=node)
+                else:
+                    node = _fill("_party_ids(X.parties)", X=node)
+            elif nullable:
                 t = self.tmp()
                 node = _fill("(None if (T := X) is None else T.A)", T=t, X=node, A=name)
             else:
