@@ -56,13 +56,17 @@ for _ in range(int(sys.argv[1])):
     full.append(time.perf_counter() - t)
 rels = list(portfolio.relationships)
 updates = []
+kinds = {}
 for index, change in generate.single_field_changes(7, 300):
     old = session.relationship(rels[index % 7].id)
     new = change.apply(old)
     t = time.perf_counter()
     session.update_relationship(new)
-    updates.append(time.perf_counter() - t)
-print(json.dumps({"full": min(full), "update": statistics.median(updates)}))
+    elapsed = time.perf_counter() - t
+    updates.append(elapsed)
+    kinds.setdefault(change.kind, []).append(elapsed)
+print(json.dumps({"full": min(full), "update": statistics.median(updates),
+                  "kinds": {k: statistics.median(v) for k, v in kinds.items()}}))
 """
 
 
@@ -97,12 +101,20 @@ def against_baseline(rev: str, rounds: int = 3) -> dict[str, Any]:
     full_then = min(r["full"] for r in then)
     upd_now = statistics.median(r["update"] for r in now)
     upd_then = statistics.median(r["update"] for r in then)
+    kinds = {
+        kind: {
+            "baseline": statistics.median(r["kinds"][kind] for r in then) * 1e6,
+            "today": statistics.median(r["kinds"][kind] for r in now) * 1e6,
+        }
+        for kind in now[0]["kinds"]
+    }
     return {
         "baseline": rev,
         "full_ms": {"baseline": full_then * 1e3, "today": full_now * 1e3},
         "full_speedup": full_then / full_now,
         "update_us": {"baseline": upd_then * 1e6, "today": upd_now * 1e6},
         "update_speedup": upd_then / upd_now,
+        "update_kinds_us": kinds,
     }
 
 
@@ -200,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{b['update_us']['baseline']:.0f} us = {b['update_speedup']:.1f}x faster "
             f"(goal >= 5x: {'met' if min(b['full_speedup'], b['update_speedup']) >= 5 else 'NOT met'})"  # noqa: E501
         )
+        by_kind = sorted(b["update_kinds_us"].items(), key=lambda kv: kv[1]["today"])
+        print("  one update by kind of change (median, today vs baseline): " + "; ".join(
+            f"{kind} {us['today']:.0f} vs {us['baseline']:.0f} us" for kind, us in by_kind
+        ))  # fmt: skip
     sizes = [1_000, 10_000, *([100_000] if args.large else [])]
     out["scale"] = [scale(n) for n in sizes]
     for r in out["scale"]:
