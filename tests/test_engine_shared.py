@@ -15,9 +15,10 @@ import attrs
 import pytest
 
 import collabrel
-from collabrel import Party, Portfolio
+from collabrel import Party, Portfolio, Stage
 from collabrel._model import Exclusion, Scope
 from collabrel.rules import (
+    RuleContext,
     RuleSet,
     RuleSpec,
     Session,
@@ -223,3 +224,36 @@ def test_two_text_fields_compared_inline(example: Portfolio) -> None:
         session.update_relationship(with_ref(value))
         assert session.verdict(spec.id, rel.id) is verdict
         assert session.findings(subject_id=rel.id)[0].verdict is verdict
+
+
+def test_a_tallied_rule_runs_again_only_when_its_tally_changes(example: Portfolio) -> None:
+    calls: list[dict[object, int]] = []
+
+    def every_stage_once(org: object, ctx: RuleContext) -> bool:
+        calls.append(dict(ctx.tally))
+        return all(n == 1 for n in ctx.tally.values())
+
+    spec = RuleSpec(
+        id="test:stages", title="one relationship per stage", clause="4.3", level="ORG",
+        remedy="-", predicate=every_stage_once, reads=("relationships.stage",),
+        tally=lambda rel: (rel.stage,),
+    )  # fmt: skip
+    rules = RuleSet((spec,))
+    session = Session(example, rules, as_of=AS_OF)
+    org_id = example.organization.id
+    rel = next(r for r in example.relationships if r.stage is Stage.KNOWLEDGE)
+    assert len(calls) == 1
+    # another field of the relationship: its key (the stage) is the same, nothing runs
+    session.update_relationship(attrs.evolve(rel, name=rel.name + " (renamed)"))
+    assert len(calls) == 1
+    # a new stage moves its key: the rule runs with the new tally
+    moved = attrs.evolve(rel, stage=Stage.INTERNAL_ASSESSMENT)
+    session.update_relationship(moved)
+    assert len(calls) == 2
+    assert calls[-1][Stage.INTERNAL_ASSESSMENT] == calls[0].get(Stage.INTERNAL_ASSESSMENT, 0) + 1
+    session.remove_relationship(rel.id)
+    assert len(calls) == 3  # its key left the tally
+    # (a fresh session runs the predicate too: compared last)
+    assert session.verdict(spec.id, org_id) is (
+        Session(session.portfolio, _fresh(rules), as_of=AS_OF).verdict(spec.id, org_id)
+    )

@@ -744,7 +744,8 @@ class Session:
             counter.update(itertools.chain.from_iterable(keys.values()))  # counted in C
             self._tallies[j], self._tallied[j] = counter, keys
 
-    def _retally(self, j: int, rid: str, rel: Relationship | None) -> None:
+    def _retally(self, j: int, rid: str, rel: Relationship | None) -> bool:
+        """Move relationship *rid*'s keys in the tally of rule *j*; return whether it changed."""
         spec = self._rules.org[j]
         assert spec.tally is not None  # noqa: S101 - only tallied rules come here
         counter, keys = self._tallies[j], self._tallied[j]
@@ -753,7 +754,7 @@ class Session:
         if rel is not None:
             keys[rid] = new
         if new == old:
-            return
+            return False
         for k in old:
             left = counter[k] - 1
             if left > 0:
@@ -762,6 +763,7 @@ class Session:
                 del counter[k]
         for k in new:
             counter[k] += 1
+        return True
 
     # ------------------------------------------------------------------------ queries
 
@@ -1213,10 +1215,7 @@ class Session:
             hit = self._rules.portfolio_paths.touched(changed)
             if hit:
                 self._flush()
-                for j in hit:
-                    if j in self._tallies:
-                        self._retally(j, rid, self._rels[rid])
-                self._reevaluate_org(hit, out)
+                self._portfolio_change(hit, rid, self._rels[rid], out)
         if not out:
             return _NO_CHANGES
         changes = Changes(out)
@@ -1372,10 +1371,7 @@ class Session:
         portfolio = rules.portfolio_paths
         if portfolio:
             hit = portfolio(changed[0]) if len(changed) == 1 else portfolio.touched(changed)
-            for j in hit:
-                if j in self._tallies:
-                    self._retally(j, rid, new)
-            self._reevaluate_org(hit, out)
+            self._portfolio_change(hit, rid, new, out)
         return self._publish(Changes(out))
 
     def _affected(self, changed: list[Path], stage: Stage) -> tuple[int, ...]:
@@ -1389,6 +1385,23 @@ class Session:
             if key is not None:
                 self._affected_memo[key] = found
         return found
+
+    def _portfolio_change(
+        self,
+        hit: Iterable[int],
+        rid: str,
+        rel: Relationship | None,
+        out: list[tuple[str, str, int, int]],
+    ) -> None:
+        """Run again the organization rules at *hit* that relationship *rid* now changes.
+
+        A rule with a tally is decided from its tally: it runs again only when the
+        relationship's keys in it changed (*rel* ``None``: the relationship is gone).
+        """
+        tallies = self._tallies
+        self._reevaluate_org(
+            [j for j in hit if j not in tallies or self._retally(j, rid, rel)], out
+        )
 
     def _reevaluate_org(
         self, positions: Iterable[int], out: list[tuple[str, str, int, int]]
@@ -1424,11 +1437,7 @@ class Session:
         row = self._evaluate_relationship(rid, relationship)
         self._grid.append(rid, relationship, row, self._stage_code(rid, relationship))
         out = [(s.id, rid, -1, c) for s, c in zip(self._rules.rel, row, strict=True)]
-        hit = self._rules.portfolio_paths(("rel",))
-        for j in hit:
-            if j in self._tallies:
-                self._retally(j, rid, relationship)
-        self._reevaluate_org(hit, out)
+        self._portfolio_change(self._rules.portfolio_paths(("rel",)), rid, relationship, out)
         return self._publish(Changes(out))
 
     def remove_relationship(self, relationship_id: str) -> Changes:
@@ -1445,11 +1454,7 @@ class Session:
         self._findings = None
         row = self._grid.remove(relationship_id)
         out = [(s.id, relationship_id, c, -1) for s, c in zip(self._rules.rel, row, strict=True)]
-        hit = self._rules.portfolio_paths(("rel",))
-        for j in hit:
-            if j in self._tallies:
-                self._retally(j, relationship_id, None)
-        self._reevaluate_org(hit, out)
+        self._portfolio_change(self._rules.portfolio_paths(("rel",)), relationship_id, None, out)
         return self._publish(Changes(out))
 
     def update_organization(self, organization: Organization) -> Changes:

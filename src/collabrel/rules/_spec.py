@@ -320,7 +320,10 @@ class RuleSpec:
     """For an organization Python rule that reads every relationship: the keys each
     relationship contributes to ``ctx.tally`` (such as its stage). The session keeps the
     tally current as relationships change, so the rule reads a summary instead of scanning
-    every relationship, and a change to one relationship costs the same at any size."""
+    every relationship, and a change to one relationship costs the same at any size. The rule
+    is decided from its tally and the organization: a relationship change runs it again only
+    when the relationship's keys in the tally changed (as when it is evaluated in parts, see
+    :func:`~collabrel.rules.evaluate_organization`)."""
     _bound: Bound | None = attrs.field(init=False, default=None, repr=False)
     _when: Bound | None = attrs.field(init=False, default=None, repr=False)
     _read_paths: frozenset[Path] = attrs.field(init=False, factory=frozenset, repr=False)
