@@ -26,21 +26,28 @@ class ByIdentity(Generic[T]):
         size: how many collections to remember.
     """
 
+    __slots__ = ("_build", "_cache", "_last", "_size")
+
     def __init__(self, build: Callable[[Any], T], size: int = 4) -> None:
         self._build = build
         self._size = size
         self._cache: dict[int, tuple[Any, T]] = {}
+        self._last: tuple[Any, T] | None = None
 
     def __call__(self, items: Any) -> T:
         """Return ``build(items)``, computed once per collection while it is remembered."""
+        # the rules of one relationship ask about the same collection many times in a row
+        last = self._last
+        if last is not None and last[0] is items:
+            return last[1]
         found = self._cache.get(id(items))
-        if found is not None and found[0] is items:
-            return found[1]
-        value = self._build(items)
-        if len(self._cache) >= self._size:
-            self._cache.clear()
-        self._cache[id(items)] = (items, value)
-        return value
+        if found is None or found[0] is not items:
+            found = (items, self._build(items))
+            if len(self._cache) >= self._size:
+                self._cache.clear()
+            self._cache[id(items)] = found
+        self._last = found
+        return found[1]
 
 
 def grouped_by(attribute: str) -> ByIdentity[dict[Any, list[Any]]]:
