@@ -8,12 +8,13 @@ the scan it replaces, on collections seen in any order and seen again.
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collabrel._iso44001 import _builder
+from collabrel._iso44001 import _builder, _s7_checks
 from collabrel._iso44001._indexes import ByIdentity
 
 _PEOPLE = st.sampled_from(["p1", "p2", "p3", "p4"])
@@ -93,3 +94,23 @@ def test_driver_ids_agree_with_a_scan(collections, wanted):
     for drivers in collections * 2:
         result = _builder.drivers_known(wanted, SimpleNamespace(drivers=drivers))
         assert (result is True) == (wanted in [d.id for d in drivers])
+
+
+_DAYS = st.one_of(st.none(), st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 1, 10)))
+
+
+@given(
+    st.lists(
+        st.lists(st.builds(SimpleNamespace, held_on=_DAYS, n=st.integers(0, 9)), max_size=5).map(
+            tuple
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_latest_review_agrees_with_a_scan(collections):
+    for items in collections * 2:
+        dated = [i for i in items if i.held_on is not None]
+        expected = max(dated, key=lambda i: i.held_on) if dated else None
+        assert _s7_checks._latest(items) is expected
+    assert _s7_checks._latest(None) is None

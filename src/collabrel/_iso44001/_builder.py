@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from collabrel._iso44001._indexes import ByIdentity, first_by
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel._mappings import view_tags
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
@@ -229,13 +229,13 @@ def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Che
     )
 
 
-_by_key = first_by("key")
-"""A plan's sections by key (a plan's sections are checked one key after the other)."""
-
-
 def _filled_keys(sections: Any) -> dict[str, bool]:
     """Each key of the plan's sections: whether its first section with the key has content."""
-    return {key: bool(found.content.strip()) for key, found in _by_key(sections).items()}
+    filled: dict[str, bool] = {}
+    for found in sections:
+        if found.key not in filled:
+            filled[found.key] = bool(found.content.strip())
+    return filled
 
 
 _filled = ByIdentity(_filled_keys)
