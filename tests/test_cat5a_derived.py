@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collabrel._iso44001 import _builder, _s7_checks
+from collabrel._iso44001 import _builder, _s2_knowledge, _s3_internal, _s7_checks
 from collabrel._iso44001._indexes import ByIdentity
 
 _PEOPLE = st.sampled_from(["p1", "p2", "p3", "p4"])
@@ -114,3 +114,22 @@ def test_the_latest_review_agrees_with_a_scan(collections):
         expected = max(dated, key=lambda i: i.held_on) if dated else None
         assert _s7_checks._latest(items) is expected
     assert _s7_checks._latest(None) is None
+
+
+_RECORDS = st.lists(
+    st.builds(SimpleNamespace, person=_PEOPLE, assessed_on=_DAYS, id=st.integers(0, 99)),
+    max_size=6,
+).map(tuple)
+
+
+@given(st.lists(_RECORDS, min_size=1, max_size=4))
+def test_competence_records_by_person_agree_with_a_scan(collections):
+    for records in collections * 2:
+        last = _s2_knowledge._last_assessed_of(records)
+        latest = _s3_internal._latest_record_of(records)
+        for person in ("p1", "p2", "p3", "p4"):
+            own = [r for r in records if r.person == person]
+            days = [r.assessed_on for r in own if r.assessed_on is not None]
+            assert last.get(person) == (max(days) if days else None)
+            expected = max(own, key=lambda r: r.assessed_on or date.min) if own else None
+            assert latest.get(person) is expected
