@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collabrel._iso44001 import _builder, _s2_knowledge, _s3_internal, _s7_checks
+from collabrel._iso44001 import _builder, _s2_knowledge, _s3_internal, _s5_checks, _s7_checks
 from collabrel._iso44001._indexes import ByIdentity
 
 _PEOPLE = st.sampled_from(["p1", "p2", "p3", "p4"])
@@ -133,3 +133,27 @@ def test_competence_records_by_person_agree_with_a_scan(collections):
             assert last.get(person) == (max(days) if days else None)
             expected = max(own, key=lambda r: r.assessed_on or date.min) if own else None
             assert latest.get(person) is expected
+
+
+def _records_in_plan_by_scan(plan, team, records):
+    """jmt_records_in_plan as first written: a scan of every record per plan."""
+    members = sorted({t.person for t in team if t.role == "jmt_member"})
+    if not members:
+        return bool(plan.competence_record_ids)
+    in_plan = {r.person for r in records if r.id in plan.competence_record_ids}
+    return all(m in in_plan for m in members)
+
+
+@given(
+    _RECORDS,
+    st.lists(st.integers(0, 99), max_size=4).map(tuple),
+    st.lists(
+        st.builds(SimpleNamespace, person=_PEOPLE, role=st.sampled_from(["jmt_member", "lead"])),
+        max_size=4,
+    ).map(tuple),
+)
+def test_records_in_plan_agree_with_a_scan(records, ids, team):
+    plan = SimpleNamespace(competence_record_ids=ids)
+    for _ in range(2):
+        result = _s5_checks.jmt_records_in_plan(plan, team, records)
+        assert (result is True) == _records_in_plan_by_scan(plan, team, records)

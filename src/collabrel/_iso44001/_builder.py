@@ -315,9 +315,8 @@ def signed_from_update(stage: int) -> Callable[[Any, Any, Any], Checked]:
         if not versions:
             return unmet(f"no stage {stage} update with a plan version is logged")
         first = min(versions)
-        missing = [
-            p for p in party_ids if not any(s.party == p and s.version >= first for s in agreed_by)
-        ]
+        signed = {s.party for s in agreed_by if s.version >= first}
+        missing = [p for p in party_ids if p not in signed]
         if missing:
             return unmet(
                 f"version {first} (the stage {stage} update) or later is not signed by "

@@ -17,6 +17,9 @@ __all__ = ["ByIdentity", "by_person", "first_by", "grouped_by"]
 
 T = TypeVar("T")
 
+_NOTHING = object()
+"""Stands for "no collection yet" (``None`` may be asked about)."""
+
 
 class ByIdentity(Generic[T]):
     """A function of an immutable collection, remembered for the last few collections.
@@ -26,27 +29,29 @@ class ByIdentity(Generic[T]):
         size: how many collections to remember.
     """
 
-    __slots__ = ("_build", "_cache", "_last", "_size")
+    __slots__ = ("_build", "_cache", "_last_items", "_last_value", "_size")
 
     def __init__(self, build: Callable[[Any], T], size: int = 4) -> None:
         self._build = build
         self._size = size
         self._cache: dict[int, tuple[Any, T]] = {}
-        self._last: tuple[Any, T] | None = None
+        # the last collection asked about, kept alive with its value (first compared: the
+        # rules of one relationship ask about the same collection many times in a row)
+        self._last_items: Any = _NOTHING
+        self._last_value: Any = None
 
     def __call__(self, items: Any) -> T:
         """Return ``build(items)``, computed once per collection while it is remembered."""
-        # the rules of one relationship ask about the same collection many times in a row
-        last = self._last
-        if last is not None and last[0] is items:
-            return last[1]
+        if items is self._last_items:
+            value: T = self._last_value
+            return value
         found = self._cache.get(id(items))
         if found is None or found[0] is not items:
             found = (items, self._build(items))
             if len(self._cache) >= self._size:
                 self._cache.clear()
             self._cache[id(items)] = found
-        self._last = found
+        self._last_items, self._last_value = found
         return found[1]
 
 

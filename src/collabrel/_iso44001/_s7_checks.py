@@ -45,9 +45,13 @@ def latest_review_attended(reviews: Any, sers: Any, party_ids: Any) -> Checked:
     review = _latest(reviews)
     if review is None:
         return unmet("no SER review is recorded")
+    active: dict[Any, set[str]] = {}  # party -> its active SERs
+    for s in sers:
+        if s.active:
+            active.setdefault(s.party, set()).add(s.person)
     absent = []
     for party in party_ids:
-        people = {s.person for s in sers if s.party == party and s.active}
+        people = active.get(party, set())
         if not any(
             a.party == party and (a.person in people or a.delegate_for in people)
             for a in review.attendees
