@@ -395,6 +395,7 @@ JOINT_GATES_FROM = 6
 
 
 _active_by_person = ByIdentity(lambda sers: {s.person: s.party for s in sers if s.active})
+"""A relationship's active SERs by person (the gates, approvals and authority checks ask)."""
 
 
 def _active_parties(sers: Any) -> dict[str, str]:
