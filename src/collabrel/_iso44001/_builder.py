@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from collabrel._iso44001._indexes import first_by
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel._mappings import view_tags
 from collabrel._stages import Stage
 from collabrel.rules._conditions import (
@@ -181,11 +181,15 @@ def drivers_known(ids: Any, statement: Any) -> Checked:
     if statement is None:
         return None
     wanted = (ids,) if isinstance(ids, str) or ids is None else tuple(ids)
-    known = [d.id for d in statement.drivers]
+    known = _driver_ids(statement.drivers)
     unknown = [str(i) for i in wanted if i is None or i not in known]
     if unknown:
         return unmet(f"{listed(unknown)} not among the value statement's drivers ({listed(known)})")
     return True
+
+
+_driver_ids = ByIdentity(lambda drivers: [d.id for d in drivers])
+"""A value statement's driver ids, in order (many rules name drivers of one statement)."""
 
 
 def _active_sers(sers: Any) -> list[str]:
@@ -199,7 +203,7 @@ def active_ser(person: Any, sers: Any) -> Checked:
         return None
     if person is None:
         return unmet(f"nobody is recorded (active SERs: {listed(_active_sers(sers))})")
-    if any(s.person == person and s.active for s in sers):
+    if person in _active_parties(sers):
         return True
     return unmet(
         f"{person!r} is not an active SER of the relationship "
@@ -210,19 +214,32 @@ def active_ser(person: Any, sers: Any) -> Checked:
 @phrased("{0} holds authority (an active SER or top management)")
 def authority(person: Any, sers: Any, org_sers: Any, top_management: Any) -> Checked:
     """The person holds authority: an active SER (relationship or corporate) or top management."""
+    if person is not None and (
+        person in _active_parties(sers)
+        or person in _active_parties(org_sers)
+        or person in (top_management or ())
+    ):
+        return True
     active = {s.person for s in (*(sers or ()), *(org_sers or ())) if s.active}
     people = sorted(active | set(top_management or ()))
     if person is None:
         return unmet(f"nobody is recorded (people with authority: {listed(people)})")
-    if person in active or person in (top_management or ()):
-        return True
     return unmet(
         f"{person!r} holds no authority (active SERs and top management: {listed(people)})"
     )
 
 
-_by_key = first_by("key")
-"""A plan's sections by key (a plan's sections are checked one key after the other)."""
+def _filled_keys(sections: Any) -> dict[str, bool]:
+    """Each key of the plan's sections: whether its first section with the key has content."""
+    filled: dict[str, bool] = {}
+    for found in sections:
+        if found.key not in filled:
+            filled[found.key] = bool(found.content.strip())
+    return filled
+
+
+_filled = ByIdentity(_filled_keys)
+"""Whether each section of a plan has content, by key (one plan, many keys checked)."""
 
 
 @cache
@@ -232,10 +249,12 @@ def section(key: str) -> Callable[[Any], Checked]:
     def filled(sections: Any) -> Checked:
         if sections is None:
             return None
-        found = _by_key(sections).get(key)
-        if found is None:
+        has_content = _filled(sections).get(key)
+        if has_content:
+            return True
+        if has_content is None:
             return unmet(f"no section {key}")
-        return bool(found.content.strip()) or unmet(f"section {key} is empty")
+        return unmet(f"section {key} is empty")
 
     return _named(filled, f"section_{key}", f"The plan has content in its Annex B section {key}.")
 
@@ -245,6 +264,10 @@ def sections(path: str, keys: Iterable[str]) -> Condition:
     return all_of(*(check(section(k), path) for k in keys))
 
 
+_update_stages = ByIdentity(lambda updates: {u.stage for u in updates})
+"""The stages a plan's stage updates are logged for (every stage rule asks for its own)."""
+
+
 @cache
 def stage_update(stage: int) -> Callable[[Any, Any], Checked]:
     """The check that the plan records its stage *stage* update."""
@@ -252,7 +275,7 @@ def stage_update(stage: int) -> Callable[[Any, Any], Checked]:
     def updated(updates: Any, history: Any) -> Checked:
         if updates is None:
             return None
-        if any(u.stage == stage for u in updates):
+        if stage in _update_stages(updates):
             return True
         if any(r.retrofit and stage < int(r.stage) <= LAST_STAGE for r in history or ()):
             return True
@@ -269,7 +292,8 @@ def stage_update(stage: int) -> Callable[[Any, Any], Checked]:
 
 def updated_after(updated_on: Any, *dates: Any) -> Checked:
     """The plan was updated on or after every date of the stage's artefacts."""
-    later = sorted(d for d in dates if d is not None and (updated_on is None or d > updated_on))
+    later = [d for d in dates if d is not None and (updated_on is None or d > updated_on)]
+    later.sort()
     if updated_on is None:
         return unmet("the plan records no update date")
     if later:
@@ -291,9 +315,8 @@ def signed_from_update(stage: int) -> Callable[[Any, Any, Any], Checked]:
         if not versions:
             return unmet(f"no stage {stage} update with a plan version is logged")
         first = min(versions)
-        missing = [
-            p for p in party_ids if not any(s.party == p and s.version >= first for s in agreed_by)
-        ]
+        signed = {s.party for s in agreed_by if s.version >= first}
+        missing = [p for p in party_ids if p not in signed]
         if missing:
             return unmet(
                 f"version {first} (the stage {stage} update) or later is not signed by "
@@ -371,9 +394,13 @@ JOINT_GATES_FROM = 6
 """Entries into stage 6 and later (out of the joint stages 5-8) need every party's SER."""
 
 
+_active_by_person = ByIdentity(lambda sers: {s.person: s.party for s in sers if s.active})
+"""A relationship's active SERs by person (the gates, approvals and authority checks ask)."""
+
+
 def _active_parties(sers: Any) -> dict[str, str]:
-    """The relationship's active SERs: person id to the party they act for."""
-    return {s.person: s.party for s in sers or () if s.active}
+    """The relationship's active SERs: person id to the party they act for (do not mutate)."""
+    return _active_by_person(sers or ())
 
 
 def _approved(record: Any, active: dict[str, str], party_ids: Any, *, joint: bool) -> bool:
@@ -381,7 +408,7 @@ def _approved(record: Any, active: dict[str, str], party_ids: Any, *, joint: boo
     if not joint:
         return record.approved_by is not None and record.approved_by in active
     approved = {a.party for a in record.approvals if active.get(a.by) == a.party}
-    return all(p in approved for p in party_ids or ())
+    return approved.issuperset(party_ids or ())
 
 
 def _approval_problem(record: Any, sers: Any, party_ids: Any, *, joint: bool) -> str | None:

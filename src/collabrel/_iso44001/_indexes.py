@@ -17,6 +17,9 @@ __all__ = ["ByIdentity", "by_person", "first_by", "grouped_by"]
 
 T = TypeVar("T")
 
+_NOTHING = object()
+"""Stands for "no collection yet" (``None`` may be asked about)."""
+
 
 class ByIdentity(Generic[T]):
     """A function of an immutable collection, remembered for the last few collections.
@@ -26,21 +29,30 @@ class ByIdentity(Generic[T]):
         size: how many collections to remember.
     """
 
+    __slots__ = ("_build", "_cache", "_last_items", "_last_value", "_size")
+
     def __init__(self, build: Callable[[Any], T], size: int = 4) -> None:
         self._build = build
         self._size = size
         self._cache: dict[int, tuple[Any, T]] = {}
+        # the last collection asked about, kept alive with its value (first compared: the
+        # rules of one relationship ask about the same collection many times in a row)
+        self._last_items: Any = _NOTHING
+        self._last_value: Any = None
 
     def __call__(self, items: Any) -> T:
         """Return ``build(items)``, computed once per collection while it is remembered."""
+        if items is self._last_items:
+            value: T = self._last_value
+            return value
         found = self._cache.get(id(items))
-        if found is not None and found[0] is items:
-            return found[1]
-        value = self._build(items)
-        if len(self._cache) >= self._size:
-            self._cache.clear()
-        self._cache[id(items)] = (items, value)
-        return value
+        if found is None or found[0] is not items:
+            found = (items, self._build(items))
+            if len(self._cache) >= self._size:
+                self._cache.clear()
+            self._cache[id(items)] = found
+        self._last_items, self._last_value = found
+        return found[1]
 
 
 def grouped_by(attribute: str) -> ByIdentity[dict[Any, list[Any]]]:

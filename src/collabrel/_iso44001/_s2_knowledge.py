@@ -35,7 +35,7 @@ from collabrel._iso44001._builder import (
     updated_after,
     within_agreed,
 )
-from collabrel._iso44001._indexes import by_person
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -68,18 +68,26 @@ def references_all(references: Any, *ids: Any) -> Checked:
     return not missing or unmet(f"the plan does not reference {listed(missing)}")
 
 
+def _last_assessed(records: Any) -> dict[str, date]:
+    """When each person's competence was last assessed (people with a dated record only)."""
+    latest: dict[str, date] = {}
+    for rec in records:
+        day = rec.assessed_on
+        if day is not None and day > latest.get(rec.person, date.min):
+            latest[rec.person] = day
+    return latest
+
+
+_last_assessed_of = ByIdentity(_last_assessed)
+"""The organization's competence records, last assessment by person (read for every team)."""
+
+
 def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
-    interval = ctx.config.interval("review.competence")
+    interval = ctx.config.review.competence
     people = sorted({t.person for t in rel.team if t.role in _KEY_INDIVIDUALS})
     if not people:
         return Outcome.fail("team names no SER or relationship lead")
-    latest: dict[str, date] = {}
-    records = by_person(ctx.organization.competence_records)
-    for person in people:
-        for rec in records.get(person, ()):
-            day = rec.assessed_on
-            if day is not None and day > latest.get(person, date.min):
-                latest[person] = day
+    latest = _last_assessed_of(ctx.organization.competence_records)
     missing = [p for p in people if p not in latest]
     stale = [p for p in people if p in latest and ctx.as_of > latest[p] + interval]
     if missing or stale:

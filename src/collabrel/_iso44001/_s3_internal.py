@@ -34,7 +34,7 @@ from collabrel._iso44001._builder import (
     stage_update,
     updated_after,
 )
-from collabrel._iso44001._indexes import by_person
+from collabrel._iso44001._indexes import ByIdentity, by_person, first_by
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -99,21 +99,35 @@ def _shortfalls(record: Any, profile: Any) -> list[str]:
     ]  # fmt: skip
 
 
+def _latest_records(records: Any) -> dict[str, Any]:
+    """Each person's latest competence record (the first of those assessed the same day)."""
+    return {
+        person: max(own, key=lambda r: r.assessed_on or date.min)
+        for person, own in by_person(records).items()
+    }
+
+
+_latest_record_of = ByIdentity(_latest_records)
+"""The organization's latest competence record by person (read for every relationship)."""
+_profile_by_role = first_by("role")
+"""The organization's competence profiles by role (the first of each role)."""
+
+
 def _lead_competent(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     leads = sorted({t.person for t in rel.team if t.role == "relationship_lead"})
     if not leads:
         return Outcome.fail("team names no relationship lead")
     org = ctx.organization
-    profile = next((p for p in org.competence_profiles if p.role == "relationship_lead"), None)
+    profile = _profile_by_role(org.competence_profiles).get("relationship_lead")
     if profile is None:
         return Outcome.unknown("organization.competence_profiles has no relationship_lead profile")
+    latest = _latest_record_of(org.competence_records)
     bad = []
     for person in leads:
-        records = by_person(org.competence_records).get(person)
-        if not records:
+        record = latest.get(person)
+        if record is None:
             bad.append(f"{person} has no record in organization.competence_records")
             continue
-        record = max(records, key=lambda r: r.assessed_on or date.min)
         short = _shortfalls(record, profile)
         if short and not any(a.done_on is None for a in record.development_actions):
             bad.append(

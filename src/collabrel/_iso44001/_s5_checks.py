@@ -13,6 +13,7 @@ from typing import Any
 from collabrel import ObjectiveLevel
 from collabrel._iso44001._annex_b import AGREEMENT_SECTIONS
 from collabrel._iso44001._builder import Checked, listed, unsigned
+from collabrel._iso44001._indexes import grouped_by
 from collabrel.rules import unmet
 
 __all__ = [
@@ -103,6 +104,10 @@ def objectives_covered(kpis: Any, objectives: Any) -> Checked:
     return not missing or unmet(f"no KPI measures {listed(missing)}")
 
 
+_records_by_id = grouped_by("id")
+"""The organization's competence records by id (every relationship's plan names some)."""
+
+
 def jmt_records_in_plan(plan: Any, team: Any, records: Any) -> Checked:
     """The development plan builds on the competence record of every JMT member of ours."""
     if plan is None:
@@ -112,7 +117,8 @@ def jmt_records_in_plan(plan: Any, team: Any, records: Any) -> Checked:
     members = sorted({t.person for t in team if t.role == "jmt_member"})
     if not members:
         return bool(plan.competence_record_ids) or unmet("the plan names no competence record")
-    in_plan = {r.person for r in records if r.id in plan.competence_record_ids}
+    by_id = _records_by_id(records)
+    in_plan = {r.person for i in plan.competence_record_ids for r in by_id.get(i, ())}
     missing = [m for m in members if m not in in_plan]
     return not missing or unmet(
         f"the plan does not build on the competence record of JMT member {listed(missing)}"

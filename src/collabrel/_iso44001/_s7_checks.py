@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from collabrel._iso44001._builder import Checked, listed
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel.rules import unmet
 
 __all__ = [
@@ -22,21 +23,35 @@ __all__ = [
 ]
 
 
-def _latest(items: Any, key: str) -> Any:
-    dated = [i for i in items or () if getattr(i, key) is not None]
-    return max(dated, key=lambda i: getattr(i, key), default=None)
+def _latest_held(items: Any) -> Any:
+    """The item held last (the first of those held that day), ``None`` if none is dated."""
+    dated = [i for i in items if i.held_on is not None]
+    return max(dated, key=lambda i: i.held_on, default=None)
+
+
+_latest_held_of = ByIdentity(_latest_held)
+"""The latest of the reviews or meetings (several rules read the latest of the same ones)."""
+
+
+def _latest(items: Any) -> Any:
+    """The latest review or meeting of *items* (``None`` if none is dated or *items* is)."""
+    return _latest_held_of(items or ())
 
 
 def latest_review_attended(reviews: Any, sers: Any, party_ids: Any) -> Checked:
     """Every party's active SER (or a recorded delegate) attended the latest SER review."""
     if reviews is None or sers is None or party_ids is None:
         return None
-    review = _latest(reviews, "held_on")
+    review = _latest(reviews)
     if review is None:
         return unmet("no SER review is recorded")
+    active: dict[Any, set[str]] = {}  # party -> its active SERs
+    for s in sers:
+        if s.active:
+            active.setdefault(s.party, set()).add(s.person)
     absent = []
     for party in party_ids:
-        people = {s.person for s in sers if s.party == party and s.active}
+        people = active.get(party, set())
         if not any(
             a.party == party and (a.person in people or a.delegate_for in people)
             for a in review.attendees
@@ -50,7 +65,7 @@ def latest_review_attended(reviews: Any, sers: Any, party_ids: Any) -> Checked:
 
 def latest_review_recorded(reviews: Any) -> Checked:
     """The latest SER review reviewed performance and recorded decisions and actions."""
-    review = _latest(reviews, "held_on")
+    review = _latest(reviews)
     if review is None:
         return unmet("no SER review is recorded")
     gaps = []
@@ -67,7 +82,7 @@ def latest_meeting_covers(meetings: Any, party_ids: Any) -> Checked:
     """People from every party attended the latest JMT meeting."""
     if meetings is None or party_ids is None:
         return None
-    meeting = _latest(meetings, "held_on")
+    meeting = _latest(meetings)
     if meeting is None:
         return unmet("no JMT meeting is recorded")
     present = {a.party for a in meeting.attendees}
@@ -100,7 +115,7 @@ def latest_review_uses_analysis(reviews: Any, analyses: Any) -> Checked:
     """The latest SER review considered the latest analysis of results available to it."""
     if reviews is None or analyses is None:
         return None
-    review = _latest(reviews, "held_on")
+    review = _latest(reviews)
     if review is None:
         return unmet("no SER review is recorded")
     earlier = [a for a in analyses if a.period_end <= review.held_on]

@@ -70,7 +70,7 @@ def _jmt_actions_closed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
         return Outcome.passed("no JMT action due yet")
     on_time = sum(1 for a in due if a.done_on is not None and a.done_on <= a.due_on)
     share = on_time / len(due)
-    needed = ctx.config.get("action_closure")
+    needed = ctx.config.action_closure
     if share + 1e-9 < needed:
         late = [
             f"{a.description!r} (due {a.due_on.isoformat()}, "
@@ -90,7 +90,7 @@ def _trust_drops_acted(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     measurements = rel.staying.trust_measurements
     if not measurements:
         return Outcome.unknown("no trust measurement in staying.trust_measurements")
-    drop = ctx.config.get("trust_drop")
+    drop = ctx.config.trust_drop
     series: dict[str, list[Any]] = {}
     for m in measurements:
         series.setdefault(m.indicator_id, []).append(m)
@@ -115,7 +115,7 @@ def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     joint = sorted(o.id for o in rel.objectives if o.level is ObjectiveLevel.JOINT)
     if not joint:
         return Outcome.fail("no joint objective in objectives")
-    interval = ctx.config.interval("jmt_cadence")
+    interval = ctx.config.jmt_cadence
     latest: dict[str, date] = {}
     for s in rel.staying.objective_statuses:
         if s.reported_on > latest.get(s.objective_id, date.min):

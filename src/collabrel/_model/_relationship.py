@@ -1260,7 +1260,7 @@ class Relationship:
     @property
     def party_ids(self) -> tuple[str, ...]:
         """The ids of every party."""
-        return tuple(p.id for p in self.parties)
+        return tuple([p.id for p in self.parties])
 
     def ser_of(self, party_id: str) -> SER | None:
         """Return the active SER of *party_id*, or ``None``."""
