@@ -29,21 +29,22 @@ class ByIdentity(Generic[T]):
         size: how many collections to remember.
     """
 
-    __slots__ = ("_build", "_cache", "_last_items", "_last_value", "_size")
+    __slots__ = ("_build", "_cache", "_last", "_size")
 
     def __init__(self, build: Callable[[Any], T], size: int = 4) -> None:
         self._build = build
         self._size = size
         self._cache: dict[int, tuple[Any, T]] = {}
-        # the last collection asked about, kept alive with its value (first compared: the
-        # rules of one relationship ask about the same collection many times in a row)
-        self._last_items: Any = _NOTHING
-        self._last_value: Any = None
+        # the last collection asked about with its value, compared first: the rules of one
+        # relationship ask about the same collection many times in a row. One attribute
+        # holding the pair, so a thread never reads a collection with another's value.
+        self._last: tuple[Any, Any] = (_NOTHING, None)
 
     def __call__(self, items: Any) -> T:
         """Return ``build(items)``, computed once per collection while it is remembered."""
-        if items is self._last_items:
-            value: T = self._last_value
+        last = self._last
+        if last[0] is items:
+            value: T = last[1]
             return value
         found = self._cache.get(id(items))
         if found is None or found[0] is not items:
@@ -51,7 +52,7 @@ class ByIdentity(Generic[T]):
             if len(self._cache) >= self._size:
                 self._cache.clear()
             self._cache[id(items)] = found
-        self._last_items, self._last_value = found
+        self._last = found
         return found[1]
 
 
