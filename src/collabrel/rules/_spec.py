@@ -127,6 +127,8 @@ class Outcome:
     @classmethod
     def passed(cls, message: str = "") -> Outcome:
         """The requirement is met."""
+        if not message and cls is Outcome:
+            return _PASSED  # immutable: one serves every rule
         return cls(result=True, message=message)
 
     @classmethod
@@ -142,7 +144,13 @@ class Outcome:
     @classmethod
     def not_applicable(cls, message: str = "") -> Outcome:
         """The rule does not apply to this subject."""
+        if not message and cls is Outcome:
+            return _NOT_APPLICABLE
         return cls(result=None, message=message, applicable=False)
+
+
+_PASSED = Outcome(result=True)
+_NOT_APPLICABLE = Outcome(result=None, applicable=False)
 
 
 @attrs.frozen(kw_only=True)
