@@ -30,7 +30,7 @@ from collabrel._iso44001._builder import (
     listed,
 )
 from collabrel._iso44001._documents import history_complete, register_agrees
-from collabrel._iso44001._indexes import ByIdentity
+from collabrel._iso44001._indexes import ByIdentity, grouped_by
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -76,11 +76,15 @@ def documents_exist(*args: Any) -> Checked:
     return not missing or unmet(f"{listed(missing)} not in the document register")
 
 
+_plan_items_of = grouped_by("relationship_id")
+"""The communication plan's items by relationship (one look-up per relationship)."""
+
+
 def partner_item(rel_id: Any, plan: Any) -> Checked:
     """The communication plan has a partner-facing item for the relationship."""
     if plan is None:
         return None
-    if any(i.relationship_id == rel_id and i.partner_facing for i in plan.items):
+    if any(i.partner_facing for i in _plan_items_of(plan.items).get(rel_id, ())):
         return True
     return unmet(f"the communication plan has no partner-facing item for {rel_id}")
 
