@@ -178,9 +178,14 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
 
 def _key_people(rel: Any) -> set[str]:
     """Tally: the relationship's team members in key roles and its active SERs."""
-    return {t.person for t in rel.team if t.role in _KEY_ROLES} | {
-        s.person for s in rel.sers if s.active
-    }
+    people = set()
+    for t in rel.team:
+        if t.role in _KEY_ROLES:
+            people.add(t.person)
+    for s in rel.sers:
+        if s.active:
+            people.add(s.person)
+    return people
 
 
 def _team(rel: Any) -> set[str]:
