@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collabrel import Agreement, Document, DocumentChange, ExitStrategy, Signoff
+from collabrel import Agreement, Document, DocumentChange, ExitStrategy, Signoff, Stage, StageRecord
 from collabrel._iso44001._builder import listed
-from collabrel._iso44001._documents import history_complete, register_agrees
+from collabrel._iso44001._documents import _retrofit_stage, history_complete, register_agrees
 from collabrel.rules import unmet
 
 _DAY = date(2025, 1, 1)
@@ -199,3 +199,16 @@ def test_each_kind_of_history_problem_is_named():
         "2025-01-06; working.agreement: p2 signed version 5, which does not exist",
         path="working.agreement",
     )
+
+
+_records = st.lists(
+    st.builds(StageRecord, stage=st.sampled_from(list(Stage)), entered_on=_days,
+              retrofit=st.booleans()),
+    max_size=6,
+)  # fmt: skip
+
+
+@given(_records)
+def test_the_retrofit_entry_is_the_earliest_into_stages_1_to_8(history):
+    entries = [r for r in history if r.retrofit and r.stage.number is not None]
+    assert _retrofit_stage(history) is min(entries, key=lambda r: r.entered_on, default=None)

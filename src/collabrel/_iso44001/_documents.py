@@ -211,8 +211,13 @@ def history_complete(labels: tuple[str, ...]) -> Callable[..., Checked]:
 
 
 def _retrofit_stage(history: Iterable[Any]) -> Any:
-    entries = [r for r in history if r.retrofit and r.stage.number is not None]
-    return min(entries, key=lambda r: r.entered_on, default=None)
+    """The earliest retrofit entry into one of stages 1-8 (the first of equals), or None."""
+    earliest = None
+    for r in history:
+        in_lifecycle = r.retrofit and r.stage.number is not None
+        if in_lifecycle and (earliest is None or r.entered_on < earliest.entered_on):
+            earliest = r
+    return earliest
 
 
 def backfill_marked(rel_id: Any, history: Any, documents: Any) -> Checked:
