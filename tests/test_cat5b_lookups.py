@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collabrel import (
+    AwarenessRecord,
     CommunicationItem,
     CommunicationPlan,
     MonitoringItem,
@@ -18,7 +19,7 @@ from collabrel import (
 )
 from collabrel._iso44001._builder import listed
 from collabrel._iso44001._c6_planning import segment_entry
-from collabrel._iso44001._c7_support import partner_item
+from collabrel._iso44001._c7_support import _AWARENESS_TOPICS, _fully_aware, partner_item
 from collabrel._iso44001._c81_operation import monitored
 from collabrel.rules import unmet
 
@@ -85,3 +86,24 @@ def test_segment_entry_reads_the_first_entry_of_the_relationship(segmentations, 
         expected = _scanned_entry(rel_id, entries, version)
         assert segment_entry(rel_id, entries, version) == expected
     assert segment_entry(rel_id, None, version) is None
+
+
+_awareness_records = st.lists(
+    st.builds(
+        AwarenessRecord,
+        person=st.sampled_from(["p1", "p2", "p3"]),
+        topics=st.lists(st.sampled_from([*_AWARENESS_TOPICS, "other"]), max_size=5).map(tuple),
+    ),
+    max_size=8,
+).map(tuple)
+
+
+@given(st.lists(_awareness_records, min_size=1, max_size=3))
+def test_people_aware_of_every_topic_across_their_records(collections):
+    for records in collections * 2:
+        expected = {
+            p
+            for p in ("p1", "p2", "p3")
+            if set(_AWARENESS_TOPICS) <= {t for r in records if r.person == p for t in r.topics}
+        }
+        assert _fully_aware(records) == expected

@@ -53,7 +53,6 @@ __all__ = ["RULES"]
 
 _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
 _ALL_AWARENESS_TOPICS = frozenset(_AWARENESS_TOPICS)
-_NO_TOPICS: frozenset[str] = frozenset()
 
 
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
@@ -207,14 +206,23 @@ def _records_for_key_people(org: Any, ctx: RuleContext) -> Outcome | bool | None
     return _competence_records_current(org, ctx, key_roles_only=True)
 
 
+def _aware_of_all(records: Any) -> frozenset[str]:
+    """The people whose awareness records, taken together, cover every topic."""
+    topics: dict[str, set[str]] = {}
+    for rec in records:
+        topics.setdefault(rec.person, set()).update(rec.topics)
+    return frozenset(p for p, known in topics.items() if known >= _ALL_AWARENESS_TOPICS)
+
+
+_fully_aware = ByIdentity(_aware_of_all)
+"""The people aware of every topic (7.3 runs again on every change to a team)."""
+
+
 def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     team = set(ctx.tally) & _person_ids(org.people)
     if not team:
         return Outcome.unknown("no relationship-team members recorded")
-    topics: dict[str, set[str]] = {}
-    for rec in org.awareness_records:
-        topics.setdefault(rec.person, set()).update(rec.topics)
-    aware = {p for p in team if topics.get(p, _NO_TOPICS) >= _ALL_AWARENESS_TOPICS}
+    aware = team & _fully_aware(org.awareness_records)
     share = len(aware) / len(team)
     needed = ctx.config.get("awareness_coverage")
     if share + 1e-9 < needed:
