@@ -79,9 +79,12 @@ def _scope_known(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed(f"{len(scope.relationships_in_scope)} relationships in scope")
 
 
+_STAGES_1_TO_8 = frozenset(s for s in Stage if s.number is not None)
+
+
 def _in_lifecycle(rel: Any) -> tuple[str, ...]:
     """Tally: the id of a relationship at one of stages 1 to 8."""
-    return (rel.id,) if rel.stage.number is not None else ()
+    return (rel.id,) if rel.stage in _STAGES_1_TO_8 else ()
 
 
 def _scope_complete(org: Any, ctx: RuleContext) -> Outcome | bool | None:

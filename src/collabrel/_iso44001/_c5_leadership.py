@@ -56,19 +56,20 @@ def jmt_roles_communicated(team: Any, bodies: Any, own_party: Any) -> Checked:
     """Each of the organization's JMT members holds a communicated ``jmt_member`` role."""
     if team is None or own_party is None:
         return None
-    members = [
-        m.person
-        for b in bodies or ()
-        if b.jmt
-        for m in b.party_members
-        if m.party == own_party and m.person
-    ]
+    members: dict[str, None] = {}  # the organization's JMT members, in order, once each
+    for b in bodies or ():
+        if b.jmt:
+            for m in b.party_members:
+                if m.party == own_party and m.person:
+                    members[m.person] = None
+    if not members:
+        return True
     held: dict[str, bool] = {}  # person -> whether one of their jmt_member roles was told
     for a in team:
         if a.role == "jmt_member":
             held[a.person] = held.get(a.person, False) or a.communicated_on is not None
     gaps = []
-    for person in dict.fromkeys(members):
+    for person in members:
         if person not in held:
             gaps.append(f"JMT member {person} has no jmt_member role in the team")
         elif not held[person]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from collabrel import Stage
 from collabrel._iso44001._builder import HLS, INF, ORG, REL, SEC, TOC, Checked, D, P, R, iso, listed
+from collabrel._iso44001._indexes import first_by
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -34,17 +35,21 @@ __all__ = ["RULES"]
 _ALL_STAGES = tuple(Stage(n) for n in range(9))
 
 
+_entry_of = first_by("relationship_id")
+"""The segmentation's first entry for each relationship (one look-up per relationship)."""
+
+
 def segment_entry(rel_id: Any, entries: Any, criteria_version: Any) -> Checked:
     """The relationship is segmented (segment, priority, rationale) on current criteria."""
     if entries is None:
         return None
-    for e in entries:
-        if e.relationship_id == rel_id:
-            gaps = [f for f in ("segment", "priority", "rationale") if not getattr(e, f)]
-            if e.criteria_version != criteria_version:
-                gaps.append(f"criteria version {e.criteria_version} (current: {criteria_version})")
-            return not gaps or unmet(f"the entry for {rel_id} lacks {listed(gaps)}")
-    return unmet(f"the segmentation has no entry for {rel_id}")
+    e = _entry_of(entries).get(rel_id)
+    if e is None:
+        return unmet(f"the segmentation has no entry for {rel_id}")
+    gaps = [f for f in ("segment", "priority", "rationale") if not getattr(e, f)]
+    if e.criteria_version != criteria_version:
+        gaps.append(f"criteria version {e.criteria_version} (current: {criteria_version})")
+    return not gaps or unmet(f"the entry for {rel_id} lacks {listed(gaps)}")
 
 
 def sources_recorded(items: Any, context: Any, stakeholders: Any) -> Checked:

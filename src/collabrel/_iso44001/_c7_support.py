@@ -7,7 +7,7 @@ relationship gets its own finding and the engine keeps them incremental.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from collabrel import CalendarInterval, Stage
@@ -30,6 +30,7 @@ from collabrel._iso44001._builder import (
     listed,
 )
 from collabrel._iso44001._documents import history_complete, register_agrees
+from collabrel._iso44001._indexes import ByIdentity, grouped_by
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -52,7 +53,6 @@ __all__ = ["RULES"]
 
 _AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
 _ALL_AWARENESS_TOPICS = frozenset(_AWARENESS_TOPICS)
-_NO_TOPICS: frozenset[str] = frozenset()
 
 
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
@@ -75,17 +75,80 @@ def documents_exist(*args: Any) -> Checked:
     return not missing or unmet(f"{listed(missing)} not in the document register")
 
 
+_plan_items_of = grouped_by("relationship_id")
+"""The communication plan's items by relationship (one look-up per relationship)."""
+
+
 def partner_item(rel_id: Any, plan: Any) -> Checked:
     """The communication plan has a partner-facing item for the relationship."""
     if plan is None:
         return None
-    if any(i.relationship_id == rel_id and i.partner_facing for i in plan.items):
+    if any(i.partner_facing for i in _plan_items_of(plan.items).get(rel_id, ())):
         return True
     return unmet(f"the communication plan has no partner-facing item for {rel_id}")
 
 
-def _is_recent(day: date | None, interval: CalendarInterval, as_of: date) -> bool:
-    return day is not None and as_of <= day + interval
+_ONE_DAY = timedelta(days=1)
+
+
+def _earliest_recent(interval: CalendarInterval, as_of: date) -> date | None:
+    """The earliest day *d* with ``as_of <= d + interval``; ``None`` near an end of the calendar.
+
+    Adding a calendar interval never puts a later day before an earlier one (a day clamped to
+    the end of a month at most meets the days after it), so the days that reach *as_of* are
+    exactly the days from this one on. Near either end of the calendar (where adding the
+    interval to *as_of*, or stepping back from it, is out of range) there is none to give.
+    """
+    try:
+        as_of + interval  # out of range: every day is checked as written
+        since = as_of - interval
+        while since + interval < as_of:  # a day clamped to the end of a month falls short
+            since += _ONE_DAY
+        while (since - _ONE_DAY) + interval >= as_of:  # several days can reach the same one
+            since -= _ONE_DAY
+    except (OverflowError, ValueError):
+        return None
+    return since
+
+
+class Recency:
+    """Whether days are recent on *as_of* (``as_of <= day + interval``), asked for many days.
+
+    The same answer as adding *interval* to each day, found by one comparison with the
+    earliest recent day (:func:`_earliest_recent`). A day after *as_of*, or any day when
+    there is no earliest day to compare with, is checked as written, so a day out of the
+    calendar's range raises as it would.
+    """
+
+    __slots__ = ("_as_of", "_interval", "_since")
+
+    def __init__(self, interval: CalendarInterval, as_of: date) -> None:
+        self._interval = interval
+        self._as_of = as_of
+        self._since = _earliest_recent(interval, as_of)
+
+    def __call__(self, day: date) -> bool:
+        """Whether *day* plus the interval reaches the evaluation date."""
+        if self._since is not None and day <= self._as_of:
+            return day >= self._since
+        return self._as_of <= day + self._interval
+
+
+_person_ids = ByIdentity(lambda people: frozenset(p.id for p in people))
+"""The ids of the organization's people (read by 7.2, 7.3 and 7.5.4 in one evaluation)."""
+
+
+def _latest_by_person(records: Any) -> dict[str, date]:
+    """The date of each person's latest competence assessment."""
+    latest: dict[str, date] = {}
+    for rec in records:
+        if rec.assessed_on is not None and rec.assessed_on > latest.get(rec.person, date.min):
+            latest[rec.person] = rec.assessed_on
+    return latest
+
+
+_latest_assessment = ByIdentity(_latest_by_person)
+"""The latest assessment of each person (read by 7.2 and 7.5.4 in one evaluation)."""
 
 
 def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool) -> Outcome:
@@ -94,16 +157,12 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
         s.person for s in org.sers if s.active
     }
     if key_roles_only:
-        holders |= set(ctx.tally)  # the relationships' key people (see _key_people)
-    holders &= {p.id for p in org.people}
-    latest: dict[str, date] = {}
-    for rec in org.competence_records:
-        if rec.assessed_on is not None and rec.assessed_on > latest.get(rec.person, date.min):
-            latest[rec.person] = rec.assessed_on
+        holders.update(ctx.tally)  # the relationships' key people (see _key_people)
+    holders &= _person_ids(org.people)
+    latest = _latest_assessment(org.competence_records)
+    recent = Recency(interval, ctx.as_of)
     missing = sorted(p for p in holders if p not in latest)
-    stale = sorted(
-        p for p in holders if p in latest and not _is_recent(latest[p], interval, ctx.as_of)
-    )
+    stale = sorted(p for p in holders if p in latest and not recent(latest[p]))
     if missing or stale:
         parts = []
         if missing:
@@ -118,9 +177,14 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
 
 def _key_people(rel: Any) -> set[str]:
     """Tally: the relationship's team members in key roles and its active SERs."""
-    return {t.person for t in rel.team if t.role in _KEY_ROLES} | {
-        s.person for s in rel.sers if s.active
-    }
+    people = set()
+    for t in rel.team:
+        if t.role in _KEY_ROLES:
+            people.add(t.person)
+    for s in rel.sers:
+        if s.active:
+            people.add(s.person)
+    return people
 
 
 def _team(rel: Any) -> set[str]:
@@ -142,14 +206,23 @@ def _records_for_key_people(org: Any, ctx: RuleContext) -> Outcome | bool | None
     return _competence_records_current(org, ctx, key_roles_only=True)
 
 
+def _aware_of_all(records: Any) -> frozenset[str]:
+    """The people whose awareness records, taken together, cover every topic."""
+    topics: dict[str, set[str]] = {}
+    for rec in records:
+        topics.setdefault(rec.person, set()).update(rec.topics)
+    return frozenset(p for p, known in topics.items() if known >= _ALL_AWARENESS_TOPICS)
+
+
+_fully_aware = ByIdentity(_aware_of_all)
+"""The people aware of every topic (7.3 runs again on every change to a team)."""
+
+
 def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    team = set(ctx.tally) & {p.id for p in org.people}
+    team = set(ctx.tally) & _person_ids(org.people)
     if not team:
         return Outcome.unknown("no relationship-team members recorded")
-    topics: dict[str, set[str]] = {}
-    for rec in org.awareness_records:
-        topics.setdefault(rec.person, set()).update(rec.topics)
-    aware = {p for p in team if topics.get(p, _NO_TOPICS) >= _ALL_AWARENESS_TOPICS}
+    aware = team & _fully_aware(org.awareness_records)
     share = len(aware) / len(team)
     needed = ctx.config.get("awareness_coverage")
     if share + 1e-9 < needed:
@@ -166,7 +239,7 @@ def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     plan = org.communication_plan
     if plan is None:
         return Outcome.unknown("no communication plan is recorded")
-    last: dict[tuple[str, str | None], date] = {}
+    last: dict[tuple[str, str | None], date] = {}  # (topic, relationship or None) -> sent
     for c in org.communications:
         topic = c.topic.strip().lower()
         for key in ((topic, c.relationship_id), (topic, None)):
@@ -176,13 +249,15 @@ def _log_follows_plan(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     for item in plan.items:
         if item.frequency is None:
             continue
-        what = f"{item.topic!r}" + (f" for {item.relationship_id}" if item.relationship_id else "")
         sent = last.get((item.topic.strip().lower(), item.relationship_id))
+        if sent is not None:
+            due = item.frequency.next_after(sent)
+            if due >= ctx.as_of:
+                continue  # made in time: nothing to word
+        what = f"{item.topic!r}" + (f" for {item.relationship_id}" if item.relationship_id else "")
         if sent is None:
             late.append(f"{what} ({item.frequency}) was never sent")
-            continue
-        due = item.frequency.next_after(sent)
-        if due < ctx.as_of:
+        else:
             late.append(
                 f"{what} ({item.frequency}) last sent {sent.isoformat()}, due {due.isoformat()} "
                 f"(overdue by {(ctx.as_of - due).days} days)"

@@ -12,6 +12,7 @@ from typing import Any
 from collabrel import Stage
 from collabrel._iso44001._builder import HLS, INF, ORG, REL, TOC, Checked, D, P, R, iso, listed
 from collabrel._iso44001._documents import backfill_marked
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel.rules import (
     RuleSpec,
     all_of,
@@ -37,11 +38,15 @@ def lifecycle_stages(stages: Any) -> Checked:
     return not missing or unmet(f"no procedure for stage {listed(missing)}")
 
 
+_monitored_ids = ByIdentity(lambda items: frozenset(i.relationship_id for i in items))
+"""The relationships the monitoring plan's items are about (one look-up per relationship)."""
+
+
 def monitored(rel_id: Any, plan: Any) -> Checked:
     """The monitoring plan has an item for the relationship."""
     if plan is None:
         return None
-    if any(i.relationship_id == rel_id for i in plan.items):
+    if rel_id in _monitored_ids(plan.items):
         return True
     return unmet(f"the monitoring plan has no item for {rel_id}")
 

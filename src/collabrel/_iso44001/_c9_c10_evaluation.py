@@ -112,9 +112,14 @@ def _audit_coverage(org: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed(f"clauses 4-10 audited in {len(reports)} audits within the cycle")
 
 
+_STAGE_NUMBERS = {s: int(s) for s in Stage if s.number is not None}
+"""Stages 1 to 8 and their numbers."""
+
+
 def _lifecycle_stage(rel: Any) -> tuple[int, ...]:
     """Tally: the relationship's stage, when it is one of stages 1 to 8."""
-    return (int(rel.stage),) if rel.stage.number is not None else ()
+    number = _STAGE_NUMBERS.get(rel.stage)
+    return () if number is None else (number,)
 
 
 def _parties(rel: Any) -> tuple[tuple[str, frozenset[str]], ...]:

@@ -57,8 +57,7 @@ def _index(documents: Any) -> _Index:
     found = _INDEXES.get(id(documents))
     if found is not None and found[0] is documents:
         return found
-    by_id = {d.id: (d, _signed(d), {(c.version, c.changed_on) for c in d.change_log})
-             for d in documents}  # fmt: skip
+    by_id = {d.id: (d, _signed(d), _history(d.change_log)) for d in documents}
     by_rel: dict[str | None, list[Any]] = {}
     for d in documents:
         by_rel.setdefault(d.relationship_id, []).append(d)
@@ -71,35 +70,47 @@ def _index(documents: Any) -> _Index:
 def _signed(item: Any) -> dict[str, Any]:
     """The sign-offs of the current version, by party."""
     version = getattr(item, "version", None)
-    return {
-        s.party: s.signed_on
-        for s in getattr(item, "agreed_by", ())
-        if version is None or s.version == version
-    }
+    signed: dict[str, Any] = {}
+    for s in getattr(item, "agreed_by", ()):
+        if version is None or s.version == version:
+            signed[s.party] = s.signed_on
+    return signed
+
+
+def _history(versions: Any) -> set[tuple[Any, Any]]:
+    """A version history as a set of (version, date it took effect)."""
+    history = set()
+    for c in versions:
+        history.add((c.version, c.changed_on))
+    return history
 
 
 def _disagreements(label: str, item: Any, entry: _Entry) -> list[str]:
+    """Where the artefact *item* (at *label*) and its register *entry* disagree (usually none)."""
     doc, doc_signed, doc_history = entry
     out = []
     version = getattr(item, "version", None)
     if version is not None and version != doc.version:
         out.append(f"{label} is at version {version}, its register entry {doc.id} at {doc.version}")
     for name in ("approved_by", "approved_on"):
-        mine, theirs = getattr(item, name, None), getattr(doc, name)
-        if mine is not None and theirs is not None and mine != theirs:
-            out.append(f"{label}.{name} is {mine}, {doc.id}.{name} is {theirs}")
-    mine_signed = _signed(item) if doc_signed else None
-    if mine_signed and mine_signed != doc_signed:
-        both = sorted(mine_signed.keys() | doc_signed.keys())
-        diffs = [
-            f"{p}: {mine_signed.get(p, 'unsigned')} vs {doc_signed.get(p, 'unsigned')}"
-            for p in both
-            if mine_signed.get(p) != doc_signed.get(p)
-        ]
-        out.append(f"{label} and {doc.id} record different sign-offs ({listed(diffs)})")
+        mine = getattr(item, name, None)
+        if mine is not None:
+            theirs = getattr(doc, name)
+            if theirs is not None and mine != theirs:
+                out.append(f"{label}.{name} is {mine}, {doc.id}.{name} is {theirs}")
+    if doc_signed:
+        mine_signed = _signed(item)
+        if mine_signed and mine_signed != doc_signed:
+            both = sorted(mine_signed.keys() | doc_signed.keys())
+            diffs = [
+                f"{p}: {mine_signed.get(p, 'unsigned')} vs {doc_signed.get(p, 'unsigned')}"
+                for p in both
+                if mine_signed.get(p) != doc_signed.get(p)
+            ]
+            out.append(f"{label} and {doc.id} record different sign-offs ({listed(diffs)})")
     versions = getattr(item, "versions", ()) if doc_history else ()
     if versions:
-        mine_history = {(c.version, c.changed_on) for c in versions}
+        mine_history = _history(versions)
         if mine_history != doc_history:
             odd = sorted(mine_history.symmetric_difference(doc_history))
             shown = listed(f"version {v} of {d.isoformat()}" for v, d in odd)
@@ -112,20 +123,25 @@ def register_agrees(name: str, labels: tuple[str, ...]) -> Callable[..., Checked
     """The check *name* that the artefacts *labels* and their register entries agree."""
 
     def agree(*args: Any) -> Checked:
-        *items, documents = args
+        documents = args[-1]
         if documents is None:
             return None
         by_id = _index(documents)[1]
-        problems: list[tuple[str, str]] = []
-        for label, item in zip(labels, items, strict=True):
+        problems: list[str] = []
+        path = ""
+        # every artefact agrees, as a rule: each is compared, a message is worded only if not
+        for label, item in zip(labels, args[:-1], strict=True):
             if item is None:
                 continue
             entry = by_id.get(getattr(item, "document_id", None) or "")
             if entry is not None:
-                problems.extend((label, p) for p in _disagreements(label, item, entry))
+                found = _disagreements(label, item, entry)
+                if found:
+                    path = path or label
+                    problems.extend(found)
         if not problems:
             return True
-        return unmet("; ".join(p for _, p in problems), path=problems[0][0])
+        return unmet("; ".join(problems), path=path)
 
     agree.__name__ = agree.__qualname__ = name
     agree.__doc__ = (
@@ -136,18 +152,27 @@ def register_agrees(name: str, labels: tuple[str, ...]) -> Callable[..., Checked
 
 
 def _history_problems(label: str, item: Any) -> list[str]:
+    """What is wrong with the version history of *item* (at *label*); usually nothing."""
     out = []
     current = int(item.version)
-    taken_effect = {c.version: c.changed_on for c in item.versions}
-    missing = [v for v in range(2, current + 1) if v not in taken_effect]
-    if missing:
+    taken_effect: dict[Any, Any] = {}  # version -> the date it took effect
+    for c in item.versions:
+        taken_effect[c.version] = c.changed_on
+    recorded = ahead = 0  # versions 2..current recorded, versions after current recorded
+    for v in taken_effect:
+        if v > current:
+            ahead += 1
+        elif v >= 2:  # noqa: PLR2004 - version 1 needs no history entry
+            recorded += 1
+    if recorded < current - 1:
+        missing = [v for v in range(2, current + 1) if v not in taken_effect]
         out.append(
             f"{label} is at version {current} but its history lacks version {listed(missing)}"
         )
-    ahead = sorted(v for v in taken_effect if v > current)
     if ahead:
+        after = sorted(v for v in taken_effect if v > current)
         out.append(
-            f"{label} records history for version {listed(ahead)}, after its version {current}"
+            f"{label} records history for version {listed(after)}, after its version {current}"
         )
     for s in getattr(item, "agreed_by", ()):
         if s.version > current:
@@ -165,13 +190,17 @@ def history_complete(labels: tuple[str, ...]) -> Callable[..., Checked]:
     """The check that the documents *labels* keep a complete, consistent version history."""
 
     def complete(*items: Any) -> Checked:
-        problems: list[tuple[str, str]] = []
+        problems: list[str] = []
+        path = ""
         for label, item in zip(labels, items, strict=True):
             if item is not None:
-                problems.extend((label, p) for p in _history_problems(label, item))
+                found = _history_problems(label, item)
+                if found:
+                    path = path or label
+                    problems.extend(found)
         if not problems:
             return True
-        return unmet("; ".join(p for _, p in problems), path=problems[0][0])
+        return unmet("; ".join(problems), path=path)
 
     complete.__name__ = complete.__qualname__ = "history_complete"
     complete.__doc__ = (
@@ -182,8 +211,13 @@ def history_complete(labels: tuple[str, ...]) -> Callable[..., Checked]:
 
 
 def _retrofit_stage(history: Iterable[Any]) -> Any:
-    entries = [r for r in history if r.retrofit and r.stage.number is not None]
-    return min(entries, key=lambda r: r.entered_on, default=None)
+    """The earliest retrofit entry into one of stages 1-8 (the first of equals), or None."""
+    earliest = None
+    for r in history:
+        in_lifecycle = r.retrofit and r.stage.number is not None
+        if in_lifecycle and (earliest is None or r.entered_on < earliest.entered_on):
+            earliest = r
+    return earliest
 
 
 def backfill_marked(rel_id: Any, history: Any, documents: Any) -> Checked:
