@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from collabrel._iso44001._builder import LAST_STAGE, Checked, listed
+from collabrel._iso44001._indexes import ByIdentity
 from collabrel.rules import unmet
 
 __all__ = [
@@ -43,28 +44,22 @@ _Entry = tuple[Any, dict[str, Any], set[tuple[Any, Any]]]
 """A register entry with the sign-offs of its current version and its version history."""
 _Index = tuple[Any, dict[str, _Entry], dict[str | None, list[Any]]]
 
-_INDEXES: dict[int, _Index] = {}
-"""The last registers indexed, by identity (the register is one tuple shared by every
-relationship of an evaluation, so it is indexed once, not once per relationship)."""
 
-
-def _index(documents: Any) -> _Index:
-    """The register *documents* by document id and by relationship id.
-
-    Each entry by id carries the sign-offs of its current version and its version history,
-    computed once per register rather than once per relationship that names the document.
-    """
-    found = _INDEXES.get(id(documents))
-    if found is not None and found[0] is documents:
-        return found
+def _index_of(documents: Any) -> _Index:
     by_id = {d.id: (d, _signed(d), _history(d.change_log)) for d in documents}
     by_rel: dict[str | None, list[Any]] = {}
     for d in documents:
         by_rel.setdefault(d.relationship_id, []).append(d)
-    if len(_INDEXES) >= 4:  # noqa: PLR2004 - a few registers in use at once
-        _INDEXES.pop(next(iter(_INDEXES)))
-    found = _INDEXES[id(documents)] = (documents, by_id, by_rel)
-    return found
+    return (documents, by_id, by_rel)
+
+
+_index = ByIdentity(_index_of)
+"""The register *documents* by document id and by relationship id, built once per register.
+
+The register is one tuple shared by every relationship of an evaluation. Each entry by id
+carries the sign-offs of its current version and its version history, computed once per
+register rather than once per relationship that names the document.
+"""
 
 
 def _signed(item: Any) -> dict[str, Any]:
