@@ -19,7 +19,7 @@ from collabrel import (
 )
 from collabrel._iso44001._builder import listed
 from collabrel._iso44001._c6_planning import segment_entry
-from collabrel._iso44001._c7_support import _AWARENESS_TOPICS, _fully_aware, partner_item
+from collabrel._iso44001._c7_checks import AWARENESS_TOPICS, fully_aware, partner_item
 from collabrel._iso44001._c81_operation import monitored
 from collabrel.rules import unmet
 
@@ -92,7 +92,7 @@ _awareness_records = st.lists(
     st.builds(
         AwarenessRecord,
         person=st.sampled_from(["p1", "p2", "p3"]),
-        topics=st.lists(st.sampled_from([*_AWARENESS_TOPICS, "other"]), max_size=5).map(tuple),
+        topics=st.lists(st.sampled_from([*AWARENESS_TOPICS, "other"]), max_size=5).map(tuple),
     ),
     max_size=8,
 ).map(tuple)
@@ -104,6 +104,6 @@ def test_people_aware_of_every_topic_across_their_records(collections):
         expected = {
             p
             for p in ("p1", "p2", "p3")
-            if set(_AWARENESS_TOPICS) <= {t for r in records if r.person == p for t in r.topics}
+            if set(AWARENESS_TOPICS) <= {t for r in records if r.person == p for t in r.topics}
         }
-        assert _fully_aware(records) == expected
+        assert fully_aware(records) == expected

@@ -1,4 +1,4 @@
-"""Recency of many days against one evaluation date (collabrel._iso44001._c7_support.Recency).
+"""Recency of many days against one evaluation date (collabrel._iso44001._c7_checks.Recency).
 
 ``Recency`` answers ``as_of <= day + interval`` by comparing with the earliest recent day; it
 must give the very answer of adding the interval to each day, across month ends, leap days and
@@ -13,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from collabrel import CalendarInterval
-from collabrel._iso44001._c7_support import Recency
+from collabrel._iso44001._c7_checks import Recency
 
 _intervals = st.builds(CalendarInterval, months=st.integers(0, 30), days=st.integers(0, 70))
 _near_ends = st.sampled_from([date(1, 1, 1), date(1, 2, 28), date(9999, 12, 31), date(9999, 3, 1)])

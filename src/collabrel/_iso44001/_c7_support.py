@@ -7,10 +7,10 @@ relationship gets its own finding and the engine keeps them incremental.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from collabrel import CalendarInterval, Stage
+from collabrel import Stage
 from collabrel._iso44001._annex_b import ANNEX_B_CORPORATE
 from collabrel._iso44001._builder import (
     HLS,
@@ -29,8 +29,15 @@ from collabrel._iso44001._builder import (
     iso,
     listed,
 )
+from collabrel._iso44001._c7_checks import (
+    AWARENESS_TOPICS,
+    Recency,
+    fully_aware,
+    latest_assessment,
+    partner_item,
+    person_ids,
+)
 from collabrel._iso44001._documents import history_complete, register_agrees
-from collabrel._iso44001._indexes import ByIdentity, grouped_by
 from collabrel.rules import (
     Outcome,
     RuleContext,
@@ -49,10 +56,6 @@ from collabrel.rules import (
 )
 
 __all__ = ["RULES"]
-
-
-_AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
-_ALL_AWARENESS_TOPICS = frozenset(_AWARENESS_TOPICS)
 
 
 _KEY_ROLES = frozenset({"ser", "relationship_lead", "jmt_member", "negotiator"})
@@ -75,82 +78,6 @@ def documents_exist(*args: Any) -> Checked:
     return not missing or unmet(f"{listed(missing)} not in the document register")
 
 
-_plan_items_of = grouped_by("relationship_id")
-"""The communication plan's items by relationship (one look-up per relationship)."""
-
-
-def partner_item(rel_id: Any, plan: Any) -> Checked:
-    """The communication plan has a partner-facing item for the relationship."""
-    if plan is None:
-        return None
-    if any(i.partner_facing for i in _plan_items_of(plan.items).get(rel_id, ())):
-        return True
-    return unmet(f"the communication plan has no partner-facing item for {rel_id}")
-
-
-_ONE_DAY = timedelta(days=1)
-
-
-def _earliest_recent(interval: CalendarInterval, as_of: date) -> date | None:
-    """The earliest day *d* with ``as_of <= d + interval``; ``None`` near an end of the calendar.
-
-    Adding a calendar interval never puts a later day before an earlier one (a day clamped to
-    the end of a month at most meets the days after it), so the days that reach *as_of* are
-    exactly the days from this one on. Near either end of the calendar (where adding the
-    interval to *as_of*, or stepping back from it, is out of range) there is none to give.
-    """
-    try:
-        as_of + interval  # out of range: every day is checked as written
-        since = as_of - interval
-        while since + interval < as_of:  # a day clamped to the end of a month falls short
-            since += _ONE_DAY
-        while (since - _ONE_DAY) + interval >= as_of:  # several days can reach the same one
-            since -= _ONE_DAY
-    except (OverflowError, ValueError):
-        return None
-    return since
-
-
-class Recency:
-    """Whether days are recent on *as_of* (``as_of <= day + interval``), asked for many days.
-
-    The same answer as adding *interval* to each day, found by one comparison with the
-    earliest recent day (:func:`_earliest_recent`). A day after *as_of*, or any day when
-    there is no earliest day to compare with, is checked as written, so a day out of the
-    calendar's range raises as it would.
-    """
-
-    __slots__ = ("_as_of", "_interval", "_since")
-
-    def __init__(self, interval: CalendarInterval, as_of: date) -> None:
-        self._interval = interval
-        self._as_of = as_of
-        self._since = _earliest_recent(interval, as_of)
-
-    def __call__(self, day: date) -> bool:
-        """Whether *day* plus the interval reaches the evaluation date."""
-        if self._since is not None and day <= self._as_of:
-            return day >= self._since
-        return self._as_of <= day + self._interval
-
-
-_person_ids = ByIdentity(lambda people: frozenset(p.id for p in people))
-"""The ids of the organization's people (read by 7.2, 7.3 and 7.5.4 in one evaluation)."""
-
-
-def _latest_by_person(records: Any) -> dict[str, date]:
-    """The date of each person's latest competence assessment."""
-    latest: dict[str, date] = {}
-    for rec in records:
-        if rec.assessed_on is not None and rec.assessed_on > latest.get(rec.person, date.min):
-            latest[rec.person] = rec.assessed_on
-    return latest
-
-
-_latest_assessment = ByIdentity(_latest_by_person)
-"""The latest assessment of each person (read by 7.2 and 7.5.4 in one evaluation)."""
-
-
 def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool) -> Outcome:
     interval = ctx.config.interval("review.competence")
     holders = {r.person for r in org.roles if not key_roles_only or r.role in _KEY_ROLES} | {
@@ -158,8 +85,8 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
     }
     if key_roles_only:
         holders.update(ctx.tally)  # the relationships' key people (see _key_people)
-    holders &= _person_ids(org.people)
-    latest = _latest_assessment(org.competence_records)
+    holders &= person_ids(org.people)
+    latest = latest_assessment(org.competence_records)
     recent = Recency(interval, ctx.as_of)
     missing = sorted(p for p in holders if p not in latest)
     stale = sorted(p for p in holders if p in latest and not recent(latest[p]))
@@ -206,30 +133,18 @@ def _records_for_key_people(org: Any, ctx: RuleContext) -> Outcome | bool | None
     return _competence_records_current(org, ctx, key_roles_only=True)
 
 
-def _aware_of_all(records: Any) -> frozenset[str]:
-    """The people whose awareness records, taken together, cover every topic."""
-    topics: dict[str, set[str]] = {}
-    for rec in records:
-        topics.setdefault(rec.person, set()).update(rec.topics)
-    return frozenset(p for p, known in topics.items() if known >= _ALL_AWARENESS_TOPICS)
-
-
-_fully_aware = ByIdentity(_aware_of_all)
-"""The people aware of every topic (7.3 runs again on every change to a team)."""
-
-
 def _awareness(org: Any, ctx: RuleContext) -> Outcome | bool | None:
-    team = set(ctx.tally) & _person_ids(org.people)
+    team = set(ctx.tally) & person_ids(org.people)
     if not team:
         return Outcome.unknown("no relationship-team members recorded")
-    aware = team & _fully_aware(org.awareness_records)
+    aware = team & fully_aware(org.awareness_records)
     share = len(aware) / len(team)
     needed = ctx.config.get("awareness_coverage")
     if share + 1e-9 < needed:
         missing = sorted(team - aware)
         return Outcome.fail(
             f"{len(aware)} of {len(team)} team members have awareness records covering "
-            f"{', '.join(_AWARENESS_TOPICS)} (need {needed:.0%}); missing: {', '.join(missing)}"
+            f"{', '.join(AWARENESS_TOPICS)} (need {needed:.0%}); missing: {', '.join(missing)}"
         )
     return Outcome.passed(f"{len(aware)} of {len(team)} team members aware")
 
