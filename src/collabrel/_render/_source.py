@@ -101,7 +101,7 @@ class RowContext:
         stage = self.stages.get(sid)
         owner = tracked = None
         due = None
-        if not finding.ok:
+        if _needs_action(finding.verdict):
             relationship = None if sid == self.organization_id else sid
             found = self._tracked.get((finding.rule_id, relationship))
             if found is not None:

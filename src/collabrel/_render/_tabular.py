@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from collabrel._render._doc import Document
     from collabrel.reports import ReportRow
 
-__all__ = ["COLUMNS", "formula_like", "neutralise", "records", "write_csv"]
+__all__ = [
+    "COLUMNS",
+    "csv_cells",
+    "formula_like",
+    "neutralise",
+    "records",
+    "starts_plain",
+    "write_csv",
+]
 
 COLUMNS = (
     "as_of",
@@ -61,9 +69,18 @@ def formula_like(value: object) -> bool:
     forms), also after spaces, tabs, line breaks or invisible characters; and any text that
     starts with a tab or a carriage return.
     """
-    return isinstance(value, str) and (
-        value.startswith(("\t", "\r")) or _FORMULA.match(value) is not None
-    )
+    if not isinstance(value, str) or starts_plain(value):
+        return False
+    return value.startswith(("\t", "\r")) or _FORMULA.match(value) is not None
+
+
+def starts_plain(text: str) -> bool:
+    """Whether *text* starts with a letter or a digit, so no spreadsheet reads it as a formula.
+
+    A cheap first test for :func:`formula_like` (most cells start so): no letter or digit is a
+    blank, an invisible character or a formula sign, so the pattern cannot match there.
+    """
+    return text[:1].isalnum()
 
 
 def neutralise(value: Any) -> Any:
@@ -112,4 +129,24 @@ def write_csv(doc: Document, out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for rec in records(doc.rows(), as_of=doc.as_of, version=doc.ruleset_version):
-        writer.writerow(["" if rec[c] is None else neutralise(rec[c]) for c in COLUMNS])
+        writer.writerow(csv_cells(rec))
+
+
+def csv_cells(rec: dict[str, Any]) -> list[Any]:
+    """The CSV cells of a :func:`record`, in :data:`COLUMNS` order.
+
+    ``None`` is written empty and text a spreadsheet would run as a formula is neutralised
+    (:func:`neutralise`). Numbers, empty text and text that starts with a letter or a digit
+    (:func:`starts_plain`), most cells, cannot be formulas: they are taken as they are
+    without a further call.
+    """
+    cells: list[Any] = []
+    for column in COLUMNS:
+        value = rec[column]
+        if value is None:
+            cells.append("")
+        elif not isinstance(value, str) or not value or value[:1].isalnum():
+            cells.append(value)  # starts_plain(value), inlined: the common case
+        else:
+            cells.append(neutralise(value))
+    return cells
