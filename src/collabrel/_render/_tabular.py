@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from collabrel._render._common import evidence_text, explanation_text
+from collabrel._stages import Stage
 
 if TYPE_CHECKING:
     from collabrel._render._doc import Document
@@ -88,6 +89,10 @@ def neutralise(value: Any) -> Any:
     return "'" + value if formula_like(value) else value
 
 
+_STAGE_NAMES = {stage: stage.label for stage in Stage}
+"""Each stage's label, looked up once (``Stage.label`` is a property)."""
+
+
 def record(row: ReportRow, as_of: date, version: str) -> dict[str, Any]:
     """One flat dictionary for *row*, keyed by :data:`COLUMNS` (dates as ISO text)."""
     return {
@@ -100,7 +105,7 @@ def record(row: ReportRow, as_of: date, version: str) -> dict[str, Any]:
         "subject_name": row.subject_name,
         "level": row.level,
         "stage": int(row.stage) if row.stage is not None else None,
-        "stage_name": row.stage.label if row.stage is not None else None,
+        "stage_name": _STAGE_NAMES[row.stage] if row.stage is not None else None,
         "mode": row.mode,
         "severity": row.severity,
         "verdict": row.verdict.value,
