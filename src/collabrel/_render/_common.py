@@ -113,6 +113,8 @@ def fact_text(fact: Fact) -> str:
 
 def evidence_text(row: ReportRow, sep: str = " | ") -> str:
     """Return the evidence of *row* as one line."""
+    if not row.evidence:  # most rows (PASS, NOT_APPLICABLE) carry none
+        return ""
     return sep.join(fact_text(f) for f in row.evidence)
 
 
@@ -131,6 +133,8 @@ def condition_text(leaf: FailedCondition) -> str:
 
 def explanation_text(row: ReportRow, sep: str = " | ") -> str:
     """Return the failing conditions of *row* as one line."""
+    if not row.explanation:  # most rows (PASS, NOT_APPLICABLE) have none
+        return ""
     return sep.join(condition_text(c) for c in row.explanation)
 
 

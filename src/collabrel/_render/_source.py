@@ -40,7 +40,6 @@ __all__ = [
 Progress = Callable[[int, int | None], None]
 """A callback ``progress(done, total)``: subjects written so far, and how many there are."""
 
-_GAPPED = frozenset({Verdict.FAIL, Verdict.UNKNOWN})
 _OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
 
 
@@ -102,7 +101,7 @@ class RowContext:
         stage = self.stages.get(sid)
         owner = tracked = None
         due = None
-        if not finding.ok:
+        if _needs_action(finding.verdict):
             relationship = None if sid == self.organization_id else sid
             found = self._tracked.get((finding.rule_id, relationship))
             if found is not None:
@@ -163,7 +162,7 @@ def session_rows(
         if actions_only:
             specs = rel_specs if is_rel else org_specs
             for spec in specs:
-                if session.verdict(spec.id, sid) not in _FINE:
+                if _needs_action(session.verdict(spec.id, sid)):
                     yield context.row(session.finding(spec.id, sid))
         else:
             for finding in row_order(session.findings(subject_id=sid), order):
@@ -172,7 +171,9 @@ def session_rows(
             progress(done, total)
 
 
-_FINE = frozenset({Verdict.PASS, Verdict.NOT_APPLICABLE})
+def _needs_action(verdict: Verdict) -> bool:
+    """Whether *verdict* is FAIL, UNKNOWN or ERROR (compared by identity: no enum hashing)."""
+    return not (verdict is Verdict.PASS or verdict is Verdict.NOT_APPLICABLE)
 
 
 class Count:
@@ -191,6 +192,12 @@ class Count:
         self.pairs[verdict, gap] += n
         if gap is not None:
             self.gaps[gap] += n
+
+    def add_outcomes(self, outcomes: list[int]) -> None:
+        """Count the numbers of *outcomes*, indexed like :data:`_OUTCOMES` (zeros skipped)."""
+        for (verdict, gap), n in zip(_OUTCOMES, outcomes, strict=True):
+            if n:
+                self.add(verdict, gap, n)
 
     def __bool__(self) -> bool:
         return bool(self.verdicts)
@@ -242,6 +249,36 @@ class Tallies:
             self.rule_info[rule_id] = (clause, title)
         self.rule[rule_id].add(verdict, gap)
 
+    def add_outcomes(
+        self,
+        outcomes: list[int],
+        *,
+        clause: str,
+        stage: Stage | None,
+        level: str,
+        rule_id: str,
+        title: str,
+    ) -> None:
+        """Count one rule's verdicts over subjects, indexed like :data:`_OUTCOMES`.
+
+        The same as :meth:`add` once per verdict, without the subjects (counted apart).
+        """
+        from collabrel.reports import stage_key, stage_label
+
+        self.overall.add_outcomes(outcomes)
+        top = clause.split(".", 1)[0]
+        self.clause.setdefault(top, Count()).add_outcomes(outcomes)
+        skey = stage_key(stage)
+        if skey not in self.stage:
+            self.stage[skey] = Count()
+            self.stage_labels[skey] = stage_label(stage)
+        self.stage[skey].add_outcomes(outcomes)
+        self.level.setdefault(level, Count()).add_outcomes(outcomes)
+        if rule_id not in self.rule:
+            self.rule[rule_id] = Count()
+            self.rule_info[rule_id] = (clause, title)
+        self.rule[rule_id].add_outcomes(outcomes)
+
     def add_row(self, row: ReportRow) -> None:
         """Count a report row."""
         self.names.setdefault(row.subject_id, row.subject_name)
@@ -265,24 +302,74 @@ def session_summary(
     its finding (its explanation: has a review there lapsed?) decides. Every other pair is
     counted from its verdict alone. Returns the summary and the tallies (which also count by
     rule, for checklists).
+
+    The pairs are counted in plain lists of numbers (:class:`_RuleTable`), a subject's at the
+    end of the subject and each rule's at the end; the tallies equal those of
+    :meth:`Tallies.add` called once per pair, in the same order of first appearance.
     """
     org_specs, rel_specs = _specs(session.ruleset)
     tallies = Tallies(context.order, context.names)
+    org_table, rel_table = _RuleTable(org_specs), _RuleTable(rel_specs)
     subjects = _subjects(session)
     for done, (sid, is_rel) in enumerate(subjects, start=1):
-        current = context.stages.get(sid)
-        for spec in rel_specs if is_rel else org_specs:
+        table = rel_table if is_rel else org_table
+        subject_counts = table.count_subject(session, sid, context.stages.get(sid))
+        tallies.subject.setdefault(sid, Count()).add_outcomes(subject_counts)
+        if progress is not None:
+            progress(done, len(subjects))
+    org_table.add_to(tallies)
+    rel_table.add_to(tallies)
+    return tallies.summary(), tallies
+
+
+_OUTCOMES: tuple[tuple[Verdict, GapKind | None], ...] = tuple(
+    (verdict, gap) for verdict in Verdict for gap in (None, *GapKind)
+)
+"""Every (verdict, gap kind) pair a count may hold, each counted at its index."""
+
+_OUTCOME_INDEX = {outcome: i for i, outcome in enumerate(_OUTCOMES)}
+
+
+class _RuleTable:
+    """The verdicts of some rules (the organization's, or the relationships') over subjects.
+
+    One list of counts per rule, indexed like :data:`_OUTCOMES`: counting a pair adds 1 to
+    two list items instead of updating the several counters of :meth:`Tallies.add`.
+    """
+
+    def __init__(self, specs: list[RuleSpec]) -> None:
+        self.specs = specs
+        self.counts = [[0] * len(_OUTCOMES) for _ in specs]
+        # the stage whose gate a rule's gaps may be open items of (None: always a
+        # nonconformity)
+        self.gated = [
+            spec.stage if spec.stage is not None and spec.stage in GATED_STAGES else None
+            for spec in specs
+        ]
+
+    def count_subject(self, session: Session, sid: str, current: Stage | None) -> list[int]:
+        """Count the verdicts of every rule of the table on subject *sid*, at *current* stage.
+
+        Returns the subject's counts, indexed like :data:`_OUTCOMES`.
+        """
+        subject = [0] * len(_OUTCOMES)
+        for spec, gated, counts in zip(self.specs, self.gated, self.counts, strict=True):
             verdict = session.verdict(spec.id, sid)
             gap = None
-            if verdict in _GAPPED:
-                candidate = spec.stage is not None and spec.stage is current
-                if candidate and spec.stage in GATED_STAGES:
+            if verdict is Verdict.FAIL or verdict is Verdict.UNKNOWN:
+                if gated is not None and gated is current:
                     gap = session.finding(spec.id, sid).gap
                 else:
                     gap = GapKind.NONCONFORMITY
-            tallies.add(verdict=verdict, gap=gap, clause=spec.clause, stage=spec.stage,
-                        level=spec.level.value, subject_id=sid, rule_id=spec.id,
-                        title=spec.title)  # fmt: skip
-        if progress is not None:
-            progress(done, len(subjects))
-    return tallies.summary(), tallies
+            outcome = _OUTCOME_INDEX[verdict, gap]
+            subject[outcome] += 1
+            counts[outcome] += 1
+        return subject
+
+    def add_to(self, tallies: Tallies) -> None:
+        """Add each rule's counts to *tallies* (by rule, clause, stage, level and overall)."""
+        for spec, counts in zip(self.specs, self.counts, strict=True):
+            if any(counts):
+                tallies.add_outcomes(counts, clause=spec.clause, stage=spec.stage,
+                                     level=spec.level.value, rule_id=spec.id,
+                                     title=spec.title)  # fmt: skip

@@ -9,12 +9,21 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from collabrel._render._common import evidence_text, explanation_text
+from collabrel._stages import Stage
 
 if TYPE_CHECKING:
     from collabrel._render._doc import Document
     from collabrel.reports import ReportRow
 
-__all__ = ["COLUMNS", "formula_like", "neutralise", "records", "write_csv"]
+__all__ = [
+    "COLUMNS",
+    "csv_cells",
+    "formula_like",
+    "neutralise",
+    "records",
+    "starts_plain",
+    "write_csv",
+]
 
 COLUMNS = (
     "as_of",
@@ -61,14 +70,27 @@ def formula_like(value: object) -> bool:
     forms), also after spaces, tabs, line breaks or invisible characters; and any text that
     starts with a tab or a carriage return.
     """
-    return isinstance(value, str) and (
-        value.startswith(("\t", "\r")) or _FORMULA.match(value) is not None
-    )
+    if not isinstance(value, str) or starts_plain(value):
+        return False
+    return value.startswith(("\t", "\r")) or _FORMULA.match(value) is not None
+
+
+def starts_plain(text: str) -> bool:
+    """Whether *text* starts with a letter or a digit, so no spreadsheet reads it as a formula.
+
+    A cheap first test for :func:`formula_like` (most cells start so): no letter or digit is a
+    blank, an invisible character or a formula sign, so the pattern cannot match there.
+    """
+    return text[:1].isalnum()
 
 
 def neutralise(value: Any) -> Any:
     """Prefix text a spreadsheet would run as a formula with ``'`` (see :func:`formula_like`)."""
     return "'" + value if formula_like(value) else value
+
+
+_STAGE_NAMES = {stage: stage.label for stage in Stage}
+"""Each stage's label, looked up once (``Stage.label`` is a property)."""
 
 
 def record(row: ReportRow, as_of: date, version: str) -> dict[str, Any]:
@@ -83,7 +105,7 @@ def record(row: ReportRow, as_of: date, version: str) -> dict[str, Any]:
         "subject_name": row.subject_name,
         "level": row.level,
         "stage": int(row.stage) if row.stage is not None else None,
-        "stage_name": row.stage.label if row.stage is not None else None,
+        "stage_name": _STAGE_NAMES[row.stage] if row.stage is not None else None,
         "mode": row.mode,
         "severity": row.severity,
         "verdict": row.verdict.value,
@@ -112,4 +134,24 @@ def write_csv(doc: Document, out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for rec in records(doc.rows(), as_of=doc.as_of, version=doc.ruleset_version):
-        writer.writerow(["" if rec[c] is None else neutralise(rec[c]) for c in COLUMNS])
+        writer.writerow(csv_cells(rec))
+
+
+def csv_cells(rec: dict[str, Any]) -> list[Any]:
+    """The CSV cells of a :func:`record`, in :data:`COLUMNS` order.
+
+    ``None`` is written empty and text a spreadsheet would run as a formula is neutralised
+    (:func:`neutralise`). Numbers, empty text and text that starts with a letter or a digit
+    (:func:`starts_plain`), most cells, cannot be formulas: they are taken as they are
+    without a further call.
+    """
+    cells: list[Any] = []
+    for column in COLUMNS:
+        value = rec[column]
+        if value is None:
+            cells.append("")
+        elif not isinstance(value, str) or not value or value[:1].isalnum():
+            cells.append(value)  # starts_plain(value), inlined: the common case
+        else:
+            cells.append(neutralise(value))
+    return cells
