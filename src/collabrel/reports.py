@@ -766,8 +766,8 @@ class ActionView:
         >>> import collabrel
         >>> from collabrel.reports import report
         >>> view = report(collabrel.example_portfolio(), as_of=date(2026, 11, 23)).actions()
-        >>> [s.subject_id for s in view.subjects][:2]
-        ['northbridge', 'rel-rail-jv']
+        >>> [s.subject_id for s in view.subjects][:2]  # rel-rail-jv has nothing to act on
+        ['northbridge', 'rel-fm-helpdesk']
         >>> view.subjects[0].nonconformities[0].rows[0].rule_id
         'iso44001:6.1/current'
     """
