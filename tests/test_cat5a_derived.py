@@ -157,3 +157,60 @@ def test_records_in_plan_agree_with_a_scan(records, ids, team):
     for _ in range(2):
         result = _s5_checks.jmt_records_in_plan(plan, team, records)
         assert (result is True) == _records_in_plan_by_scan(plan, team, records)
+
+
+def _entered_as_first_written(stage, history, sers, party_ids):
+    """entered_stage(stage) as it read before the approved stages were remembered."""
+    wanted = _builder.Stage(stage)
+    joint_gate = stage >= _builder.JOINT_GATES_FROM
+    if history is None:
+        return None
+    active = None
+    for r in history:
+        if r.stage is wanted or (r.retrofit and stage <= int(r.stage) <= _builder.LAST_STAGE):
+            if active is None:
+                active = _builder._active_parties(sers)
+            if _builder._approved(r, active, party_ids, joint=joint_gate and not r.retrofit):
+                return True
+    if active is None:
+        return f"no entry into {wanted} is recorded"
+    direct = [r for r in history if r.stage is wanted]
+    retro = [r for r in history if r.retrofit and stage <= int(r.stage) <= _builder.LAST_STAGE]
+    problems = []
+    for r in (*direct, *retro):
+        joint = not r.retrofit and joint_gate
+        why = _builder._approval_problem(r, sers, party_ids, joint=joint)
+        what = "retrofit entry" if r.retrofit else "entry"
+        problems.append(f"the {what} into {r.stage} on {r.entered_on.isoformat()} {why}")
+    return "; ".join(problems)
+
+
+_APPROVALS = st.lists(st.builds(SimpleNamespace, party=_PARTIES, by=_PEOPLE), max_size=3)
+_HISTORY = st.lists(
+    st.builds(
+        SimpleNamespace,
+        stage=st.sampled_from(list(_builder.Stage)),
+        entered_on=st.dates(date(2020, 1, 1), date(2026, 12, 31)),
+        approved_by=st.none() | _PEOPLE,
+        approvals=_APPROVALS.map(tuple),
+        retrofit=st.booleans(),
+    ),
+    max_size=6,
+).map(tuple)
+
+
+@given(
+    st.lists(_HISTORY, min_size=1, max_size=3),
+    _SERS,
+    st.lists(_PARTIES, max_size=3, unique=True).map(tuple),
+)
+def test_the_gates_agree_with_the_entry_by_entry_reading(histories, sers, party_ids):
+    for history in (*histories, *histories, None):  # each history seen again, and none
+        for stage in _builder.Stage:
+            got = _builder.entered_stage(int(stage))(history, sers, party_ids)
+            want = _entered_as_first_written(int(stage), history, sers, party_ids)
+            if want is True or want is None:
+                assert got is want
+            else:
+                assert not got
+                assert str(got) == want

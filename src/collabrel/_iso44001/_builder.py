@@ -440,6 +440,43 @@ def _approval_problem(record: Any, sers: Any, party_ids: Any, *, joint: bool) ->
     )
 
 
+def _stages_approved(history: Any, sers: Any, party_ids: Any) -> frozenset[int]:
+    """The stages whose entry *history* records with the approval its gate needs.
+
+    An entry into stage *k* counts for *k*; a retrofit entry (approved as a single
+    approver's) counts for its own stage and every stage up to it within the lifecycle.
+    """
+    active = _active_parties(sers)
+    stages: set[int] = set()
+    for r in history:
+        stage = int(r.stage)
+        if r.retrofit:
+            if _approved(r, active, party_ids, joint=False):
+                stages.update(range(stage + 1) if stage <= LAST_STAGE else (stage,))
+        elif _approved(r, active, party_ids, joint=stage >= JOINT_GATES_FROM):
+            stages.add(stage)
+    return frozenset(stages)
+
+
+_APPROVED_SIZE = 64
+_APPROVED: dict[int, tuple[Any, Any, Any, frozenset[int]]] = {}
+"""id of a stage history -> (the history, its SERs, its party ids, :func:`_stages_approved`).
+
+The gates of a relationship (up to eight of them) ask about the same history in a row; each
+entry keeps the objects it was computed from, so an id never stands for another object."""
+
+
+def stages_approved(history: Any, sers: Any, party_ids: Any) -> frozenset[int]:
+    """:func:`_stages_approved`, remembered for the last histories asked about."""
+    found = _APPROVED.get(id(history))
+    if found is None or not (found[0] is history and found[1] is sers and found[2] is party_ids):
+        if len(_APPROVED) >= _APPROVED_SIZE:
+            _APPROVED.clear()
+        found = (history, sers, party_ids, _stages_approved(history, sers, party_ids))
+        _APPROVED[id(history)] = found
+    return found[3]
+
+
 @cache
 def entered_stage(stage: int) -> Callable[[Any, Any, Any], Checked]:
     """The check that the entry into *stage* is recorded and approved as the gate requires."""
@@ -450,17 +487,12 @@ def entered_stage(stage: int) -> Callable[[Any, Any, Any], Checked]:
         if history is None:
             return None
         # any approved entry settles it; the reasons are only worded when none is
-        active: dict[str, str] | None = None
-        for r in history:
-            if r.stage is wanted or (r.retrofit and stage <= int(r.stage) <= LAST_STAGE):
-                if active is None:
-                    active = _active_parties(sers)
-                if _approved(r, active, party_ids, joint=joint_gate and not r.retrofit):
-                    return True
-        if active is None:
-            return unmet(f"no entry into {wanted} is recorded")
+        if stage in stages_approved(history, sers, party_ids):
+            return True
         direct = [r for r in history if r.stage is wanted]
         retro = [r for r in history if r.retrofit and stage <= int(r.stage) <= LAST_STAGE]
+        if not direct and not retro:
+            return unmet(f"no entry into {wanted} is recorded")
         problems = []
         for r in (*direct, *retro):
             joint = not r.retrofit and joint_gate
