@@ -12,7 +12,8 @@ peak memory is the run's own) load it, evaluate it, and write:
 It prints, per size: the evaluation time, each report's time and its ratio to the
 evaluation, and the peak memory above the interpreter's start, as a ratio to the memory the
 portfolio itself takes (the goal of issue 12: load + evaluate + streamed report <= 2x the
-loaded portfolio). Times are wall-clock seconds from one run on a shared machine; compare the
+loaded portfolio). The peak is read before the benchmark checks that the JSON it wrote
+parses: that check reads the whole file into memory, which the product never does. Times are wall-clock seconds from one run on a shared machine; compare the
 ratios, not the seconds.
 
 Usage::
@@ -76,14 +77,15 @@ def child(n: int, mode: str, source: Path) -> dict[str, Any]:
                 write_report(session, path, format=fmt, view=view)
                 out[f"{name}_s"] = time.perf_counter() - t
                 out[f"{name}_bytes"] = path.stat().st_size
-            json.loads((Path(d) / "actions_json.json").read_text(encoding="utf-8"))
+            out["peak_bytes"] = _peak() - base  # before the check of the output below
+            json.loads((Path(d) / "actions_json.json").read_text(encoding="utf-8"))  # valid
         else:
             t = time.perf_counter()
             rep = Report.from_assessment(session.assessment(), portfolio)
             page = rep.actions().to_html()
             out["memory_actions_html_s"] = time.perf_counter() - t
             out["memory_actions_html_bytes"] = len(page.encode())
-    out["peak_bytes"] = _peak() - base
+    out.setdefault("peak_bytes", _peak() - base)
     return out
 
 
