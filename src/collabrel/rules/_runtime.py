@@ -355,14 +355,7 @@ def stage_runner(
     body: list[ast.stmt] = [_parse_stmt("V = s.facts._values")]
     functions: list[ast.stmt] = []
     for i in positions:
-        c = compiled[i]
-        if c is None:
-            namespace[f"_f{i}"] = verdicts[i]
-            value: ast.expr = _parse_expr(f"_f{i}(s, e, V)")
-        else:
-            namespace.update(c.namespace)
-            functions.extend(copy.deepcopy(c.functions))
-            value = copy.deepcopy(c.expression)
+        value = _rule_expression(i, compiled[i], verdicts, namespace, functions)
         store = ast.Assign(
             targets=[
                 ast.Subscript(value=_name("row"), slice=ast.Constant(value=i), ctx=ast.Store())
@@ -376,6 +369,26 @@ def stage_runner(
         "run(s, e, row)", body, functions, namespace, "<collabrel stage runner>"
     )
     return run
+
+
+def _rule_expression(
+    i: int,
+    c: CompiledRule | None,
+    verdicts: Sequence[Callable[[Any, Any, Any], int]],
+    namespace: dict[str, Any],
+    functions: list[ast.stmt],
+) -> ast.expr:
+    """The verdict code of rule *i* as an expression of ``s``, ``e`` and ``V``.
+
+    A condition tree is inlined (its names go into *namespace*, its helper functions into
+    *functions*); a Python rule is one call of its verdict function from *verdicts*.
+    """
+    if c is None:
+        namespace[f"_f{i}"] = verdicts[i]
+        return _parse_expr(f"_f{i}(s, e, V)")
+    namespace.update(c.namespace)
+    functions.extend(copy.deepcopy(c.functions))
+    return copy.deepcopy(c.expression)
 
 
 def _function(
@@ -428,16 +441,7 @@ def fact_updater(
     functions: list[ast.stmt] = []
     body: list[ast.stmt] = []
     for i in positions:
-        c = compiled[i]
-        if c is None:
-            assert verdicts is not None  # noqa: S101 - checked above
-            namespace[f"_f{i}"] = verdicts[i]
-            value: ast.expr = _parse_expr(f"_f{i}(s, e, V)")
-        else:
-            namespace.update(c.namespace)
-            functions.extend(copy.deepcopy(c.functions))
-            value = copy.deepcopy(c.expression)
-
+        value = _rule_expression(i, compiled[i], verdicts or (), namespace, functions)
         fills = {"X": value, "I": ast.Constant(value=i), "ID": ast.Constant(value=ids[i])}
         body.extend(_filled(ast.parse(_UPDATE_ONE), fills).body)
     header = "update(s, e, V, codes, start, out, rid)"
