@@ -998,7 +998,7 @@ class Session:
             return ""
         ctx = self._env.ctx
         if not is_rel and spec.tally is not None:
-            ctx = attrs.evolve(ctx, tally=self._tallies[pos])
+            ctx = _tallied_ctx(self._env, pos)
         try:
             result = spec.predicate(subject, ctx)
         except Exception as exc:  # noqa: BLE001 - reported as the ERROR's message
