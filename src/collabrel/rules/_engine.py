@@ -204,6 +204,8 @@ class _Rules:
 
     rel_updaters: dict[tuple[int, ...], Callable[..., None]] = attrs.field(factory=dict)
     """Generated updates of a built relationship, by the positions they run."""
+    rel_updates_asked: dict[tuple[int, ...], int] = attrs.field(factory=dict)
+    """How many times the update of each set of positions was asked for, before it was made."""
 
     plans: dict[tuple[Exclusion, ...], _Plan] = attrs.field(factory=dict)
     """What follows from each list of scope exclusions (see :meth:`plan`)."""
@@ -224,14 +226,22 @@ class _Rules:
             self.updaters[positions] = fact_updater(positions, ids, self.compiled)
         return self.updaters[positions]
 
-    def rel_updater(self, positions: tuple[int, ...]) -> Callable[..., None]:
-        """:meth:`updater` for a built relationship: Python rules are plain calls in it."""
+    def rel_updater(self, positions: tuple[int, ...]) -> Callable[..., None] | None:
+        """:meth:`updater` for a built relationship: Python rules are plain calls in it.
+
+        Generating one costs milliseconds, so it is made the third time the same rules are
+        asked for (``None`` before that: run them one by one), when they are likely to be
+        asked for again.
+        """
         found = self.rel_updaters.get(positions)
         if found is None:
+            asked = self.rel_updates_asked[positions] = self.rel_updates_asked.get(positions, 0) + 1
+            if asked < _GENERATE_AFTER:
+                return None
             ids = [spec.id for spec in self.rel]
-            made = fact_updater(positions, ids, self.compiled, self.rel_verdicts)
-            assert made is not None  # noqa: S101 - with the verdicts, there always is one
-            found = self.rel_updaters[positions] = made
+            found = fact_updater(positions, ids, self.compiled, self.rel_verdicts)
+            assert found is not None  # noqa: S101 - with the verdicts, there always is one
+            self.rel_updaters[positions] = found
         return found
 
     def refresher(self, position: int) -> Callable[..., None]:
@@ -252,6 +262,9 @@ class _Rules:
             )
         return found
 
+
+_GENERATE_AFTER = 3
+"""The how-many-th request of the same rules makes their generated update."""
 
 _PLANS = 16
 """How many lists of scope exclusions a compiled rule set keeps the plans of."""
@@ -1352,8 +1365,9 @@ class Session:
             values = new.facts._values  # noqa: SLF001 - the facts' own storage
             codes = grid.codes
             base = k * grid.width
-            if barred is None and affected:  # the rules inlined in one function
-                rules.rel_updater(affected)(new, env, values, codes, base, out, rid)
+            update = rules.rel_updater(affected) if barred is None and affected else None
+            if update is not None:  # the rules inlined in one function
+                update(new, env, values, codes, base, out, rid)
                 affected = ()
             fns = rules.rel_verdicts
             specs = rules.rel
