@@ -13,8 +13,8 @@ It prints, per size: the evaluation time, each report's time and its ratio to th
 evaluation, and the peak memory above the interpreter's start, as a ratio to the memory the
 portfolio itself takes (the goal of issue 12: load + evaluate + streamed report <= 2x the
 loaded portfolio). The peak is read before the benchmark checks that the JSON it wrote
-parses: that check reads the whole file into memory, which the product never does. Times are wall-clock seconds from one run on a shared machine; compare the
-ratios, not the seconds.
+parses: that check reads the whole file into memory, which the product never does. Times
+are wall-clock seconds from one run on a shared machine; compare the ratios, not the seconds.
 
 Usage::
 
