@@ -18,17 +18,18 @@ from __future__ import annotations
 import ast
 import copy
 import enum
+import functools
 import itertools
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from functools import cache, lru_cache
 from typing import Any
 
 import attrs
 
 from collabrel._dates import CalendarInterval
 from collabrel._facts import Facts, FactSchema, FactType
+from collabrel._identity import ByIdentity
 from collabrel._model import Organization, Relationship
 from collabrel._typing import field_hints, optional_type
 from collabrel.errors import RuleDefinitionError
@@ -117,7 +118,7 @@ def _interval_key(months: int, days: int) -> int:
     return key
 
 
-@lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)
 def _threshold(as_of: date, months: int, days: int) -> date:
     """The least date *d* with ``due(d, months, days) >= as_of`` (``date.min`` if any will do).
 
@@ -245,57 +246,28 @@ def _slack(day: date | None, interval: CalendarInterval | None) -> date | None:
 def _agreed(artefact: Any, rel: Any, versioned: bool) -> bool:
     if artefact is None:
         return False
-    signed = _signed(artefact, versioned)
+    signed = (_signed_current if versioned else _signed_any)(artefact)
     for party in rel.parties:  # noqa: SIM110 - a plain loop: no generator per call
         if party.id not in signed:
             return False
     return True
 
 
-_SIGNED_SIZE = 4096
-_SIGNED: dict[tuple[int, bool], tuple[Any, frozenset[str]]] = {}
-"""(id of an artefact, versioned) -> (the artefact, the parties that signed it)."""
-
-
-def _signed(artefact: Any, versioned: bool) -> frozenset[str]:
-    """The parties that signed *artefact* (its current version when *versioned*).
-
-    Artefacts are immutable and shared by the sessions that hold them, so the answer is
-    remembered for the most recent ones; each entry keeps its artefact, so an id never
-    stands for another object.
-    """
-    key = (id(artefact), versioned)
-    found = _SIGNED.get(key)
-    if found is not None and found[0] is artefact:
-        return found[1]
+def _signers(artefact: Any, *, versioned: bool) -> frozenset[str]:
+    """The parties that signed *artefact* (its current version when *versioned*)."""
     version = artefact.version if versioned else None
-    signed = frozenset(
-        s.party for s in artefact.agreed_by if version is None or s.version == version
-    )
-    if len(_SIGNED) >= _SIGNED_SIZE:
-        _SIGNED.clear()
-    _SIGNED[key] = (artefact, signed)
-    return signed
+    return frozenset(s.party for s in artefact.agreed_by if version is None or s.version == version)
 
 
-_PARTY_IDS: dict[int, tuple[Any, tuple[str, ...]]] = {}
-"""id of a parties tuple -> (that tuple, the ids of its parties)."""
+_signed_current = ByIdentity(functools.partial(_signers, versioned=True))
+"""The parties that signed an artefact's current version (an artefact is immutable)."""
+_signed_any = ByIdentity(functools.partial(_signers, versioned=False))
+"""The parties that signed an unversioned artefact."""
 
-
-def _party_ids(parties: tuple[Any, ...]) -> tuple[str, ...]:
-    """``Relationship.party_ids`` for *parties*: one tuple per parties tuple.
-
-    The rules of a relationship read its party ids many times; the same tuple each time costs
-    nothing to build again, and check functions that remember answers by the identity of
-    their arguments find it. Each entry keeps its parties tuple, so an id never stands for
-    another object.
-    """
-    found = _PARTY_IDS.get(id(parties))
-    if found is None or found[0] is not parties:
-        if len(_PARTY_IDS) >= _SIGNED_SIZE:
-            _PARTY_IDS.clear()
-        found = _PARTY_IDS[id(parties)] = (parties, tuple([p.id for p in parties]))
-    return found[1]
+_party_ids = ByIdentity(lambda parties: tuple([p.id for p in parties]))
+"""``Relationship.party_ids`` for a parties tuple: the same tuple each time it is read, so
+the rules of a relationship do not build it again and check functions that remember answers
+by the identity of their arguments find it."""
 
 
 _HELPERS: dict[str, Any] = {
@@ -317,7 +289,7 @@ _HELPERS: dict[str, Any] = {
 # ------------------------------------------------------------------------- AST templates
 
 
-@cache
+@functools.cache
 def _template(source: str) -> ast.expr:
     return ast.parse(source, mode="eval").body
 
@@ -765,7 +737,7 @@ def {name}(items, r, e, V):
 """
 
 
-@cache
+@functools.cache
 def _field_type(cls: type, name: str) -> Any:
     derived = DERIVED.get(cls, {}).get(name)
     if derived is not None:

@@ -34,6 +34,7 @@ import attrs
 from collabrel._config import Config
 from collabrel._dates import CalendarInterval, require_date
 from collabrel._facts import FactField, Facts, FactSchema
+from collabrel._identity import ByIdentity
 from collabrel._model import ApplicationLevel, Exclusion, Organization, Portfolio, Relationship
 from collabrel._stages import Stage
 from collabrel.errors import (
@@ -1735,23 +1736,15 @@ def _default_config() -> Config:
     return Config()
 
 
-_CONFIG_VALUES: dict[int, tuple[Config, dict[str, Any], dict[str, CalendarInterval]]] = {}
+def _values_of(config: Config) -> tuple[dict[str, Any], dict[str, CalendarInterval]]:
+    mapping = config.to_mapping()
+    intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+    return mapping, intervals
 
 
-def _config_values(config: Config) -> tuple[dict[str, Any], dict[str, CalendarInterval]]:
-    """Every key of *config* with its value, and the intervals among them (read-only).
-
-    Configurations are immutable: the answer is remembered for the last few, each entry
-    keeping its configuration so that an id never stands for another object.
-    """
-    found = _CONFIG_VALUES.get(id(config))
-    if found is None or found[0] is not config:
-        mapping = config.to_mapping()
-        intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
-        if len(_CONFIG_VALUES) >= 8:  # noqa: PLR2004 - a few configurations in use at once
-            _CONFIG_VALUES.clear()
-        found = _CONFIG_VALUES[id(config)] = (config, mapping, intervals)
-    return found[1], found[2]
+_config_values = ByIdentity(_values_of)
+"""Every key of a configuration with its value, and the intervals among them (read-only;
+a configuration is immutable)."""
 
 
 def _portfolio(org: Organization, rels: tuple[Relationship, ...]) -> Portfolio:
