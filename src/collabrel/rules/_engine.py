@@ -930,20 +930,30 @@ class Session:
             message = [""] * n
             is_rel = current is not None
             gated = current in GATED_STAGES
+            env = None
             for code in _ACTION_CODES:
                 pos = codes.find(code)
                 while pos >= 0:
                     spec = specs[pos]
-                    explanation = None
+                    bound = spec.bound
+                    trace = None
                     if code != ERROR:  # as Finding.gap: due work of the current stage?
                         gap[pos] = _NONCONFORMITY
                         if gated and spec.stage is current:
-                            explanation = self._explain(spec, is_rel, pos, code, sid)
-                            if not lapsed(explanation.trace):
+                            if bound is not None:  # a FAIL or UNKNOWN of a condition tree
+                                env = env or self._trace_env(self._rels[sid])
+                                trace = bound.trace(env.rel, env)
+                            if not lapsed(trace):
                                 gap[pos] = _OPEN_GATE_ITEM
                     if messages:
-                        explanation = explanation or self._explain(spec, is_rel, pos, code, sid)
-                        message[pos] = explanation.message
+                        if trace is None and bound is not None and code != ERROR:
+                            env = env or self._trace_env(self._rels[sid] if is_rel else None)
+                            trace = bound.trace(env.rel if is_rel else self._org, env)
+                        message[pos] = (
+                            _summary(trace, VERDICTS[code])
+                            if trace is not None
+                            else self._explain(spec, is_rel, pos, code, sid).message
+                        )
                     pos = codes.find(code, pos + 1)
             gaps.extend(gap)
             texts.extend(message)

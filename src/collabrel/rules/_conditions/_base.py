@@ -115,6 +115,9 @@ def getter(info: PathInfo) -> Getter:
             return lambda _o, e: e.rel
         return lambda o, _e: o
     attrs_chain = tuple(names)
+    if len(attrs_chain) == 1 and root is None:  # the commonest read: one field of the scope
+        (name,) = attrs_chain
+        return lambda o, _e: None if o is None else getattr(o, name, None)
 
     def follow(obj: Any) -> Any:
         for name in attrs_chain:
@@ -134,6 +137,9 @@ def show(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value
     """Render a fact value for an explanation."""
     if value is None:
         return "missing"
+    plain = _PLAIN_SHOWN.get(type(value))  # the commonest kinds, by their exact type
+    if plain is not None:
+        return plain(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, enum.IntEnum):  # a stage: its number and name
@@ -152,11 +158,25 @@ def show(value: Any) -> str:  # noqa: PLR0911 - one return per kind of value
             return _listed([str(i) for i in idents])
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")  # noqa: PLR2004
+        return _show_text(value)
     if attrs.has(type(value)):
         ident = getattr(value, "id", None)
         return repr(ident) if isinstance(ident, str) else "recorded"
     return str(value)
+
+
+def _show_text(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "...")  # noqa: PLR2004
+
+
+_PLAIN_SHOWN: dict[type, Callable[[Any], str]] = {
+    date: date.isoformat,
+    str: _show_text,
+    bool: str,
+    int: str,
+    float: str,
+}
+"""How :func:`show` renders a value of exactly one of these types (as its general branches do)."""
 
 
 def _listed(texts: list[str]) -> str:
@@ -261,8 +281,16 @@ def prefixed(trace: Trace, prefix: str) -> Trace:
         path = trace.path  # a path from a root names the same fact inside any element
     else:
         path = f"{prefix}.{trace.path}"
-    return attrs.evolve(
-        trace, path=path, children=tuple(prefixed(c, prefix) for c in trace.children)
+    t = trace
+    return Trace(
+        node=t.node,
+        outcome=t.outcome,
+        path=path,
+        actual=t.actual,
+        expected=t.expected,
+        hint=t.hint,
+        children=tuple([prefixed(c, prefix) for c in t.children]),
+        quantifier=t.quantifier,
     )
 
 

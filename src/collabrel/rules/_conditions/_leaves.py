@@ -58,15 +58,18 @@ class Present(Condition):
         def fn(o: Any, e: Env) -> Tri:
             return get(o, e) is not None
 
+        path = self.path
+        node, hint = f"{path} is recorded", f"record {path}"
+
         def trace(o: Any, e: Env) -> Trace:
             v = get(o, e)
             return Trace(
-                node=f"{self.path} is recorded",
+                node=node,
                 outcome=v is not None,
-                path=self.path,
+                path=path,
                 actual=show(v),
                 expected="recorded",
-                hint=f"record {self.path}",
+                hint=hint,
             )
 
         return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
@@ -103,15 +106,18 @@ class NonEmpty(Condition):
         def fn(o: Any, e: Env) -> Tri:
             return _non_empty_value(get(o, e))
 
+        path = self.path
+        node, hint = f"{path} is filled in", f"fill in {path}"
+
         def trace(o: Any, e: Env) -> Trace:
             v = get(o, e)
             return Trace(
-                node=f"{self.path} is filled in",
+                node=node,
                 outcome=_non_empty_value(v),
-                path=self.path,
+                path=path,
                 actual=show(v),
                 expected="not empty",
-                hint=f"fill in {self.path}",
+                hint=hint,
             )
 
         return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
@@ -155,15 +161,19 @@ class _Comparison(Condition):
             except (TypeError, ValueError):
                 return None
 
+        path = self.path
+        node = f"{path} {verb} {shown}"
+
         def trace(o: Any, e: Env) -> Trace:
             v, w = get(o, e), other(o, e)
+            wanted = show(w)
             return Trace(
-                node=f"{self.path} {verb} {shown}",
+                node=node,
                 outcome=fn(o, e),
-                path=self.path,
+                path=path,
                 actual=show(v),
-                expected=f"{verb} {show(w)}",
-                hint=f"make {self.path} {verb} {show(w)}",
+                expected=f"{verb} {wanted}",
+                hint=f"make {path} {verb} {wanted}",
             )
 
         return Bound(condition=self, fn=fn, reads=reads_of(info) | other_reads, trace=trace)
@@ -236,16 +246,19 @@ class OneOf(Condition):
             v = get(o, e)
             return None if v is None else v in allowed
 
+        path = self.path
+        choices = ", ".join(str(x) for x in self.values)
+        node, expected = f"{path} is one of {choices}", f"one of {choices}"
+        hint = f"set {path} to one of {choices}"
+
         def trace(o: Any, e: Env) -> Trace:
-            v = get(o, e)
-            choices = ", ".join(str(x) for x in self.values)
             return Trace(
-                node=f"{self.path} is one of {choices}",
+                node=node,
                 outcome=fn(o, e),
-                path=self.path,
-                actual=show(v),
-                expected=f"one of {choices}",
-                hint=f"set {self.path} to one of {choices}",
+                path=path,
+                actual=show(get(o, e)),
+                expected=expected,
+                hint=hint,
             )
 
         return Bound(condition=self, fn=fn, reads=reads_of(info), trace=trace)
@@ -468,6 +481,10 @@ class Check(Condition):
         getters = [getter(i) for i in infos]
 
         name = self.name
+        paths = self.paths
+        first = paths[0] if paths else None
+        node = f"{name}({', '.join(paths)})"
+        hint = getattr(impl, "__doc__", None)
 
         def fn(o: Any, e: Env) -> Tri:
             return truth(impl(*[g(o, e) for g in getters]), name)
@@ -475,26 +492,21 @@ class Check(Condition):
         def trace(o: Any, e: Env) -> Trace:
             args = [g(o, e) for g in getters]
             result = impl(*args)
-            outcome = truth(result, self.name)
-            path = self.paths[0] if self.paths else None
+            outcome = truth(result, name)
+            path = first
             if isinstance(result, Unmet):  # the function said what is wrong
                 actual = result.reason
                 path = result.path or path
             elif outcome is None:  # unknown: name the facts that are missing
-                missing = [p for p, a in zip(self.paths, args, strict=True) if a is None]
+                missing = [p for p, a in zip(paths, args, strict=True) if a is None]
                 path = missing[0] if missing else path
                 actual = "not recorded" if missing else "undecided"
                 if len(missing) > 1:
                     actual += f" (nor {', '.join(missing[1:])})"
             else:
-                actual = ", ".join(show(a) for a in args)
+                actual = ", ".join([show(a) for a in args])
             return Trace(
-                node=f"{self.name}({', '.join(self.paths)})",
-                outcome=outcome,
-                path=path,
-                actual=actual,
-                expected="true",
-                hint=getattr(impl, "__doc__", None),
+                node=node, outcome=outcome, path=path, actual=actual, expected="true", hint=hint
             )
 
         return Bound(condition=self, fn=fn, reads=reads_of(*infos), trace=trace)
