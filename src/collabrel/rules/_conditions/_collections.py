@@ -39,38 +39,36 @@ def _entries(k: int) -> str:
 
 def _closest(kids: tuple[Trace, ...]) -> tuple[int, tuple[Trace, ...]] | None:
     """The element that misses the condition by the fewest failing leaves, and those leaves."""
-    misses = [(i, k) for i, k in enumerate(kids) if k.outcome is not True]
-    if not misses:
-        return None
     # the closest element matched the most leading conditions (the ones that select it, such
-    # as its role or stage), then fails the fewest, then is the least late
-    i, kid = max(
-        misses, key=lambda m: (m[1].progress, -len(m[1].failing_leaves()), -_lateness(m[1]))
-    )
-    return i, kid.failing_leaves()
+    # as its role or stage), then fails the fewest, then is the least late (the first such)
+    best: tuple[int, tuple[Trace, ...]] | None = None
+    best_key: tuple[int, int, int] | None = None
+    for i, kid in enumerate(kids):
+        if kid.outcome is True:
+            continue
+        leaves = kid.failing_leaves()
+        key = (kid.progress, -len(leaves), -_lateness(leaves))
+        if best_key is None or key > best_key:
+            best, best_key = (i, leaves), key
+    return best
 
 
-def _lateness(trace: Trace) -> int:
-    """The days by which the element is overdue (0 when it is not a matter of dates)."""
+def _lateness(leaves: tuple[Trace, ...]) -> int:
+    """The days by which an element with these failing *leaves* is overdue (0: not dates)."""
     late = [
         int(leaf.hint.split()[2])
-        for leaf in trace.failing_leaves()
+        for leaf in leaves
         if leaf.hint and leaf.hint.startswith("overdue by ")
     ]
     return min(late, default=0)
 
 
-def _closest_hint(kids: tuple[Trace, ...]) -> str | None:
-    found = _closest(kids)
-    if found is None:
-        return None
-    return "; ".join(dict.fromkeys(leaf_text(t) for t in found[1]))
+def _leaves_text(leaves: tuple[Trace, ...]) -> str:
+    return "; ".join(dict.fromkeys(leaf_text(t) for t in leaves))
 
 
-def _counted(
-    items: tuple[Any, ...], hits: int, n: int, criteria: str, kids: tuple[Trace, ...]
-) -> str:
-    """How many elements count, which ones were wanted, and how the closest one misses."""
+def _counted(items: tuple[Any, ...], hits: int, n: int, criteria: str, closest: str | None) -> str:
+    """How many elements count, which ones were wanted, and how the *closest* one misses."""
     if not criteria:
         if not items:
             return f"none recorded, need at least {n}"
@@ -83,7 +81,6 @@ def _counted(
         return f"{_entries(hits)} of {len(items)} where {criteria}"
     if n > 1 and hits:
         text += f", need {n}"
-    closest = _closest_hint(kids)
     return f"{text}; closest: {closest}" if closest else text
 
 
@@ -130,10 +127,12 @@ class CountAtLeast(Condition):
                 return True
             return None if hits + unknown >= n else False
 
+        criteria = _criteria(self.where)
+        wanted = f"at least {n} of {self.path}" + (f" where {criteria}" if criteria else "")
+        expected = f"at least {n}" + (f" where {criteria}" if criteria else "")
+
         def trace(o: Any, e: Env) -> Trace:
             items = get(o, e)
-            criteria = _criteria(self.where)
-            wanted = f"at least {n} of {self.path}" + (f" where {criteria}" if criteria else "")
             if items is None:
                 return Trace(
                     node=wanted,
@@ -143,9 +142,10 @@ class CountAtLeast(Condition):
                     expected=f"at least {n}",
                     hint=f"record {self.path}",
                 )
-            hits, _ = count(o, e)
-            outcome = fn(o, e)
+            hits, unknown = count(o, e)
+            outcome: Tri = True if hits >= n else (None if hits + unknown >= n else False)
             kids: tuple[Trace, ...] = ()
+            closest = None
             if inner is not None and hits < n:
                 kids = tuple(
                     prefixed(inner.trace(item, e), f"{self.path}[{i}]")
@@ -155,14 +155,15 @@ class CountAtLeast(Condition):
                 if found is not None:  # the closest element first: the one the message shows
                     first = kids[found[0]]
                     kids = (first, *(k for k in kids if k is not first))
+                    closest = _leaves_text(found[1])
             return Trace(
                 quantifier=True,
                 node=wanted,
                 outcome=outcome,
                 path=self.path,
-                actual=_counted(items, hits, n, criteria, kids),
-                expected=f"at least {n}" + (f" where {criteria}" if criteria else ""),
-                hint=f"add an entry to {self.path}" if not items else _closest_hint(kids),
+                actual=_counted(items, hits, n, criteria, closest),
+                expected=expected,
+                hint=f"add an entry to {self.path}" if not items else closest,
                 children=kids,
             )
 
@@ -240,15 +241,20 @@ class ForEach(Condition):
                     hint=f"record {self.path}",
                 )
             kids = []
+            outcome: Tri = True
             for i, item in enumerate(items):
+                r = test(item, e)
+                if r is True:  # an item that holds is not part of the explanation
+                    continue
+                if r is False:
+                    outcome = False
+                elif outcome is True:
+                    outcome = None
                 t = inner.trace(item, e)
-                if t.outcome is not True:
-                    kids.append(
-                        prefixed(attrs.evolve(t, node=f"[{i}] {t.node}"), f"{self.path}[{i}]")
-                    )
+                kids.append(prefixed(attrs.evolve(t, node=f"[{i}] {t.node}"), f"{self.path}[{i}]"))
             return Trace(
                 node=f"every item of {self.path}",
-                outcome=fn(o, e),
+                outcome=outcome,
                 path=self.path,
                 actual=f"{len(items)} items",
                 children=tuple(kids[:10]),
