@@ -278,3 +278,79 @@ def test_the_builtin_rules_compile_to_the_tracing_verdicts():
             expected = {True: "pass", False: "fail", None: "unknown"}[outcome]
             if verdict.value != "not_applicable":
                 assert verdict.value == expected, (spec.id, subject.id)
+
+
+@settings(max_examples=120)
+@given(
+    tree=trees(),
+    rel=relationships(),
+    facts=facts_for(),
+    as_of=st.dates(date(2024, 1, 1), date(2028, 12, 31)),
+)
+def test_a_brief_trace_words_the_same_message_as_the_full_one(tree, rel, facts, as_of):
+    """The table's brief traces leave out what holds, and nothing a message or a gap reads."""
+    from collabrel.rules import Verdict
+    from collabrel.rules._engine import _summary
+    from collabrel.rules._findings import lapsed
+
+    org = Organization(id="org", name="Org", fact_schema=SCHEMA)
+    rel = attrs.evolve(rel, facts=SCHEMA.facts("relationship", facts))
+    binder = Binder(scope=Relationship, scope_path=("rel",), default_root="rel", rule_id="t:x",
+                    facts=SCHEMA)  # fmt: skip
+    bound = tree.bind(binder)
+    mapping = Config().to_mapping()
+    intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+    env = Env(as_of=as_of, intervals=intervals, values=mapping, org=org, rel=rel)
+    full = _run(bound.trace, rel, env)
+    brief = _run(bound.brief_trace, rel, env)
+    if isinstance(full, tuple):  # a check function raised: the brief trace raises too
+        assert brief == full
+        return
+    assert brief.outcome == full.outcome
+    if full.outcome is not True:
+        verdict = Verdict.FAIL if full.outcome is False else Verdict.UNKNOWN
+        assert _summary(brief, verdict) == _summary(full, verdict)
+        assert lapsed(brief) == lapsed(full)
+
+
+def test_prefixed_keeps_every_field_of_a_trace():
+    """prefixed() copies a trace field by field: a field added to Trace must be copied too."""
+    from collabrel.rules._conditions._base import Trace, prefixed
+
+    leaf = Trace(node="n", outcome=False, path="p", actual="a", expected="e", hint="h",
+                 quantifier=True)  # fmt: skip
+    top = attrs.evolve(leaf, path=None, children=(leaf,))
+    expected = attrs.evolve(
+        top, path="xs[0]", children=(attrs.evolve(leaf, path="xs[0].p"),)
+    )
+    assert prefixed(top, "xs[0]") == expected
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+class _Whole(int):
+    __slots__ = ()
+
+
+class _Real(float):
+    __slots__ = ()
+
+
+class _Day(date):
+    __slots__ = ()
+
+
+@given(
+    st.text(max_size=80).map(lambda s: (s, _Text(s)))
+    | st.integers().map(lambda i: (i, _Whole(i)))
+    | st.floats(allow_nan=False).map(lambda x: (x, _Real(x)))
+    | st.dates().map(lambda d: (d, _Day(d.year, d.month, d.day)))
+)
+def test_show_renders_a_plain_value_as_its_general_branch_does(pair):
+    """show() takes a shortcut for exact plain types; a subclass goes the general way."""
+    from collabrel.rules._conditions import show
+
+    plain, subclassed = pair
+    assert show(plain) == show(subclassed)

@@ -942,13 +942,13 @@ class Session:
                         if gated and spec.stage is current:
                             if bound is not None:  # a FAIL or UNKNOWN of a condition tree
                                 env = env or self._trace_env(self._rels[sid])
-                                trace = bound.trace(env.rel, env)
+                                trace = bound.brief_trace(env.rel, env)
                             if not lapsed(trace):
                                 gap[pos] = _OPEN_GATE_ITEM
                     if messages:
                         if trace is None and bound is not None and code != ERROR:
                             env = env or self._trace_env(self._rels[sid] if is_rel else None)
-                            trace = bound.trace(env.rel if is_rel else self._org, env)
+                            trace = bound.brief_trace(env.rel if is_rel else self._org, env)
                         message[pos] = (
                             _summary(trace, VERDICTS[code])
                             if trace is not None

@@ -273,6 +273,10 @@ class Trace:
         return line + (f" ({'; '.join(extra)})" if extra else "")
 
 
+HELD = Trace(node="holds", outcome=True)
+"""What a brief trace gives for a node that holds (see :attr:`Bound.brief`)."""
+
+
 def prefixed(trace: Trace, prefix: str) -> Trace:
     """Return *trace* with its paths made relative to the collection element *prefix*."""
     if trace.path is None:
@@ -341,6 +345,17 @@ class Bound:
     """Every canonical fact path it reads."""
     trace: Callable[[Any, Env], Trace]
     """The tracing evaluation (explanations)."""
+    brief: Callable[[Any, Env], Trace] | None = None
+    """A cheaper tracing evaluation for one-line messages (``None``: :attr:`trace` itself).
+
+    It gives :data:`HELD` for a node that holds instead of tracing it. What fails or stays
+    unknown is traced as :attr:`trace` does, so the outcomes, the failing leaves and their
+    hints are the same; only the detail of the branches that hold is left out.
+    """
+
+    def brief_trace(self, o: Any, e: Env) -> Trace:
+        """Trace *o* for a one-line message (:attr:`brief` when the node has one)."""
+        return (self.brief or self.trace)(o, e)
     uses_as_of: bool = False
     """Whether its truth can change with the evaluation date alone."""
     config_keys: frozenset[str] = frozenset()

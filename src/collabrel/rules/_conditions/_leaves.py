@@ -11,6 +11,7 @@ import attrs
 
 from collabrel.errors import RuleDefinitionError, UnknownFieldError
 from collabrel.rules._conditions._base import (
+    HELD,
     Binder,
     Bound,
     Condition,
@@ -489,10 +490,7 @@ class Check(Condition):
         def fn(o: Any, e: Env) -> Tri:
             return truth(impl(*[g(o, e) for g in getters]), name)
 
-        def trace(o: Any, e: Env) -> Trace:
-            args = [g(o, e) for g in getters]
-            result = impl(*args)
-            outcome = truth(result, name)
+        def traced(args: list[Any], result: Any, outcome: Tri) -> Trace:
             path = first
             if isinstance(result, Unmet):  # the function said what is wrong
                 actual = result.reason
@@ -509,7 +507,18 @@ class Check(Condition):
                 node=node, outcome=outcome, path=path, actual=actual, expected="true", hint=hint
             )
 
-        return Bound(condition=self, fn=fn, reads=reads_of(*infos), trace=trace)
+        def trace(o: Any, e: Env) -> Trace:
+            args = [g(o, e) for g in getters]
+            result = impl(*args)
+            return traced(args, result, truth(result, name))
+
+        def brief(o: Any, e: Env) -> Trace:
+            args = [g(o, e) for g in getters]
+            result = impl(*args)
+            outcome = truth(result, name)
+            return HELD if outcome is True else traced(args, result, outcome)
+
+        return Bound(condition=self, fn=fn, reads=reads_of(*infos), trace=trace, brief=brief)
 
     def to_data(self) -> dict[str, Any]:
         return {self.keyword: {"function": self.name, "paths": list(self.paths)}}

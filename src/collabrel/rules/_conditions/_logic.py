@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import attrs
 
 from collabrel.rules._conditions._base import (
+    HELD,
     Binder,
     Bound,
     Condition,
@@ -45,11 +46,17 @@ class AllOf(Condition):
         bound = [c.bind(binder) for c in self.conditions]
         fn = all_fn([b.fn for b in bound])
 
-        def trace(o: Any, e: Env) -> Trace:
-            kids = tuple(b.trace(o, e) for b in bound)
+        def all_of(kids: tuple[Trace, ...]) -> Trace:
             return Trace(node="all of", outcome=kleene_all(k.outcome for k in kids), children=kids)
 
-        return Bound(condition=self, fn=fn, trace=trace, **merged(bound))
+        def trace(o: Any, e: Env) -> Trace:
+            return all_of(tuple([b.trace(o, e) for b in bound]))
+
+        def brief(o: Any, e: Env) -> Trace:
+            kids = tuple([b.brief_trace(o, e) for b in bound])
+            return HELD if all(k.outcome is True for k in kids) else all_of(kids)
+
+        return Bound(condition=self, fn=fn, trace=trace, brief=brief, **merged(bound))
 
     def to_data(self) -> dict[str, Any]:
         return {self.keyword: [c.to_data() for c in self.conditions]}
@@ -73,14 +80,20 @@ class AnyOf(Condition):
         bound = [c.bind(binder) for c in self.conditions]
         fn = any_fn([b.fn for b in bound])
 
-        def trace(o: Any, e: Env) -> Trace:
-            kids = tuple(b.trace(o, e) for b in bound)
+        def any_of(kids: tuple[Trace, ...]) -> Trace:
             outcome: Tri = False
             for k in kids:
                 outcome = kleene_or(outcome, k.outcome)
             return Trace(node="any of", outcome=outcome, children=kids)
 
-        return Bound(condition=self, fn=fn, trace=trace, **merged(bound))
+        def trace(o: Any, e: Env) -> Trace:
+            return any_of(tuple([b.trace(o, e) for b in bound]))
+
+        def brief(o: Any, e: Env) -> Trace:
+            kids = any_of(tuple([b.brief_trace(o, e) for b in bound]))
+            return HELD if kids.outcome is True else kids
+
+        return Bound(condition=self, fn=fn, trace=trace, brief=brief, **merged(bound))
 
     def to_data(self) -> dict[str, Any]:
         return {self.keyword: [c.to_data() for c in self.conditions]}
@@ -162,15 +175,21 @@ class Implies(Condition):
                 return True
             return None if x is None or y is None else False
 
-        def trace(o: Any, e: Env) -> Trace:
-            ta, tb = a.trace(o, e), b.trace(o, e)
+        def implied(o: Any, e: Env, ta: Trace, tb: Trace) -> Trace:
             return Trace(
                 node="if the first holds, the second must",
                 outcome=fn(o, e),
                 children=(ta, tb) if ta.outcome is not False else (ta,),
             )
 
-        return Bound(condition=self, fn=fn, trace=trace, **merged([a, b]))
+        def trace(o: Any, e: Env) -> Trace:
+            return implied(o, e, a.trace(o, e), b.trace(o, e))
+
+        def brief(o: Any, e: Env) -> Trace:
+            t = implied(o, e, a.brief_trace(o, e), b.brief_trace(o, e))
+            return HELD if t.outcome is True else t
+
+        return Bound(condition=self, fn=fn, trace=trace, brief=brief, **merged([a, b]))
 
     def to_data(self) -> dict[str, Any]:
         return {self.keyword: {"if": self.condition.to_data(), "then": self.then.to_data()}}
