@@ -280,9 +280,19 @@ def test_the_builtin_rules_compile_to_the_tracing_verdicts():
                 assert verdict.value == expected, (spec.id, subject.id)
 
 
+def composites() -> st.SearchStrategy[Condition]:
+    """Trees whose root has a brief trace of its own (a root ``not`` is traced in full)."""
+    some = st.lists(trees(), min_size=1, max_size=3)
+    return st.one_of(
+        some.map(lambda cs: all_of(*cs)),
+        some.map(lambda cs: any_of(*cs)),
+        st.tuples(trees(), trees()).map(lambda ab: implies(*ab)),
+    )
+
+
 @settings(max_examples=120)
 @given(
-    tree=trees(),
+    tree=composites(),
     rel=relationships(),
     facts=facts_for(),
     as_of=st.dates(date(2024, 1, 1), date(2028, 12, 31)),
@@ -311,6 +321,36 @@ def test_a_brief_trace_words_the_same_message_as_the_full_one(tree, rel, facts, 
         verdict = Verdict.FAIL if full.outcome is False else Verdict.UNKNOWN
         assert _summary(brief, verdict) == _summary(full, verdict)
         assert lapsed(brief) == lapsed(full)
+
+
+def test_the_builtin_rules_brief_traces_word_their_full_messages():
+    """Every built-in condition tree that does not pass, on the example: same message, lapse."""
+    from collabrel.rules import Session, Verdict, default_ruleset
+    from collabrel.rules._engine import _summary
+    from collabrel.rules._findings import lapsed
+
+    portfolio = collabrel.example_portfolio()
+    session = Session(portfolio, default_ruleset(), as_of=AS_OF)
+    org = portfolio.organization
+    compared = 0
+    for spec in default_ruleset():
+        if spec.bound is None:
+            continue
+        is_org = spec.level.value == "ORG"
+        for subject in [org] if is_org else portfolio.relationships:
+            env = Env(
+                as_of=AS_OF, intervals=session._env.intervals, values=session._env.values,
+                org=org, rel=None if is_org else subject,
+            )  # fmt: skip
+            full = spec.bound.trace(subject, env)
+            brief = spec.bound.brief_trace(subject, env)
+            assert brief.outcome == full.outcome, spec.id
+            if full.outcome is not True:
+                verdict = Verdict.FAIL if full.outcome is False else Verdict.UNKNOWN
+                assert _summary(brief, verdict) == _summary(full, verdict), (spec.id, subject.id)
+                assert lapsed(brief) == lapsed(full), (spec.id, subject.id)
+                compared += 1
+    assert compared > 100  # the example has plenty of open items
 
 
 def test_prefixed_keeps_every_field_of_a_trace():
