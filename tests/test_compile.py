@@ -360,9 +360,7 @@ def test_prefixed_keeps_every_field_of_a_trace():
     leaf = Trace(node="n", outcome=False, path="p", actual="a", expected="e", hint="h",
                  quantifier=True)  # fmt: skip
     top = attrs.evolve(leaf, path=None, children=(leaf,))
-    expected = attrs.evolve(
-        top, path="xs[0]", children=(attrs.evolve(leaf, path="xs[0].p"),)
-    )
+    expected = attrs.evolve(top, path="xs[0]", children=(attrs.evolve(leaf, path="xs[0].p"),))
     assert prefixed(top, "xs[0]") == expected
 
 

@@ -356,6 +356,7 @@ class Bound:
     def brief_trace(self, o: Any, e: Env) -> Trace:
         """Trace *o* for a one-line message (:attr:`brief` when the node has one)."""
         return (self.brief or self.trace)(o, e)
+
     uses_as_of: bool = False
     """Whether its truth can change with the evaluation date alone."""
     config_keys: frozenset[str] = frozenset()
