@@ -353,14 +353,14 @@ class Bound:
     hints are the same; only the detail of the branches that hold is left out.
     """
 
-    def brief_trace(self, o: Any, e: Env) -> Trace:
-        """Trace *o* for a one-line message (:attr:`brief` when the node has one)."""
-        return (self.brief or self.trace)(o, e)
-
     uses_as_of: bool = False
     """Whether its truth can change with the evaluation date alone."""
     config_keys: frozenset[str] = frozenset()
     """The config keys it reads."""
+
+    def brief_trace(self, o: Any, e: Env) -> Trace:
+        """Trace *o* for a one-line message (:attr:`brief` when the node has one)."""
+        return (self.brief or self.trace)(o, e)
 
     @property
     def org_only(self) -> bool:
