@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,11 +72,24 @@ def test_csv_cells_equal_neutralising_every_cell(values: list[Any]) -> None:
 
 @given(
     st.lists(
-        st.one_of(st.integers(0, 20).map(str), st.text("abAZ-_ 0123456789", max_size=3)), max_size=5
+        st.one_of(st.integers(0, 20).map(str), st.text("abAZ-_ 0123456789²³¹", max_size=3)),
+        max_size=5,
     )
 )
 def test_clause_key_orders_numbers_numerically(parts: list[str]) -> None:
     clause = ".".join(parts)
-    expected = tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))
+    numbers = {str(n): n for n in range(1000)}
+    expected = tuple(numbers.get(p.lstrip("0") or "0", 0) if p.isascii() and p.isdigit() else 0
+                     for p in clause.split("."))  # fmt: skip
     assert clause_key(clause) == expected
     assert clause_key(clause) == expected  # remembered, the same
+
+
+@pytest.mark.parametrize(
+    ("clause", "key"),
+    [("8.10", (8, 10)), ("8.9", (8, 9)), ("B.2", (0, 2)), ("4.1²", (4, 0)), ("x²", (0,)),
+     ("", (0,))],
+)  # fmt: skip
+def test_clause_key_of_written_clauses(clause: str, key: tuple[int, ...]) -> None:
+    """A superscript digit is not a number (it used to raise ValueError in every report)."""
+    assert clause_key(clause) == key

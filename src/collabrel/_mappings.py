@@ -104,7 +104,12 @@ def view_tags(clause: str) -> frozenset[str]:
 def clause_key(clause: str) -> tuple[int, ...]:
     """A sort key that orders clause numbers numerically (``8.10`` after ``8.9``).
 
-    A part that is not a number (an annex letter, a custom slug) sorts as 0 in its place.
-    Keys are remembered (a rule set has a few hundred clauses; reports sort every row by one).
+    A part that is not a number (an annex letter, a custom slug, a superscript such as ``²``)
+    sorts as 0 in its place. Keys are remembered (a rule set has a few hundred clauses;
+    reports sort every row by one).
+
+    Example:
+        >>> sorted(["8.10", "8.9", "B.2", "4.1²"], key=clause_key)
+        ['B.2', '4.1²', '8.9', '8.10']
     """
-    return tuple(int(p) if p.isdigit() else 0 for p in clause.split("."))
+    return tuple(int(p) if p.isdecimal() else 0 for p in clause.split("."))
