@@ -30,6 +30,7 @@ from collabrel._iso44001._builder import (
     listed,
     recent,
 )
+from collabrel._iso44001._c7_checks import recency
 from collabrel._iso44001._s7_checks import (
     latest_meeting_covers,
     latest_respondents,
@@ -111,6 +112,10 @@ def _trust_drops_acted(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     return Outcome.passed("every fall in trust was acted on")
 
 
+_jmt_recency = recency("jmt_cadence")
+"""Whether a day is within the JMT cadence of the evaluation date (one per session)."""
+
+
 def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     joint = sorted(o.id for o in rel.objectives if o.level is ObjectiveLevel.JOINT)
     if not joint:
@@ -120,7 +125,8 @@ def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     for s in rel.staying.objective_statuses:
         if s.reported_on > latest.get(s.objective_id, date.min):
             latest[s.objective_id] = s.reported_on
-    late = [o for o in joint if o not in latest or ctx.as_of > latest[o] + interval]
+    recent = _jmt_recency(ctx)
+    late = [o for o in joint if o not in latest or not recent(latest[o])]
     if late:
         return Outcome.fail(
             f"no status in staying.objective_statuses within {interval} for {', '.join(late)}"
