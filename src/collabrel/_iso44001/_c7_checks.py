@@ -97,9 +97,11 @@ def recency(key: str) -> ByIdentity[Recency]:
 
     A :class:`~collabrel.rules.RuleContext` is frozen, and so are its config and date: one
     session's rules share one context, so the earliest recent day is worked out once per
-    session (a new session, config or date brings a new context and a new answer).
+    session (a new session, config or date brings a new context and a new answer). Two
+    contexts are remembered (a session's own and the one its tallied rules get), so a context
+    of a session that has ended is let go as soon as two others have been asked about.
     """
-    return ByIdentity(lambda ctx: Recency(ctx.config.interval(key), ctx.as_of))
+    return ByIdentity(lambda ctx: Recency(ctx.config.interval(key), ctx.as_of), size=2)
 
 
 person_ids = ByIdentity(lambda people: frozenset(p.id for p in people))
