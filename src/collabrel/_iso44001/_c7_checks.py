@@ -25,6 +25,7 @@ __all__ = [
     "latest_assessment",
     "partner_item",
     "person_ids",
+    "recency",
 ]
 
 AWARENESS_TOPICS = ("policy", "objectives", "contribution", "behaviours", "consequences")
@@ -89,6 +90,18 @@ class Recency:
         if self._since is not None and day <= self._as_of:
             return day >= self._since
         return self._as_of <= day + self._interval
+
+
+def recency(key: str) -> ByIdentity[Recency]:
+    """The :class:`Recency` of the config interval *key* on a rule context's date, per context.
+
+    A :class:`~collabrel.rules.RuleContext` is frozen, and so are its config and date: one
+    session's rules share one context, so the earliest recent day is worked out once per
+    session (a new session, config or date brings a new context and a new answer). Two
+    contexts are remembered (a session's own and the one its tallied rules get), so a context
+    of a session that has ended is let go as soon as two others have been asked about.
+    """
+    return ByIdentity(lambda ctx: Recency(ctx.config.interval(key), ctx.as_of), size=2)
 
 
 person_ids = ByIdentity(lambda people: frozenset(p.id for p in people))

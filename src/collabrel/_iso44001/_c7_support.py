@@ -31,11 +31,11 @@ from collabrel._iso44001._builder import (
 )
 from collabrel._iso44001._c7_checks import (
     AWARENESS_TOPICS,
-    Recency,
     fully_aware,
     latest_assessment,
     partner_item,
     person_ids,
+    recency,
 )
 from collabrel._iso44001._documents import history_complete, register_agrees
 from collabrel.rules import (
@@ -78,6 +78,10 @@ def documents_exist(*args: Any) -> Checked:
     return not missing or unmet(f"{listed(missing)} not in the document register")
 
 
+_competence_recency = recency("review.competence")
+"""Whether an assessment is within the competence review interval (one per session)."""
+
+
 def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool) -> Outcome:
     interval = ctx.config.interval("review.competence")
     holders = {r.person for r in org.roles if not key_roles_only or r.role in _KEY_ROLES} | {
@@ -87,7 +91,7 @@ def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool
         holders.update(ctx.tally)  # the relationships' key people (see _key_people)
     holders &= person_ids(org.people)
     latest = latest_assessment(org.competence_records)
-    recent = Recency(interval, ctx.as_of)
+    recent = _competence_recency(ctx)
     missing = sorted(p for p in holders if p not in latest)
     stale = sorted(p for p in holders if p in latest and not recent(latest[p]))
     if missing or stale:

@@ -35,6 +35,7 @@ from collabrel._iso44001._builder import (
     updated_after,
     within_agreed,
 )
+from collabrel._iso44001._c7_checks import recency
 from collabrel._iso44001._indexes import ByIdentity
 from collabrel.rules import (
     Outcome,
@@ -81,6 +82,9 @@ def _last_assessed(records: Any) -> dict[str, date]:
 _last_assessed_of = ByIdentity(_last_assessed)
 """The organization's competence records, last assessment by person (read for every team)."""
 
+_competence_recency = recency("review.competence")
+"""Whether an assessment is within the competence review interval (one per session)."""
+
 
 def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     interval = ctx.config.review.competence
@@ -88,8 +92,9 @@ def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | No
     if not people:
         return Outcome.fail("team names no SER or relationship lead")
     latest = _last_assessed_of(ctx.organization.competence_records)
+    recent = _competence_recency(ctx)
     missing = [p for p in people if p not in latest]
-    stale = [p for p in people if p in latest and ctx.as_of > latest[p] + interval]
+    stale = [p for p in people if p in latest and not recent(latest[p])]
     if missing or stale:
         parts = []
         if missing:

@@ -113,6 +113,10 @@ _profile_by_role = first_by("role")
 """The organization's competence profiles by role (the first of each role)."""
 
 
+_LEAD_COMPETENT = Outcome.passed("the relationship lead meets the profile or is being developed")
+"""The outcome of a competent relationship lead (its message never varies; made once)."""
+
+
 def _lead_competent(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     leads = sorted({t.person for t in rel.team if t.role == "relationship_lead"})
     if not leads:
@@ -136,7 +140,7 @@ def _lead_competent(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
             )
     if bad:
         return Outcome.fail("; ".join(bad))
-    return Outcome.passed("the relationship lead meets the profile or is being developed")
+    return _LEAD_COMPETENT
 
 
 def _rule(part: str, **fields: Any) -> RuleSpec:

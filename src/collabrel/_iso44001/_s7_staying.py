@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any
 
 from collabrel import IssueStatus, ObjectiveLevel, Stage
@@ -30,6 +31,7 @@ from collabrel._iso44001._builder import (
     listed,
     recent,
 )
+from collabrel._iso44001._c7_checks import recency
 from collabrel._iso44001._s7_checks import (
     latest_meeting_covers,
     latest_respondents,
@@ -61,13 +63,21 @@ from collabrel.rules import (
 __all__ = ["RULES"]
 
 
+# outcomes whose message never varies, made once (an outcome is immutable)
+_NO_ACTION_DUE = Outcome.passed("no JMT action due yet")
+_EVERY_FALL_ACTED = Outcome.passed("every fall in trust was acted on")
+_NO_ISSUE = Outcome.passed("no issue logged")
+
+_measured_on = attrgetter("measured_on")
+
+
 def _jmt_actions_closed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     meetings = rel.staying.jmt_meetings
     if not meetings:
         return Outcome.unknown("no JMT meeting in staying.jmt_meetings")
     due = [a for m in meetings for a in m.actions if a.due_on is not None and a.due_on < ctx.as_of]
     if not due:
-        return Outcome.passed("no JMT action due yet")
+        return _NO_ACTION_DUE
     on_time = sum(1 for a in due if a.done_on is not None and a.done_on <= a.due_on)
     share = on_time / len(due)
     needed = ctx.config.action_closure
@@ -96,7 +106,7 @@ def _trust_drops_acted(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
         series.setdefault(m.indicator_id, []).append(m)
     bad = []
     for indicator, items in sorted(series.items()):
-        items.sort(key=lambda m: m.measured_on)
+        items.sort(key=_measured_on)
         for prev, cur in pairwise(items):
             fell = prev.score > 0 and (prev.score - cur.score) / prev.score >= drop - 1e-9
             if fell and cur.action is None:
@@ -108,7 +118,11 @@ def _trust_drops_acted(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
             f"trust fell by {drop:.0%} or more with no action recorded in "
             f"staying.trust_measurements: {'; '.join(bad)}"
         )
-    return Outcome.passed("every fall in trust was acted on")
+    return _EVERY_FALL_ACTED
+
+
+_jmt_recency = recency("jmt_cadence")
+"""Whether a day is within the JMT cadence of the evaluation date (one per session)."""
 
 
 def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
@@ -120,7 +134,8 @@ def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     for s in rel.staying.objective_statuses:
         if s.reported_on > latest.get(s.objective_id, date.min):
             latest[s.objective_id] = s.reported_on
-    late = [o for o in joint if o not in latest or ctx.as_of > latest[o] + interval]
+    recent = _jmt_recency(ctx)
+    late = [o for o in joint if o not in latest or not recent(latest[o])]
     if late:
         return Outcome.fail(
             f"no status in staying.objective_statuses within {interval} for {', '.join(late)}"
@@ -131,7 +146,7 @@ def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
 def _issues_within_limits(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
     issues = rel.staying.issues
     if not issues:
-        return Outcome.passed("no issue logged")
+        return _NO_ISSUE
     process = rel.working.issue_process
     if process is None or not process.levels:
         return Outcome.unknown(
