@@ -1,9 +1,9 @@
-"""The recency of a config interval, worked out once per rule context (``_c7_checks.recency``).
+"""The recency of a config interval, worked out once per interval and date (``recency``).
 
 The rules 7.2, 7.5.4, 8.3.3 and 8.8.6 ask whether dates are within a config interval of the
-evaluation date. ``recency(key)`` gives them one :class:`Recency` per rule context (one per
-session); it must answer as adding the context's interval to each day does, and a context
-with another date or config must get its own answer, never the previous context's.
+evaluation date. ``recency(key)`` gives them one :class:`Recency` per interval and date; it
+must answer as adding the context's interval to each day does, and a context with another
+date or config must get its own answer, never the previous context's.
 """
 
 from __future__ import annotations

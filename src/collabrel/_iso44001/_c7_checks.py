@@ -8,13 +8,15 @@ by the rules that run on every change to a team.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from collabrel import CalendarInterval
 from collabrel._iso44001._builder import Checked
 from collabrel._iso44001._indexes import ByIdentity, grouped_by
-from collabrel.rules import unmet
+from collabrel.rules import RuleContext, unmet
 
 __all__ = [
     "ALL_AWARENESS_TOPICS",
@@ -92,16 +94,22 @@ class Recency:
         return self._as_of <= day + self._interval
 
 
-def recency(key: str) -> ByIdentity[Recency]:
-    """The :class:`Recency` of the config interval *key* on a rule context's date, per context.
+@lru_cache(maxsize=64)
+def _recency_on(interval: CalendarInterval, as_of: date) -> Recency:
+    return Recency(interval, as_of)
 
-    A :class:`~collabrel.rules.RuleContext` is frozen, and so are its config and date: one
-    session's rules share one context, so the earliest recent day is worked out once per
-    session (a new session, config or date brings a new context and a new answer). Two
-    contexts are remembered (a session's own and the one its tallied rules get), so a context
-    of a session that has ended is let go as soon as two others have been asked about.
+
+def recency(key: str) -> Callable[[RuleContext], Recency]:
+    """The :class:`Recency` of the config interval *key* on a rule context's date.
+
+    Worked out once per interval and date (both values: a new date or config gets its own
+    answer, and nothing of a session is kept once it has ended).
     """
-    return ByIdentity(lambda ctx: Recency(ctx.config.interval(key), ctx.as_of), size=2)
+
+    def of(ctx: RuleContext) -> Recency:
+        return _recency_on(ctx.config.interval(key), ctx.as_of)
+
+    return of
 
 
 person_ids = ByIdentity(lambda people: frozenset(p.id for p in people))

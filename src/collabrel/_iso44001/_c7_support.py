@@ -79,7 +79,7 @@ def documents_exist(*args: Any) -> Checked:
 
 
 _competence_recency = recency("review.competence")
-"""Whether an assessment is within the competence review interval (one per session)."""
+"""Whether an assessment is within the competence review interval (one per date)."""
 
 
 def _competence_records_current(org: Any, ctx: RuleContext, key_roles_only: bool) -> Outcome:

@@ -83,7 +83,7 @@ _last_assessed_of = ByIdentity(_last_assessed)
 """The organization's competence records, last assessment by person (read for every team)."""
 
 _competence_recency = recency("review.competence")
-"""Whether an assessment is within the competence review interval (one per session)."""
+"""Whether an assessment is within the competence review interval (one per date)."""
 
 
 def _key_individuals_assessed(rel: Any, ctx: RuleContext) -> Outcome | bool | None:

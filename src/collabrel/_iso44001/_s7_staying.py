@@ -122,7 +122,7 @@ def _trust_drops_acted(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
 
 
 _jmt_recency = recency("jmt_cadence")
-"""Whether a day is within the JMT cadence of the evaluation date (one per session)."""
+"""Whether a day is within the JMT cadence of the evaluation date (one per date)."""
 
 
 def _objectives_reported(rel: Any, ctx: RuleContext) -> Outcome | bool | None:
