@@ -257,3 +257,27 @@ def test_a_tallied_rule_runs_again_only_when_its_tally_changes(example: Portfoli
     assert session.verdict(spec.id, org_id) is (
         Session(session.portfolio, _fresh(rules), as_of=AS_OF).verdict(spec.id, org_id)
     )
+
+
+@pytest.mark.parametrize("stage_shift", [0, 1])
+def test_the_reports_gap_of_a_pair_is_its_findings_gap(example, stage_shift):
+    """Reports count gaps without building findings; each must be the finding's own gap.
+
+    With every relationship moved on a stage (when it can be), other rules become the current
+    stage's and other gaps open gate items.
+    """
+    rels = tuple(
+        attrs.evolve(r, stage=Stage(r.stage + stage_shift))
+        if stage_shift and Stage.OPERATIONAL_AWARENESS <= r.stage < Stage.EXIT_STRATEGY_ACTIVATION
+        else r
+        for r in example.relationships
+    )
+    session = Session(attrs.evolve(example, relationships=rels), default_ruleset(), as_of=AS_OF)
+    open_items = 0
+    for spec in default_ruleset():
+        subjects = [example.organization.id] if spec.level.value == "ORG" else [r.id for r in rels]
+        for sid in subjects:
+            gap = session._gap(spec.id, sid)
+            assert gap == session.finding(spec.id, sid).gap, (spec.id, sid)
+            open_items += gap is not None and gap.value == "open_gate_item"
+    assert open_items > 0  # the example has open gate items: the traced branch is exercised

@@ -358,7 +358,7 @@ class _RuleTable:
             gap = None
             if verdict is Verdict.FAIL or verdict is Verdict.UNKNOWN:
                 if gated is not None and gated is current:
-                    gap = session.finding(spec.id, sid).gap
+                    gap = session._gap(spec.id, sid)  # noqa: SLF001 - Finding.gap, unbuilt
                 else:
                     gap = GapKind.NONCONFORMITY
             outcome = _OUTCOME_INDEX[verdict, gap]

@@ -846,6 +846,24 @@ class Session:
             raise self._unknown_subject(subject_id)
         return self._rules.rel[pos], True, pos, self._grid.codes[k * self._grid.width + pos]
 
+    def _gap(self, rule_id: str, subject_id: str) -> GapKind | None:
+        """:attr:`Finding.gap` of one pair, without building the finding (for the reports).
+
+        Only a FAIL or UNKNOWN of a rule of the relationship's current, gated stage is
+        traced (briefly, as :meth:`table` does) to see whether anything in it lapsed.
+        """
+        self._flush()
+        spec, is_rel, _, code = self._locate(rule_id, subject_id)
+        if code not in (FAIL, UNKNOWN):
+            return None
+        stage = spec.stage
+        rel = self._rels[subject_id] if is_rel else None
+        if rel is None or stage is None or stage is not rel.stage or stage not in GATED_STAGES:
+            return GapKind.NONCONFORMITY
+        bound = spec.bound
+        trace = bound.brief_trace(rel, self._trace_env(rel)) if bound is not None else None
+        return GapKind.NONCONFORMITY if lapsed(trace) else GapKind.OPEN_GATE_ITEM
+
     def verdict(self, rule_id: str, subject_id: str) -> Verdict:
         """Return the current verdict of *rule_id* on *subject_id*.
 
