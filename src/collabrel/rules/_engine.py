@@ -168,6 +168,15 @@ def _outcome_code(value: object) -> int:
 # ------------------------------------------------------------------------ compiled rules
 
 
+def _finding_fields(spec: RuleSpec) -> dict[str, Any]:
+    """The :class:`Finding` fields that come from the rule *spec* alone."""
+    return {
+        "rule_id": spec.id, "clause": spec.clause, "title": spec.title,
+        "level": spec.level.value, "remedy": spec.remedy, "stage": spec.stage,
+        "mode": spec.mode.value, "tags": spec.tags, "severity": spec.severity.value,
+    }  # fmt: skip
+
+
 @attrs.frozen(eq=False)
 class _Rules:
     """A rule set compiled for one fact schema: what a session runs."""
@@ -210,6 +219,18 @@ class _Rules:
 
     plans: dict[tuple[Exclusion, ...], _Plan] = attrs.field(factory=dict)
     """What follows from each list of scope exclusions (see :meth:`plan`)."""
+
+    statics: dict[bool, tuple[dict[str, Any], ...]] = attrs.field(factory=dict)
+    """The fields a finding takes from its rule alone, per rule (see :meth:`finding_fields`)."""
+
+    def finding_fields(self, is_rel: bool) -> tuple[dict[str, Any], ...]:
+        """Per relationship (or organization) rule, the :class:`Finding` fields of the rule."""
+        found = self.statics.get(is_rel)
+        if found is None:
+            found = self.statics[is_rel] = tuple(
+                _finding_fields(s) for s in (self.rel if is_rel else self.org)
+            )
+        return found
 
     def plan(self, exclusions: tuple[Exclusion, ...]) -> _Plan:
         """The rules that apply per stage under *exclusions*, with their runners (once each)."""
@@ -1069,7 +1090,7 @@ class Session:
             if limited is None or getattr(subject, "id", None) in limited:
                 return f"excluded from the CBRMS scope (4.3): {why}"
         if isinstance(subject, Relationship) and subject.stage not in spec.stages_in:
-            return f"does not apply at {subject.stage}"
+            return _NOT_AT[subject.stage]
         return None
 
     def finding(self, rule_id: str, subject_id: str) -> Finding:
@@ -1082,30 +1103,27 @@ class Session:
         self, spec: RuleSpec, is_rel: bool, pos: int, code: int, subject_id: str, *, detail: bool
     ) -> Finding:
         verdict = VERDICTS[code]
+        subject: Any = self._rels[subject_id] if is_rel else self._org
+        needs_action = code in _ACTION_CODES
         explanation = None
-        if detail or code in (FAIL, UNKNOWN, ERROR):
+        if detail or needs_action:
             explanation = self._explain(spec, is_rel, pos, code, subject_id)
             message = explanation.message
-        elif verdict is _NA:
+        elif code == NOT_APPLICABLE:
             message = (
-                self._structural_na(spec, self._rels[subject_id] if is_rel else self._org)
-                or "its applicability condition does not hold"
+                self._structural_na(spec, subject) or "its applicability condition does not hold"
             )
         else:
             message = ""
-        message = message or ("requirement met" if verdict is _PASS else verdict.label.lower())
-        subject: Any = self._rels[subject_id] if is_rel else self._org
-        show_facts = detail or code in (FAIL, UNKNOWN, ERROR)
+        message = message or ("requirement met" if code == PASS else verdict.label.lower())
         return Finding(
-            rule_id=spec.id, clause=spec.clause, title=spec.title, subject_id=subject_id,
-            level=spec.level.value, verdict=verdict, message=message, remedy=spec.remedy,
-            as_of=self._as_of, ruleset_version=self._ruleset.version, stage=spec.stage,
-            mode=spec.mode.value,
-            explanation=explanation if verdict in {_FAIL, _UNKNOWN, _ERROR} else None,
-            facts=_facts(spec, subject, self._org) if show_facts else (),
-            error=message if verdict is _ERROR else None,
-            tags=spec.tags, severity=spec.severity.value,
-            subject_stage=subject.stage if isinstance(subject, Relationship) else None,
+            **self._rules.finding_fields(is_rel)[pos],
+            subject_id=subject_id, verdict=verdict, message=message, as_of=self._as_of,
+            ruleset_version=self._ruleset.version,
+            explanation=explanation if needs_action else None,
+            facts=_facts(spec, subject, self._org) if detail or needs_action else (),
+            error=message if code == ERROR else None,
+            subject_stage=subject.stage if is_rel else None,
         )  # fmt: skip
 
     def findings(
@@ -1680,6 +1698,8 @@ class Session:
 
 _VERDICT_VALUES = tuple(v.value for v in VERDICTS)
 _ACTION_CODES = (FAIL, UNKNOWN, ERROR)
+_NOT_AT = {stage: f"does not apply at {stage}" for stage in Stage}
+"""Why a rule is NOT_APPLICABLE to a relationship at a stage it does not apply at."""
 
 
 def _static_columns(specs: Sequence[RuleSpec]) -> tuple[tuple[Any, ...], ...]:
