@@ -218,6 +218,19 @@ def _run(fn: Any, *args: Any) -> Any:
         return ("raised", type(exc).__name__)
 
 
+def _bound(
+    tree: Condition, rel: Relationship, facts: dict[str, Any], org: Organization, as_of: date
+) -> tuple[Relationship, Binder, Any, Env]:
+    """*rel* with *facts*, the binder, *tree* bound to it, and the tracing environment."""
+    rel = attrs.evolve(rel, facts=SCHEMA.facts("relationship", facts))
+    binder = Binder(scope=Relationship, scope_path=("rel",), default_root="rel", rule_id="t:x",
+                    facts=SCHEMA)  # fmt: skip
+    mapping = Config().to_mapping()
+    intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
+    env = Env(as_of=as_of, intervals=intervals, values=mapping, org=org, rel=rel)
+    return rel, binder, tree.bind(binder), env
+
+
 @settings(max_examples=120)
 @given(
     tree=trees(),
@@ -230,13 +243,8 @@ def test_compiled_trees_agree_with_the_tracing_evaluation(tree, rel, facts, budg
     org = Organization(
         id="org", name="Org", fact_schema=SCHEMA, facts=Facts({"budget_year": budget})
     )
-    rel = attrs.evolve(rel, facts=SCHEMA.facts("relationship", facts))
-    binder = Binder(scope=Relationship, scope_path=("rel",), default_root="rel", rule_id="t:x",
-                    facts=SCHEMA)  # fmt: skip
-    bound = tree.bind(binder)
-    mapping = Config().to_mapping()
-    intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
-    traced_env = Env(as_of=as_of, intervals=intervals, values=mapping, org=org, rel=rel)
+    rel, binder, bound, traced_env = _bound(tree, rel, facts, org, as_of)
+    intervals = traced_env.intervals
 
     class Runtime:
         pass
@@ -304,13 +312,7 @@ def test_a_brief_trace_words_the_same_message_as_the_full_one(tree, rel, facts, 
     from collabrel.rules._findings import lapsed
 
     org = Organization(id="org", name="Org", fact_schema=SCHEMA)
-    rel = attrs.evolve(rel, facts=SCHEMA.facts("relationship", facts))
-    binder = Binder(scope=Relationship, scope_path=("rel",), default_root="rel", rule_id="t:x",
-                    facts=SCHEMA)  # fmt: skip
-    bound = tree.bind(binder)
-    mapping = Config().to_mapping()
-    intervals = {k: v for k, v in mapping.items() if isinstance(v, CalendarInterval)}
-    env = Env(as_of=as_of, intervals=intervals, values=mapping, org=org, rel=rel)
+    rel, _, bound, env = _bound(tree, rel, facts, org, as_of)
     full = _run(bound.trace, rel, env)
     brief = _run(bound.brief_trace, rel, env)
     if isinstance(full, tuple):  # a check function raised: the brief trace raises too
