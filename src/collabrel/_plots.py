@@ -51,7 +51,7 @@ def _group(clause: str, depth: int) -> str:
 def _cell_value(finding: Any) -> str:
     """The verdict of *finding*, or :data:`OPEN_GATE_ITEM` for a gap of the current stage."""
     verdict = finding.verdict
-    if verdict in {Verdict.FAIL, Verdict.UNKNOWN} and finding.gap is GapKind.OPEN_GATE_ITEM:
+    if finding.gap is GapKind.OPEN_GATE_ITEM:  # only ever a FAIL or UNKNOWN
         return OPEN_GATE_ITEM
     return str(verdict.value)
 

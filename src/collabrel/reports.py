@@ -207,7 +207,8 @@ class ReportRow:
     @property
     def ok(self) -> bool:
         """Whether nothing needs doing: PASS or NOT_APPLICABLE."""
-        return self.verdict in {Verdict.PASS, Verdict.NOT_APPLICABLE}
+        verdict = self.verdict  # compared by identity: an enum member hashes in Python
+        return verdict is Verdict.PASS or verdict is Verdict.NOT_APPLICABLE
 
     @property
     def key(self) -> tuple[str, str]:

@@ -692,9 +692,7 @@ def findings_frame(findings: Iterable[Finding]) -> Any:
 
 def _gap_label(finding: Finding) -> str | None:
     """The gap of *finding* as the reports write it, ``None`` for a finding that is met."""
-    if finding.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
-        return None  # the gap property would say so, without looking at its explanation
-    gap = finding.gap
+    gap = finding.gap  # None at once for a verdict other than FAIL or UNKNOWN
     return None if gap is None else gap.label.lower()
 
 

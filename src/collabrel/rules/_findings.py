@@ -88,7 +88,8 @@ class Explanation:
     @property
     def failing(self) -> tuple[Trace, ...]:
         """The leaves that make the rule fail or stay unknown."""
-        if self.trace is None or self.verdict in {Verdict.PASS, Verdict.NOT_APPLICABLE}:
+        verdict = self.verdict  # compared by identity: an enum member hashes in Python
+        if self.trace is None or verdict is Verdict.PASS or verdict is Verdict.NOT_APPLICABLE:
             return ()
         return self.trace.failing_leaves()
 
@@ -170,7 +171,8 @@ class Finding:
     @property
     def ok(self) -> bool:
         """Whether nothing needs doing: PASS or NOT_APPLICABLE."""
-        return self.verdict in {Verdict.PASS, Verdict.NOT_APPLICABLE}
+        verdict = self.verdict
+        return verdict is Verdict.PASS or verdict is Verdict.NOT_APPLICABLE
 
     @property
     def gap(self) -> GapKind | None:
@@ -181,7 +183,8 @@ class Finding:
         is due before the gate. A periodic review whose date has passed is a nonconformity in
         any stage. ``None`` for PASS, NOT_APPLICABLE and ERROR (a rule that raised).
         """
-        if self.verdict not in {Verdict.FAIL, Verdict.UNKNOWN}:
+        verdict = self.verdict
+        if verdict is not Verdict.FAIL and verdict is not Verdict.UNKNOWN:
             return None
         if (
             self.stage is not None
