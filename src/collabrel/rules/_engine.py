@@ -1363,7 +1363,7 @@ class Session:
         if old is None:
             raise self._unknown_subject(rid)
         if old is relationship:
-            return Changes()
+            return _NO_CHANGES
         if relationship.facts is not old.facts:  # the same facts are checked already
             relationship = self._typed(relationship)
         changed: list[Path] = []
@@ -1393,7 +1393,7 @@ class Session:
         self._portfolio_cache = None
         self._findings = None
         if not changed:
-            return Changes()
+            return _NO_CHANGES
         out: list[tuple[str, str, int, int]] = []
         rules = self._rules
         if new.stage is not old.stage:
@@ -1432,8 +1432,9 @@ class Session:
         portfolio = rules.portfolio_paths
         if portfolio:
             hit = portfolio(changed[0]) if len(changed) == 1 else portfolio.touched(changed)
-            self._portfolio_change(hit, rid, new, out)
-        return self._publish(Changes(out))
+            if hit:
+                self._portfolio_change(hit, rid, new, out)
+        return self._publish(Changes(out)) if out else _NO_CHANGES
 
     def _affected(self, changed: list[Path], stage: Stage) -> tuple[int, ...]:
         """The rules that read *changed* and apply at *stage* (remembered per path)."""
