@@ -1263,13 +1263,21 @@ class Session:
         values = self._stale.get(rid)
         if values is None:
             values = base._values  # noqa: SLF001 - the facts' own storage
-        values = (*values[:position], value, *values[position + 1 :])
-        self._stale[rid] = values
+        updated = list(values)  # copied whole and set: cheaper than joining two slices
+        updated[position] = value
+        self._stale[rid] = values = tuple(updated)
         self._portfolio_cache = None
         self._findings = None
         out: list[tuple[str, str, int, int]] = []
         if self._scope is None or rid in self._scope:
-            self._run_fact_rules(rid, rel, name, values, out)
+            # the rules inlined in one function (see _fact_plan), for a relationship that no
+            # exclusion limits; else (or before the function is made) one by one
+            update = None if rid in self._limited else self._fact_updaters.get((name, rel.stage))
+            if update is not None:
+                grid = self._grid
+                update(rel, self._env, values, grid.codes, grid.pos[rid] * grid.width, out, rid)
+            else:
+                self._run_fact_rules(rid, rel, name, values, out)
         if self._portfolio_rules:
             changed: list[Path] = [("rel", "facts", name)]
             hit = self._rules.portfolio_paths.touched(changed)
@@ -1291,17 +1299,12 @@ class Session:
         values: tuple[Any, ...],
         out: list[tuple[str, str, int, int]],
     ) -> None:
-        """Run the rules reading fact *name* on relationship *rid* with fact *values*."""
+        """Run the rules reading fact *name* of relationship *rid* (with *values*) one by one."""
         grid = self._grid
         codes = grid.codes
         start = grid.pos[rid] * grid.width
         barred = self._limited.get(rid)
         env = self._env
-        if barred is None:
-            update = self._fact_updaters.get((name, rel.stage))
-            if update is not None:  # the rules inlined in one function (see _fact_plan)
-                update(rel, env, values, codes, start, out, rid)
-                return
         for i, fn, rule_id, python in self._fact_plan(name, rel.stage):
             if barred is not None and i in barred:
                 continue
