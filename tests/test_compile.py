@@ -288,6 +288,59 @@ def test_the_builtin_rules_compile_to_the_tracing_verdicts():
                 assert verdict.value == expected, (spec.id, subject.id)
 
 
+def test_generated_functions_share_the_compiled_rules_without_changing_them():
+    """Stage runners and updates put each rule's own expression in, never a copy: it stays as
+    compiled, and every generated function still gives each rule's own verdict."""
+    import ast
+
+    from collabrel.rules import Session, default_ruleset
+    from collabrel.rules._engine import _compile_rules
+    from collabrel.rules._runtime import fact_updater, rule_refresher, stage_runner
+
+    portfolio = collabrel.example_portfolio()
+    session = Session(portfolio, default_ruleset(), as_of=AS_OF)
+    rules = _compile_rules(default_ruleset(), session._facts)
+    inlined = [c for c in rules.compiled if c is not None]
+    assert len(inlined) > 50, "the built-in rules are mostly condition trees"
+
+    def dumped() -> list[str]:
+        return [
+            ast.dump(node, include_attributes=True)
+            for c in inlined
+            for node in (c.expression, *c.functions)
+        ]
+
+    before = dumped()
+    every = tuple(range(len(rules.rel)))
+    trees = tuple(i for i, c in enumerate(rules.compiled) if c is not None)
+    ids = [spec.id for spec in rules.rel]
+    runners = [stage_runner(every, rules.rel_verdicts, rules.compiled) for _ in range(2)]
+    updaters = [
+        fact_updater(trees, ids, rules.compiled),
+        fact_updater(every, ids, rules.compiled, rules.rel_verdicts),
+    ]
+    refreshers = {i: rule_refresher(i, rules.rel_verdicts[i], rules.compiled[i]) for i in trees}
+    assert dumped() == before
+    env = session._env
+    rels = list(portfolio.relationships)
+    columns = {i: bytearray(len(rels)) for i in trees}
+    for i, refresh in refreshers.items():
+        refresh(rels, [True] * len(rels), columns[i], env)
+    for k, rel in enumerate(rels):
+        expected = bytearray(rules.rel_verdicts[i](rel, env, rel.facts._values) for i in every)
+        for run in runners:
+            row = bytearray(len(every))
+            run(rel, env, row)
+            assert row == expected, rel.id
+        for update, positions in zip(updaters, (trees, every), strict=True):
+            assert update is not None
+            codes, out = bytearray([9]) * len(every), []
+            update(rel, env, rel.facts._values, codes, 0, out, rel.id)
+            assert [codes[i] for i in positions] == [expected[i] for i in positions], rel.id
+            assert {change[0] for change in out} == {ids[i] for i in positions}
+        assert all(columns[i][k] == expected[i] for i in trees), rel.id
+
+
 def composites() -> st.SearchStrategy[Condition]:
     """Trees whose root has a brief trace of its own (a root ``not`` is traced in full)."""
     some = st.lists(trees(), min_size=1, max_size=3)

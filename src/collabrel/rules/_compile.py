@@ -16,7 +16,6 @@ The compiled function of a rule returns its verdict as a small integer code (:da
 from __future__ import annotations
 
 import ast
-import copy
 import enum
 import functools
 import itertools
@@ -289,11 +288,6 @@ _HELPERS: dict[str, Any] = {
 # ------------------------------------------------------------------------- AST templates
 
 
-@functools.cache
-def _template(source: str) -> ast.expr:
-    return ast.parse(source, mode="eval").body
-
-
 class _Fill(ast.NodeTransformer):
     def __init__(self, subs: Mapping[str, ast.expr | str]) -> None:
         self.subs = subs
@@ -322,7 +316,7 @@ def _name(name: str) -> ast.Name:
 
 def _fill(source: str, **subs: ast.expr | str) -> ast.expr:
     """Our own expression *source*, with its upper-case placeholders replaced."""
-    node = copy.deepcopy(_template(source))
+    node = ast.parse(source, mode="eval").body  # parsed afresh: faster than copying a parse
     out = _Fill(subs).visit(node)
     assert isinstance(out, ast.expr)  # noqa: S101 - a template is an expression
     return out
@@ -821,9 +815,12 @@ class CompiledRule:
     verdict: Callable[[Any, Any, Any], int]
     """The rule's verdict code on a subject."""
     expression: ast.expr
-    """The verdict code as an expression over ``s``, ``e`` and ``V``."""
+    """The verdict code as an expression over ``s``, ``e`` and ``V``.
+
+    Every node has its location, and no node may be changed: generated functions share it.
+    """
     functions: tuple[ast.stmt, ...] = ()
-    """The helper functions the expression calls."""
+    """The helper functions the expression calls (located and shared, as ``expression``)."""
     namespace: Mapping[str, Any] = attrs.field(factory=dict)
     """The constants and helpers the expression and its functions read."""
     org_part: Callable[[Any, Any, Any], bool | None] | None = None
@@ -905,8 +902,11 @@ def compile_rule(
     if spec.applies_when is not None:
         code = _fill(_WHEN, C=code, W=c.node(spec.applies_when, binder).node)
     fn_def = ast.parse("def _verdict(s, e, V):\n    return X\n").body[0]
-    _Fill({"X": copy.deepcopy(code)}).visit(fn_def)
-    module = ast.Module(body=[*copy.deepcopy(c.functions), fn_def], type_ignores=[])
+    _Fill({"X": code}).visit(fn_def)
+    module = ast.Module(body=[*c.functions, fn_def], type_ignores=[])
+    # Locates every node of the expression and of the helper functions, in place: the stage
+    # runners and updates (``_runtime``) put these very nodes into their own functions, never
+    # changing them, so they need neither a copy nor to be located again.
     ast.fix_missing_locations(module)
     compiled = compile(module, f"<collabrel rule {binder.rule_id}>", "exec")
     namespace = dict(c.namespace)

@@ -7,7 +7,6 @@ changes, and the generated per-stage runners and per-rule refresh loops.
 from __future__ import annotations
 
 import ast
-import copy
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -356,15 +355,7 @@ def stage_runner(
     functions: list[ast.stmt] = []
     for i in positions:
         value = _rule_expression(i, compiled[i], verdicts, namespace, functions)
-        store = ast.Assign(
-            targets=[
-                ast.Subscript(value=_name("row"), slice=ast.Constant(value=i), ctx=ast.Store())
-            ],
-            value=value,
-        )
-        fallback = _parse_stmt(f"row[{i}] = _ERROR")
-        handler = ast.ExceptHandler(type=_name("Exception"), name=None, body=[fallback])
-        body.append(ast.Try(body=[store], handlers=[handler], orelse=[], finalbody=[]))
+        body.extend(_filled(_RUN_ONE, {"X": value, "I": _constant(i)}))
     run: Callable[[Any, Any, bytearray], None] = _function(
         "run(s, e, row)", body, functions, namespace, "<collabrel stage runner>"
     )
@@ -387,8 +378,8 @@ def _rule_expression(
         namespace[f"_f{i}"] = verdicts[i]
         return _parse_expr(f"_f{i}(s, e, V)")
     namespace.update(c.namespace)
-    functions.extend(copy.deepcopy(c.functions))
-    return copy.deepcopy(c.expression)
+    functions.extend(c.functions)  # shared, never changed (see CompiledRule.expression)
+    return c.expression
 
 
 def _function(
@@ -398,16 +389,28 @@ def _function(
     namespace: dict[str, Any],
     filename: str,
 ) -> Callable[..., Any]:
-    """Compile ``def <header>:`` with *body*, after the rules' helper *functions*."""
+    """Compile ``def <header>:`` with *body*, after the rules' helper *functions*.
+
+    Every node is located already (parsed, made by :func:`_constant`, or a compiled rule's),
+    so the module is not walked to locate it: that walk and copying the rules' expressions
+    were most of what generating a function cost.
+    """
     fn = ast.parse(f"def {header}:\n    pass\n").body[0]
     assert isinstance(fn, ast.FunctionDef)  # noqa: S101 - our own template
-    fn.body = body or [ast.Pass()]
+    if body:
+        fn.body = body
     module = ast.Module(body=[*functions, fn], type_ignores=[])
-    ast.fix_missing_locations(module)
     exec(compile(module, filename, "exec"), namespace)  # noqa: S102 - our own code
     made: Callable[..., Any] = namespace[fn.name]
     return made
 
+
+_RUN_ONE = """
+try:
+    row[I] = X
+except Exception:
+    row[I] = _ERROR
+"""
 
 _UPDATE_ONE = """
 try:
@@ -442,26 +445,35 @@ def fact_updater(
     body: list[ast.stmt] = []
     for i in positions:
         value = _rule_expression(i, compiled[i], verdicts or (), namespace, functions)
-        fills = {"X": value, "I": ast.Constant(value=i), "ID": ast.Constant(value=ids[i])}
-        body.extend(_filled(ast.parse(_UPDATE_ONE), fills).body)
+        fills = {"X": value, "I": _constant(i), "ID": _constant(ids[i])}
+        body.extend(_filled(_UPDATE_ONE, fills))
     header = "update(s, e, V, codes, start, out, rid)"
     return _function(header, body, functions, namespace, "<collabrel fact update>")
 
 
-def _filled(tree: ast.Module, fills: Mapping[str, ast.expr]) -> ast.Module:
-    """*tree* with the names of *fills* replaced by their expressions."""
+def _filled(source: str, fills: Mapping[str, ast.expr]) -> list[ast.stmt]:
+    """The statements of our own *source*, its names in *fills* replaced by their expressions.
 
-    class _Fill(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            return fills.get(node.id, node)
-
-    result = _Fill().visit(tree)
+    A fill is put in as it is, not visited (it may be a compiled rule's shared expression).
+    """
+    result = _Fill(fills).visit(ast.parse(source))
     assert isinstance(result, ast.Module)  # noqa: S101 - a module stays a module
-    return result
+    return result.body
 
 
-def _name(name: str) -> ast.Name:
-    return ast.Name(id=name, ctx=ast.Load())
+class _Fill(ast.NodeTransformer):
+    """Replaces the names of *fills* by their expressions."""
+
+    def __init__(self, fills: Mapping[str, ast.expr]) -> None:
+        self.fills = fills
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.fills.get(node.id, node)
+
+
+def _constant(value: int | str) -> ast.Constant:
+    """A constant with a location (no pass locates the generated functions' nodes)."""
+    return ast.Constant(value=value, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
 
 
 def _parse_expr(source: str) -> ast.expr:
@@ -501,8 +513,8 @@ def rule_refresher(
         value: ast.expr = _parse_expr("_f(s, e, V)")
     else:
         namespace.update(compiled.namespace)
-        functions.extend(copy.deepcopy(compiled.functions))
-        value = copy.deepcopy(compiled.expression)
-    body = _filled(ast.parse(_REFRESH), {"X": value}).body
+        functions.extend(compiled.functions)  # shared, never changed
+        value = compiled.expression
+    body = _filled(_REFRESH, {"X": value})
     header = "refresh(rels, flags, col, e)"
     return _function(header, body, functions, namespace, f"<collabrel refresh {position}>")
