@@ -342,8 +342,13 @@ class CompiledCondition:
 
     fn: Callable[[Any, Any, Any], bool | None]
     """The compiled condition."""
-    source: str
-    """The generated code, for inspection (``ast.unparse``)."""
+    module: ast.Module
+    """The generated module."""
+
+    @property
+    def source(self) -> str:
+        """The generated code, for inspection (worded when asked for)."""
+        return ast.unparse(self.module)
 
 
 class _Compiler:
@@ -783,7 +788,7 @@ def compile_condition(
     code = compile(module, f"<collabrel rule {binder.rule_id}>", "exec")
     namespace = dict(c.namespace)
     exec(code, namespace)  # noqa: S102 - our own generated code, built as an AST
-    return CompiledCondition(fn=namespace["_condition"], source=ast.unparse(module))
+    return CompiledCondition(fn=namespace["_condition"], module=module)
 
 
 # ------------------------------------------------------------------------- whole rules
@@ -829,8 +834,13 @@ class CompiledRule:
     """How the organization part combines with the rest: ``and`` or ``or``."""
     factored_reads: frozenset[tuple[str, ...]] = frozenset()
     """The organization paths the factored part reads."""
-    source: str = ""
-    """The generated code."""
+    module: ast.Module | None = None
+    """The generated module of ``verdict``."""
+
+    @property
+    def source(self) -> str:
+        """The generated code of ``verdict``, for inspection (worded when asked for)."""
+        return "" if self.module is None else ast.unparse(self.module)
 
 
 def _factor(
@@ -919,5 +929,5 @@ def compile_rule(
         org_part=org_part,
         junction=junction,
         factored_reads=factored,
-        source=ast.unparse(module),
+        module=module,
     )
