@@ -93,3 +93,85 @@ def test_clause_key_orders_numbers_numerically(parts: list[str]) -> None:
 def test_clause_key_of_written_clauses(clause: str, key: tuple[int, ...]) -> None:
     """A superscript digit is not a number (it used to raise ValueError in every report)."""
     assert clause_key(clause) == key
+
+
+def _report_rows() -> st.SearchStrategy[list[Any]]:
+    """Report rows that share their rules' and subjects' fields, with tricky text anywhere."""
+    from collabrel import Stage
+    from collabrel.reports import FailedCondition, ReportRow
+    from collabrel.rules import Fact, GapKind, Verdict
+
+    text = _TEXT
+    maybe = st.none() | text
+    stage = st.none() | st.sampled_from(list(Stage))
+    fields = {
+        "rule_id": text, "clause": text, "title": text, "level": text, "stage": stage,
+        "mode": text, "severity": text, "remedy": text,
+        "tags": st.lists(text, max_size=2).map(tuple),
+        "subject_id": text, "subject_name": text, "subject_stage": stage,
+    }  # fmt: skip
+    of_rule = list(fields)[:9]
+
+    @st.composite
+    def variants(draw: st.DrawFn) -> list[dict[str, Any]]:
+        """A rule and subject, and others that differ from them in one field each."""
+        base = draw(st.fixed_dictionaries(fields))
+        names = draw(st.lists(st.sampled_from(list(fields)), max_size=4))
+        return [base, *({**base, name: draw(fields[name])} for name in names)]
+
+    def split(both: list[dict[str, Any]]) -> Any:
+        rules = [{k: v for k, v in d.items() if k in of_rule} for d in both]
+        subjects = [{k: v for k, v in d.items() if k not in of_rule} for d in both]
+        return rows(rules, subjects)
+
+    def rows(rules: list[dict[str, Any]], subjects: list[dict[str, Any]]) -> Any:
+        one = st.builds(
+            lambda r, s, **kw: ReportRow(**r, **s, **kw),
+            st.sampled_from(rules),
+            st.sampled_from(subjects),
+            verdict=st.sampled_from(list(Verdict)),
+            message=text,
+            evidence=st.lists(st.builds(Fact, path=text, value=text), max_size=2).map(tuple),
+            explanation=st.lists(
+                st.builds(
+                    FailedCondition,
+                    condition=text,
+                    path=maybe,
+                    actual=maybe,
+                    expected=maybe,
+                    hint=maybe,
+                ),
+                max_size=2,
+            ).map(tuple),
+            error=maybe,
+            exclusion=maybe,
+            gap=st.none() | st.sampled_from(list(GapKind)),
+            owner=maybe,
+            due_on=st.none() | st.dates(),
+            tracked_by=maybe,
+        )
+        return st.lists(one, max_size=12)
+
+    return variants().flatmap(split)
+
+
+@given(rows=_report_rows(), version=_TEXT, as_of=st.dates())
+def test_write_csv_writes_each_row_as_its_record_cells(
+    rows: list[Any], version: str, as_of: Any
+) -> None:
+    """The CSV writer's per-rule and per-subject cells are the row's own cells, neutralised."""
+    import csv
+    import io
+    from types import SimpleNamespace
+
+    from collabrel._render._tabular import record, write_csv
+
+    doc = SimpleNamespace(as_of=as_of, ruleset_version=version, rows=lambda: iter(rows))
+    written = io.StringIO()
+    write_csv(doc, written)  # type: ignore[arg-type]
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(csv_cells(record(row, as_of, version)))
+    assert written.getvalue() == expected.getvalue()

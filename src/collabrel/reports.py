@@ -115,6 +115,11 @@ CLAUSE_NAMES: dict[str, str] = {
 }
 """The top-level clauses 4-10 of the common management-system structure, by number."""
 
+_sorted_tags: dict[frozenset[str], tuple[str, ...]] = {}
+"""Each set of tags a finding carried, sorted (a rule's findings all share its set)."""
+_SORTED_TAGS = 4096
+"""How many sets of tags :data:`_sorted_tags` keeps before it starts again."""
+
 _LEVEL_NAMES = {
     "ORG": "Organization (CBRMS)",
     "REL": "Relationship",
@@ -241,6 +246,11 @@ class ReportRow:
     ) -> ReportRow:
         """Build a row from a rule finding (the other fields come from the portfolio)."""
         leaves = finding.explanation.failing if finding.explanation is not None else ()
+        tags = _sorted_tags.get(finding.tags)
+        if tags is None:
+            if len(_sorted_tags) >= _SORTED_TAGS:
+                _sorted_tags.clear()
+            tags = _sorted_tags[finding.tags] = tuple(sorted(finding.tags))
         return cls(
             rule_id=finding.rule_id,
             clause=finding.clause,
@@ -264,9 +274,11 @@ class ReportRow:
                     hint=leaf.hint,
                 )
                 for leaf in leaves
-            ),
+            )
+            if leaves
+            else (),
             error=finding.error,
-            tags=tuple(sorted(finding.tags)),
+            tags=tags,
             exclusion=exclusion,
             subject_stage=subject_stage,
             gap=finding.gap,

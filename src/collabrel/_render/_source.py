@@ -111,7 +111,7 @@ class RowContext:
         return ReportRow.from_finding(
             finding,
             subject_name=self.names.get(sid),
-            exclusion=self.exclusion(finding),
+            exclusion=self.exclusion(finding) if self._excluded else None,
             subject_stage=stage,
             owner=owner,
             due_on=due,

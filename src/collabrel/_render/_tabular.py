@@ -130,11 +130,78 @@ def records(rows: Iterable[ReportRow], *, as_of: date, version: str) -> Iterator
 
 
 def write_csv(doc: Document, out: TextIO) -> None:
-    """Write the rows of *doc* as CSV (RFC 4180, CRLF line ends), one row at a time."""
+    """Write the rows of *doc* as CSV (RFC 4180, CRLF line ends), one row at a time.
+
+    Each row is ``csv_cells(record(row, ...))``. The cells that come from the rule alone
+    (clause, title, stage, remedy, tags...) or from the subject alone are the same on many
+    rows, so they are worked out once per distinct rule or subject; the others per row.
+    """
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for rec in records(doc.rows(), as_of=doc.as_of, version=doc.ruleset_version):
-        writer.writerow(csv_cells(rec))
+    head = _cells((doc.as_of.isoformat(), doc.ruleset_version))
+    rules: dict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]] = {}
+    subjects: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+    write = writer.writerow
+    for row in doc.rows():
+        key = (row.rule_id, row.clause, row.title, row.level, row.stage, row.mode,
+               row.severity, row.remedy, row.tags)  # fmt: skip
+        rule = rules.get(key)
+        if rule is None:
+            rule = rules[key] = _rule_cells(row)
+        who = (row.subject_id, row.subject_name, row.subject_stage)
+        subject = subjects.get(who)
+        if subject is None:
+            stage = row.subject_stage
+            subject = subjects[who] = (
+                _cells(who[:2]), int(stage) if stage is not None else ""
+            )  # fmt: skip
+        gap, due = row.gap, row.due_on
+        write((
+            *head, *rule[0], *subject[0], *rule[1],
+            row.verdict.value,
+            _cell(row.message),
+            _cell(evidence_text(row)) if row.evidence else "",
+            _cell(explanation_text(row)) if row.explanation else "",
+            _cell(row.error),
+            *rule[2],
+            _cell(row.exclusion),
+            subject[1],
+            gap.label.lower() if gap is not None else "",
+            _cell(row.owner),
+            due.isoformat() if due is not None else "",
+            _cell(row.tracked_by),
+        ))  # fmt: skip
+
+
+def _cell(value: Any) -> Any:
+    """One CSV cell, as :func:`csv_cells` writes it."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value or value[:1].isalnum():
+        return value
+    return neutralise(value)
+
+
+def _cells(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(_cell(v) for v in values)
+
+
+def _rule_cells(row: ReportRow) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """The cells of *row* that come from its rule, in the three runs :func:`write_csv` puts."""
+    stage = row.stage
+    return (
+        _cells((row.clause, row.rule_id, row.title)),
+        _cells(
+            (
+                row.level,
+                int(stage) if stage is not None else None,
+                _STAGE_NAMES[stage] if stage is not None else None,
+                row.mode,
+                row.severity,
+            )
+        ),
+        _cells((row.remedy, ", ".join(row.tags))),
+    )
 
 
 def csv_cells(rec: dict[str, Any]) -> list[Any]:
