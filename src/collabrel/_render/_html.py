@@ -107,6 +107,7 @@ def _builtin_folder() -> Any:
 @cache
 def _environment(folder: str | None) -> Environment:
     from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader, PrefixLoader
+    from jinja2 import Environment as Plain
     from jinja2.sandbox import SandboxedEnvironment
 
     builtin = _builtin_folder()
@@ -122,7 +123,8 @@ def _environment(folder: str | None) -> Environment:
     loaders: list[Any] = [ours, PrefixLoader({"collabrel": ours})]
     if folder is not None:
         loaders.insert(0, FileSystemLoader(folder))
-    env = SandboxedEnvironment(
+    kind = Plain if folder is None else SandboxedEnvironment
+    env = kind(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         finalize=_shown,
@@ -135,7 +137,11 @@ def _environment(folder: str | None) -> Environment:
 
 
 def environment(templates: str | Path | None = None) -> Environment:
-    """The sandboxed Jinja2 environment, with *templates* searched before the built-in ones.
+    """The Jinja2 environment, with *templates* searched before the built-in ones.
+
+    With *templates*, every template runs sandboxed (a template of that folder may extend a
+    built-in one). The built-in templates alone are ours and run in a plain environment: the
+    sandbox checks every attribute read, a sixth of the time of an HTML report.
 
     Raises:
         UsageError: when *templates* is not a folder.
