@@ -13,12 +13,21 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import collabrel
-from collabrel._render._source import Count, RowContext, Tallies, row_order, session_summary
+from collabrel import Exclusion, Stage
+from collabrel._render._source import (
+    Count,
+    RowContext,
+    Tallies,
+    row_order,
+    session_rows,
+    session_summary,
+)
 from collabrel.rules import Session, default_ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +87,19 @@ def _check(session: Session) -> None:
     slow = _one_by_one(session, context)
     assert _state(fast) == _state(slow)
     assert summary == slow.summary()
+    _check_rows(session)
+
+
+def _check_rows(session: Session) -> None:
+    """The streamed rows (most made without their finding) equal every finding made a row."""
+    order = {s.id: i for i, s in enumerate(session.ruleset)}
+    context = RowContext(session.portfolio)
+    expected = [
+        context.row(finding)
+        for sid in context.order
+        for finding in row_order(session.findings(subject_id=sid), order)
+    ]
+    assert list(session_rows(session, RowContext(session.portfolio))) == expected
 
 
 @settings(max_examples=10, deadline=None)
@@ -104,3 +126,38 @@ def test_progress_hears_of_every_subject() -> None:
     session_summary(session, context, progress=lambda done, total: heard.append((done, total)))
     total = len(context.order)
     assert heard == [(done, total) for done in range(1, total + 1)]
+
+
+def test_rows_equal_their_findings_rows_with_exclusions_and_relationships_out_of_scope() -> None:
+    """Every way a rule does not apply words its own message: scope, exclusions, stage."""
+    portfolio = collabrel.example_portfolio()
+    org = portfolio.organization
+    assert org.scope is not None
+    everywhere = Exclusion(
+        requirement="8.4", justification="= not for this CBRMS", approved_by="p-coo",
+        approved_on=date(2025, 3, 25),
+    )  # fmt: skip
+    scope = attrs.evolve(
+        org.scope,
+        exclusions=(*org.scope.exclusions, everywhere),
+        relationships_in_scope=org.scope.relationships_in_scope[1:],
+    )
+    portfolio = attrs.evolve(portfolio, organization=attrs.evolve(org, scope=scope))
+    session = Session(portfolio, default_ruleset(), as_of=EXAMPLE_AS_OF)
+    _check_rows(session)
+    # the exclusion column names the exclusion that makes the verdict (a clause covers its
+    # subclauses; an exclusion limited to some relationships is theirs alone)
+    rows = list(session_rows(session, RowContext(session.portfolio)))
+    shown = [r for r in rows if r.subject_id == org.id or session.in_scope(r.subject_id)]
+    assert len({r.subject_id for r in shown}) == 6  # two of the seven relationships are out
+    for row in shown:
+        excluded = row.message.startswith("excluded from the CBRMS scope (4.3): ")
+        assert (row.exclusion is not None) == excluded, (row.rule_id, row.subject_id)
+        assert not excluded or row.message.endswith(row.exclusion or "")
+    assert {r.rule_id.split("/")[0] for r in shown if r.exclusion} >= {"iso44001:8.4.1"}
+    limited = [r for r in shown if r.rule_id.startswith("iso44001:8.5.4")]
+    assert {r.subject_id for r in limited if r.exclusion} == {"rel-westmere-ppp"}
+    moved = [attrs.evolve(r, stage=Stage.VALUE_CREATION) for r in portfolio.relationships[:3]]
+    for rel in moved:
+        session.update_relationship(rel)
+    _check_rows(session)

@@ -192,9 +192,9 @@ class ReportRow:
     tags: tuple[str, ...] = ()
     """The rule's tags, sorted (``annex-a``, ``iso44003:p12`` ...)."""
     exclusion: str | None = None
-    """The justification of a scope exclusion naming this requirement (4.3), if any.
-
-    The verdict stands; the exclusion is shown beside it for the auditor to weigh.
+    """The justification of the scope exclusion (4.3) that takes this rule out for this
+    subject, if any: the clause or rule it names covers the rule, and it is not limited to
+    other relationships. The verdict is then NOT_APPLICABLE, with the exclusion as its reason.
     """
     subject_stage: Stage | None = None
     """The relationship's lifecycle stage when it was assessed (``None`` for the organization)."""

@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from collabrel._mappings import clause_key
 from collabrel._stages import Stage
 from collabrel.rules import Finding, GapKind, Level, Verdict
 from collabrel.rules._findings import GATED_STAGES
+from collabrel.rules._runtime import VERDICTS
 
 if TYPE_CHECKING:
     from collabrel._model import Portfolio
@@ -42,6 +45,12 @@ Progress = Callable[[int, int | None], None]
 
 _OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
 
+_SETTLED = (VERDICTS.index(Verdict.PASS), VERDICTS.index(Verdict.NOT_APPLICABLE))
+"""The verdict codes of the pairs whose rows need no finding built (see subject_rows)."""
+
+_OF_SUBJECT = frozenset({"subject_id", "subject_name", "subject_stage"})
+"""The fields of a report row that come from its subject."""
+
 
 class RowContext:
     """What rows need from the portfolio, looked up once: names, stages, owners, exclusions."""
@@ -58,13 +67,17 @@ class RowContext:
             self.order.append(rel.id)
         self._people = {p.id: p.name for p in org.people}
         scope = org.scope
-        self._excluded = {e.requirement: e.justification for e in scope.exclusions} if scope else {}
+        self._exclusions = tuple(scope.exclusions) if scope else ()
+        self._excluded: dict[tuple[str, str], tuple[tuple[frozenset[str] | None, str], ...]] = {}
         corporate = next((s.person for s in org.sers if s.active), None)
         self._owner: dict[str | None, str | None] = {None: self._person(corporate)}
         for rel in portfolio.relationships:
             ser = rel.ser_of(org.id)
             self._owner[rel.id] = self._person(ser.person) if ser is not None else None
         self._tracked: dict[tuple[str, str | None], tuple[str, str | None, date | None]] = {}
+        self._settled: dict[tuple[str, int, str], dict[str, Any]] = {}
+        """(rule id, verdict code, message) -> the fields of a passing or not applicable row,
+        but the subject's (see :meth:`subject_rows`)."""
         for nc in org.nonconformities:
             if nc.rule_id is None or nc.status.value not in _OPEN_NC:
                 continue
@@ -78,13 +91,26 @@ class RowContext:
         return None if person is None else self._people.get(person, person)
 
     def exclusion(self, finding: Finding) -> str | None:
-        """The justification of the scope exclusion naming *finding*'s requirement, if any."""
-        if not self._excluded:
+        """The justification of the scope exclusion taking *finding*'s rule out for its subject.
+
+        As the session decides: an exclusion covers the rule (:meth:`Exclusion.covers`) and,
+        when it lists relationships, only those; the last one that applies gives the reason.
+        ``None`` when none does.
+        """
+        if not self._exclusions:
             return None
-        rule_id = finding.rule_id
-        for key in (rule_id, rule_id.split("/", 1)[0], finding.clause):
-            if key in self._excluded:
-                return self._excluded[key]
+        key = (finding.rule_id, finding.clause)
+        found = self._excluded.get(key)
+        if found is None:
+            found = self._excluded[key] = tuple(
+                (frozenset(ex.relationships) if ex.relationships else None, ex.justification)
+                for ex in self._exclusions
+                if ex.covers(*key)
+            )
+        sid = finding.subject_id
+        for limited, why in reversed(found):
+            if limited is None or sid in limited:
+                return why
         return None
 
     def row(self, finding: Finding) -> ReportRow:
@@ -111,12 +137,53 @@ class RowContext:
         return ReportRow.from_finding(
             finding,
             subject_name=self.names.get(sid),
-            exclusion=self.exclusion(finding) if self._excluded else None,
+            exclusion=self.exclusion(finding) if self._exclusions else None,
             subject_stage=stage,
             owner=owner,
             due_on=due,
             tracked_by=tracked,
         )
+
+    def subject_rows(
+        self, session: Session, sid: str, specs: list[RuleSpec]
+    ) -> Iterator[ReportRow]:
+        """The rows of subject *sid* for the rules *specs*, in that order.
+
+        Each row equals ``row(finding)`` of the pair's finding (without its explanation unless
+        it needs action). Most pairs pass or do not apply: such a row differs from the row of
+        the same rule, verdict and message on another subject only in the subject's id, name
+        and stage, so it is made from the fields of the first such row, and its finding is
+        never built.
+        """
+        from collabrel.reports import ReportRow
+
+        session._flush()  # noqa: SLF001 - facts set since are in the relationship values
+        subject = session._rels.get(sid) if sid != self.organization_id else session.organization  # noqa: SLF001
+        name = self.names.get(sid)
+        name = sid if name is None else name
+        stage = self.stages.get(sid)
+        settled = self._settled
+        locate = session._locate  # noqa: SLF001 - a report reads the session's own state
+        for spec in specs:
+            _, is_rel, pos, code = locate(spec.id, sid)
+            if code in _SETTLED:
+                message = session._settled_message(spec, code, subject)  # noqa: SLF001
+                key = (spec.id, code, message)
+                fields = settled.get(key)
+                if fields is not None:
+                    yield ReportRow(
+                        **fields, subject_id=sid, subject_name=name, subject_stage=stage
+                    )
+                    continue
+            finding = session._finding(spec, is_rel, pos, code, sid, detail=False)  # noqa: SLF001
+            row = self.row(finding)
+            if code in _SETTLED:
+                settled[key] = {
+                    k: v
+                    for k, v in attrs.asdict(row, recurse=False).items()
+                    if k not in _OF_SUBJECT
+                }
+            yield row
 
 
 def row_order(rows: Iterable[Finding], rule_order: dict[str, int]) -> list[Finding]:
@@ -155,7 +222,6 @@ def session_rows(
     what is reported, not the size of the portfolio.
     """
     org_specs, rel_specs = _specs(session.ruleset)
-    order = {s.id: i for i, s in enumerate(session.ruleset)}
     subjects = _subjects(session)
     total = len(subjects)
     for done, (sid, is_rel) in enumerate(subjects, start=1):
@@ -165,8 +231,7 @@ def session_rows(
                 if _needs_action(session.verdict(spec.id, sid)):
                     yield context.row(session.finding(spec.id, sid))
         else:
-            for finding in row_order(session.findings(subject_id=sid), order):
-                yield context.row(finding)
+            yield from context.subject_rows(session, sid, rel_specs if is_rel else org_specs)
         if progress is not None:
             progress(done, total)
 

@@ -1108,14 +1108,11 @@ class Session:
         explanation = None
         if detail or needs_action:
             explanation = self._explain(spec, is_rel, pos, code, subject_id)
-            message = explanation.message
-        elif code == NOT_APPLICABLE:
-            message = (
-                self._structural_na(spec, subject) or "its applicability condition does not hold"
+            message = explanation.message or (
+                "requirement met" if code == PASS else verdict.label.lower()
             )
         else:
-            message = ""
-        message = message or ("requirement met" if code == PASS else verdict.label.lower())
+            message = self._settled_message(spec, code, subject)
         return Finding(
             **self._rules.finding_fields(is_rel)[pos],
             subject_id=subject_id, verdict=verdict, message=message, as_of=self._as_of,
@@ -1125,6 +1122,17 @@ class Session:
             error=message if code == ERROR else None,
             subject_stage=subject.stage if is_rel else None,
         )  # fmt: skip
+
+    def _settled_message(self, spec: RuleSpec, code: int, subject: Any) -> str:
+        """The message of a PASS or NOT_APPLICABLE finding that is not explained.
+
+        It depends on the rule, the verdict and where the subject stands (its scope, the
+        exclusions, its stage), never on the facts: the reports make the rows of such
+        findings without building them (``_render/_source.py``).
+        """
+        if code == NOT_APPLICABLE:
+            return self._structural_na(spec, subject) or "its applicability condition does not hold"
+        return "requirement met"
 
     def findings(
         self, *, subject_id: str | None = None, detail: str = "failing"
