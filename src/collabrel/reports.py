@@ -1180,9 +1180,8 @@ def html_templates() -> tuple[str, ...]:
     command) is searched first; a template there may extend the built-in one of the same
     name as ``collabrel/<name>`` and override only its blocks. ``brand.html`` is empty by
     default: it is the place for a logo and a company name, ``brand.css`` for colours.
-    Templates from that folder run sandboxed (the built-in ones, part of collabrel, run
-    without the sandbox's checks, which cost a sixth of an HTML report), and every value is
-    escaped.
+    Every template runs sandboxed when a folder is given (without one, only collabrel's own
+    templates run, outside the sandbox), and every value is escaped.
     """
     from collabrel._render._html import template_names
 
