@@ -28,7 +28,7 @@ from collabrel._render._source import (
     session_rows,
     session_summary,
 )
-from collabrel.rules import Session, default_ruleset
+from collabrel.rules import Outcome, RuleSet, Session, Verdict, default_ruleset, rule
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_AS_OF = date(2026, 11, 23)
@@ -90,6 +90,9 @@ def _check(session: Session) -> None:
     _check_rows(session)
 
 
+_NEEDS_ACTION = (Verdict.FAIL, Verdict.UNKNOWN, Verdict.ERROR)
+
+
 def _check_rows(session: Session) -> None:
     """The streamed rows (most made without their finding) equal every finding made a row."""
     order = {s.id: i for i, s in enumerate(session.ruleset)}
@@ -100,6 +103,9 @@ def _check_rows(session: Session) -> None:
         for finding in row_order(session.findings(subject_id=sid), order)
     ]
     assert list(session_rows(session, RowContext(session.portfolio))) == expected
+    actions = list(session_rows(session, RowContext(session.portfolio), actions_only=True))
+    assert actions == [r for r in expected if r.verdict in _NEEDS_ACTION]
+    assert actions, "the checked portfolios have something to act on"
 
 
 @settings(max_examples=10, deadline=None)
@@ -128,6 +134,14 @@ def test_progress_hears_of_every_subject() -> None:
     assert heard == [(done, total) for done in range(1, total + 1)]
 
 
+@rule("acme:breaks-on-alliances", title="A custom rule that raises on alliances",
+      clause="8.1", level="REL", remedy="Fix the rule.", reads=["name"])  # fmt: skip
+def _breaks_on_alliances(rel: Any, ctx: Any) -> Outcome:
+    if rel.id.endswith("-alliance"):
+        raise RuntimeError("no alliances here")
+    return Outcome.passed()
+
+
 def test_rows_equal_their_findings_rows_with_exclusions_and_relationships_out_of_scope() -> None:
     """Every way a rule does not apply words its own message: scope, exclusions, stage."""
     portfolio = collabrel.example_portfolio()
@@ -143,8 +157,10 @@ def test_rows_equal_their_findings_rows_with_exclusions_and_relationships_out_of
         relationships_in_scope=org.scope.relationships_in_scope[1:],
     )
     portfolio = attrs.evolve(portfolio, organization=attrs.evolve(org, scope=scope))
-    session = Session(portfolio, default_ruleset(), as_of=EXAMPLE_AS_OF)
+    rules = default_ruleset().with_rules(RuleSet([_breaks_on_alliances]))
+    session = Session(portfolio, rules, as_of=EXAMPLE_AS_OF)
     _check_rows(session)
+    assert session.verdict("acme:breaks-on-alliances", "rel-grid-alliance") is Verdict.ERROR
     # the exclusion column names the exclusion that makes the verdict (a clause covers its
     # subclauses; an exclusion limited to some relationships is theirs alone)
     rows = list(session_rows(session, RowContext(session.portfolio)))

@@ -48,6 +48,9 @@ _OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
 _SETTLED = (VERDICTS.index(Verdict.PASS), VERDICTS.index(Verdict.NOT_APPLICABLE))
 """The verdict codes of the pairs whose rows need no finding built (see subject_rows)."""
 
+_ACTIONS = tuple(VERDICTS.index(v) for v in (Verdict.FAIL, Verdict.UNKNOWN, Verdict.ERROR))
+"""The verdict codes of the pairs that need action."""
+
 _OF_SUBJECT = frozenset({"subject_id", "subject_name", "subject_stage"})
 """The fields of a report row that come from its subject."""
 
@@ -226,9 +229,9 @@ def session_rows(
     total = len(subjects)
     for done, (sid, is_rel) in enumerate(subjects, start=1):
         if actions_only:
-            specs = rel_specs if is_rel else org_specs
-            for spec in specs:
-                if _needs_action(session.verdict(spec.id, sid)):
+            codes, ids = session._codes(sid)  # noqa: SLF001 - the verdicts read as codes
+            for spec in rel_specs if is_rel else org_specs:
+                if codes[ids[spec.id][1]] in _ACTIONS:
                     yield context.row(session.finding(spec.id, sid))
         else:
             yield from context.subject_rows(session, sid, rel_specs if is_rel else org_specs)
@@ -394,6 +397,13 @@ _OUTCOMES: tuple[tuple[Verdict, GapKind | None], ...] = tuple(
 
 _OUTCOME_INDEX = {outcome: i for i, outcome in enumerate(_OUTCOMES)}
 
+_GAPS = (VERDICTS.index(Verdict.FAIL), VERDICTS.index(Verdict.UNKNOWN))
+"""The verdict codes that are gaps (a nonconformity, or an open item of a stage's gate)."""
+_NO_GAP = [_OUTCOME_INDEX[v, None] for v in VERDICTS]
+"""Verdict code -> the index of its outcome without a gap."""
+_NONCONFORMITY = [_OUTCOME_INDEX[v, GapKind.NONCONFORMITY] for v in VERDICTS]
+"""Verdict code -> the index of its outcome as a nonconformity (FAIL and UNKNOWN only)."""
+
 
 class _RuleTable:
     """The verdicts of some rules (the organization's, or the relationships') over subjects.
@@ -418,15 +428,17 @@ class _RuleTable:
         Returns the subject's counts, indexed like :data:`_OUTCOMES`.
         """
         subject = [0] * len(_OUTCOMES)
+        codes, ids = session._codes(sid)  # noqa: SLF001 - the counts read the codes directly
         for spec, gated, counts in zip(self.specs, self.gated, self.counts, strict=True):
-            verdict = session.verdict(spec.id, sid)
-            gap = None
-            if verdict is Verdict.FAIL or verdict is Verdict.UNKNOWN:
+            code = codes[ids[spec.id][1]]
+            if code in _GAPS:
                 if gated is not None and gated is current:
                     gap = session._gap(spec.id, sid)  # noqa: SLF001 - Finding.gap, unbuilt
+                    outcome = _OUTCOME_INDEX[VERDICTS[code], gap]
                 else:
-                    gap = GapKind.NONCONFORMITY
-            outcome = _OUTCOME_INDEX[verdict, gap]
+                    outcome = _NONCONFORMITY[code]
+            else:
+                outcome = _NO_GAP[code]
             subject[outcome] += 1
             counts[outcome] += 1
         return subject

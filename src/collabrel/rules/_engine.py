@@ -867,6 +867,19 @@ class Session:
             raise self._unknown_subject(subject_id)
         return self._rules.rel[pos], True, pos, self._grid.codes[k * self._grid.width + pos]
 
+    def _codes(self, subject_id: str) -> tuple[bytes | bytearray, dict[str, tuple[bool, int]]]:
+        """The verdict codes of a subject, and rule id -> (is a relationship rule, position).
+
+        A relationship's codes are those of the relationship rules, the organization's those
+        of the organization rules. For the reports' counts; raises
+        :class:`UnknownSubjectError` for an unknown subject.
+        """
+        if subject_id == self._org.id:
+            return self._org_row, self._rules.ids
+        if subject_id not in self._grid:
+            raise self._unknown_subject(subject_id)
+        return self._grid.row(subject_id), self._rules.ids
+
     def _gap(self, rule_id: str, subject_id: str) -> GapKind | None:
         """:attr:`Finding.gap` of one pair, without building the finding (for the reports).
 
