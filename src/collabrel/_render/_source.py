@@ -22,6 +22,7 @@ import attrs
 from collabrel._mappings import clause_key
 from collabrel._stages import Stage
 from collabrel.rules import Finding, GapKind, Level, Verdict
+from collabrel.rules._compile import ERROR, FAIL, NOT_APPLICABLE, PASS, UNKNOWN
 from collabrel.rules._findings import GATED_STAGES
 from collabrel.rules._runtime import VERDICTS
 
@@ -45,10 +46,10 @@ Progress = Callable[[int, int | None], None]
 
 _OPEN_NC = frozenset({"raised", "action_planned", "implemented", "verified"})
 
-_SETTLED = (VERDICTS.index(Verdict.PASS), VERDICTS.index(Verdict.NOT_APPLICABLE))
+_SETTLED = (PASS, NOT_APPLICABLE)
 """The verdict codes of the pairs whose rows need no finding built (see subject_rows)."""
 
-_ACTIONS = tuple(VERDICTS.index(v) for v in (Verdict.FAIL, Verdict.UNKNOWN, Verdict.ERROR))
+_ACTIONS = (FAIL, UNKNOWN, ERROR)
 """The verdict codes of the pairs that need action."""
 
 _OF_SUBJECT = frozenset({"subject_id", "subject_name", "subject_stage"})
@@ -166,9 +167,10 @@ class RowContext:
         name = sid if name is None else name
         stage = self.stages.get(sid)
         settled = self._settled
-        locate = session._locate  # noqa: SLF001 - a report reads the session's own state
+        codes, ids = session._codes(sid)  # noqa: SLF001 - a report reads the codes directly
         for spec in specs:
-            _, is_rel, pos, code = locate(spec.id, sid)
+            is_rel, pos = ids[spec.id]
+            code = codes[pos]
             if code in _SETTLED:
                 message = session._settled_message(spec, code, subject)  # noqa: SLF001
                 key = (spec.id, code, message)
@@ -397,7 +399,7 @@ _OUTCOMES: tuple[tuple[Verdict, GapKind | None], ...] = tuple(
 
 _OUTCOME_INDEX = {outcome: i for i, outcome in enumerate(_OUTCOMES)}
 
-_GAPS = (VERDICTS.index(Verdict.FAIL), VERDICTS.index(Verdict.UNKNOWN))
+_GAPS = (FAIL, UNKNOWN)
 """The verdict codes that are gaps (a nonconformity, or an open item of a stage's gate)."""
 _NO_GAP = [_OUTCOME_INDEX[v, None] for v in VERDICTS]
 """Verdict code -> the index of its outcome without a gap."""

@@ -871,7 +871,7 @@ class Session:
         """The verdict codes of a subject, and rule id -> (is a relationship rule, position).
 
         A relationship's codes are those of the relationship rules, the organization's those
-        of the organization rules. For the reports' counts; raises
+        of the organization rules. For the reports' rows and counts; raises
         :class:`UnknownSubjectError` for an unknown subject.
         """
         if subject_id == self._org.id:
